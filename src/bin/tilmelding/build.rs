@@ -1,0 +1,83 @@
+//! `tilmelding build`: catalog and contact extract in, index file out.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use tilmelding::BuildOptions;
+
+use crate::progress::{self, megabytes, thousands};
+
+/// Build an index file from a catalog and the contact register extract.
+#[derive(Parser)]
+pub struct Args {
+    /// Catalog of sender systems, groups and materials (TOML).
+    #[arg(long, value_name = "FILE")]
+    catalog: PathBuf,
+    /// Contact register extract, the complete list (CSV, optionally gzip).
+    #[arg(long, value_name = "FILE")]
+    contacts: PathBuf,
+    /// When the list was extracted (RFC 3339, e.g. 2026-11-22T06:00:00+01:00).
+    /// Default: the extract's modification time.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// Write rejected lines (number and reason) to FILE and build without them,
+    /// instead of failing.
+    #[arg(long, value_name = "FILE")]
+    skip_invalid: Option<PathBuf>,
+    /// Overwrite the output even if it is not an index file.
+    #[arg(long)]
+    force: bool,
+    /// The index file to write (replaced atomically).
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|text| {
+            text.parse::<jiff::Timestamp>()
+                .map(|t| t.as_second())
+                .with_context(|| {
+                    format!(
+                        "--as-of {text:?} is not an RFC 3339 time like 2026-11-22T06:00:00+01:00"
+                    )
+                })
+        })
+        .transpose()?;
+    let options = BuildOptions {
+        as_of,
+        skip_invalid: args.skip_invalid.clone(),
+        force: args.force,
+    };
+    let bar = progress::bytes("reading");
+    let report = tilmelding::build(
+        &args.catalog,
+        &args.contacts,
+        &args.output,
+        &options,
+        &mut progress::build_callback(&bar),
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    println!(
+        "built {} in {:.1} s: {} recipients from {} lines, {} ({:.2} bytes per recipient)",
+        report.output.display(),
+        report.elapsed.as_secs_f64(),
+        thousands(report.contacts),
+        thousands(report.lines),
+        megabytes(report.file_size),
+        report.file_size as f64 / report.contacts.max(1) as f64,
+    );
+    if let Some(path) = &args.skip_invalid {
+        println!(
+            "rejected {} line(s), listed in {}",
+            thousands(report.rejected),
+            path.display()
+        );
+    }
+    println!("snapshot {}", report.snapshot_id);
+    Ok(())
+}

@@ -1,0 +1,519 @@
+//! Reading the contact register extract: the complete list of recipients
+//! with their registration status, as CSV (optionally gzip-compressed).
+//!
+//! The header line names the columns, in any order, separated by `;` or `,`
+//! (whichever the header uses): `id` and `status` are required;
+//! `registration`, `exemption_start`, `exemption_end` and `nemsms` are
+//! optional (a missing column reads as empty); other columns are ignored.
+//! Blank lines and lines starting with `#` are skipped.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::date::Date;
+use crate::recipient::{Recipient, RecipientError, mask_input};
+
+/// A recipient's public registration status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Status {
+    /// Registered for Digital Post.
+    Registered = 0,
+    /// Exempt from Digital Post (fritaget).
+    Exempt = 1,
+    /// Closed: deceased or dissolved.
+    Closed = 2,
+    /// Status unknown.
+    Unknown = 3,
+}
+
+impl Status {
+    /// Every status, in number order.
+    pub const ALL: [Status; 4] = [
+        Status::Registered,
+        Status::Exempt,
+        Status::Closed,
+        Status::Unknown,
+    ];
+
+    /// The name used in the extract, e.g. `registered`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Registered => "registered",
+            Status::Exempt => "exempt",
+            Status::Closed => "closed",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    /// The status with this number (as in the index's contact codes).
+    pub(crate) fn from_bits(bits: u8) -> Status {
+        Status::ALL[usize::from(bits & 0b11)]
+    }
+}
+
+/// Detail of how a recipient came to its status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Registration {
+    /// Not given.
+    #[default]
+    None = 0,
+    /// Registered automatically.
+    Automatic = 1,
+    /// Registered voluntarily.
+    Voluntary = 2,
+    /// Registration not yet confirmed (grace period).
+    Unconfirmed = 3,
+    /// Before the unconfirmed period.
+    BeforeUnconfirmed = 4,
+    /// Turning 15 soon; will be registered.
+    AwaitingRegistration = 5,
+    /// Exempt: left the country.
+    ExemptLeftTheCountry = 6,
+    /// Exempt for another reason.
+    ExemptOtherReason = 7,
+}
+
+impl Registration {
+    /// Every registration detail, in number order.
+    pub const ALL: [Registration; 8] = [
+        Registration::None,
+        Registration::Automatic,
+        Registration::Voluntary,
+        Registration::Unconfirmed,
+        Registration::BeforeUnconfirmed,
+        Registration::AwaitingRegistration,
+        Registration::ExemptLeftTheCountry,
+        Registration::ExemptOtherReason,
+    ];
+
+    /// The name used in the extract (empty for [`Registration::None`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::None => "",
+            Registration::Automatic => "automatic",
+            Registration::Voluntary => "voluntary",
+            Registration::Unconfirmed => "unconfirmed",
+            Registration::BeforeUnconfirmed => "before_unconfirmed",
+            Registration::AwaitingRegistration => "awaiting_registration",
+            Registration::ExemptLeftTheCountry => "exempt_left_the_country",
+            Registration::ExemptOtherReason => "exempt_other_reason",
+        }
+    }
+
+    /// True while a registration is not yet in force: no digital letters yet.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Registration::Unconfirmed
+                | Registration::BeforeUnconfirmed
+                | Registration::AwaitingRegistration
+        )
+    }
+
+    pub(crate) fn from_bits(bits: u8) -> Registration {
+        Registration::ALL[usize::from(bits & 0b111)]
+    }
+}
+
+/// One recipient's entry in the contact register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Contact {
+    /// Public registration status.
+    pub status: Status,
+    /// Registration detail.
+    pub registration: Registration,
+    /// First day of the exemption (inclusive), if limited.
+    pub exemption_start: Option<Date>,
+    /// Last day of the exemption (inclusive), if limited.
+    pub exemption_end: Option<Date>,
+    /// Subscribes to NemSMS.
+    pub nemsms: bool,
+}
+
+impl Contact {
+    /// A contact with this status and nothing else set.
+    pub fn new(status: Status) -> Contact {
+        Contact {
+            status,
+            registration: Registration::None,
+            exemption_start: None,
+            exemption_end: None,
+            nemsms: false,
+        }
+    }
+}
+
+/// A line of the extract: who, and their entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContactRecord {
+    /// The CPR or CVR number.
+    pub recipient: Recipient,
+    /// Their entry.
+    pub contact: Contact,
+}
+
+/// An extract that cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContactsError {
+    /// The file could not be opened or read, or its compression is broken.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The extract.
+        path: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
+    /// The header line is missing or lacks a required column.
+    #[error("{}:{line}: {message}", path.display())]
+    Header {
+        /// The extract.
+        path: PathBuf,
+        /// 1-based line of the header.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A line of the extract that was rejected. Its text never holds a full CPR number.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, field `{field}`: {message}")]
+pub struct LineError {
+    /// 1-based line number.
+    pub line: u64,
+    /// The offending column (or `line` for the line as a whole).
+    pub field: &'static str,
+    /// What is wrong, with any CPR number masked.
+    pub message: String,
+}
+
+const ID: usize = 0;
+const STATUS: usize = 1;
+const REGISTRATION: usize = 2;
+const EXEMPTION_START: usize = 3;
+const EXEMPTION_END: usize = 4;
+const NEMSMS: usize = 5;
+const COLUMNS: [&str; 6] = [
+    "id",
+    "status",
+    "registration",
+    "exemption_start",
+    "exemption_end",
+    "nemsms",
+];
+
+/// Streams the records of an extract, one line at a time, in file order.
+pub struct ContactReader {
+    csv: csv::Reader<Box<dyn Read + Send>>,
+    path: PathBuf,
+    /// Position of each known column in a record, if present.
+    positions: [Option<usize>; 6],
+    fields: usize,
+    record: csv::ByteRecord,
+    bytes_read: Arc<AtomicU64>,
+    total_bytes: Option<u64>,
+}
+
+impl ContactReader {
+    /// Opens an extract; gzip compression is recognised by its magic bytes.
+    pub fn open(path: impl AsRef<Path>) -> Result<ContactReader, ContactsError> {
+        let path = path.as_ref();
+        let io_error = |source| ContactsError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let total = file.metadata().map_err(io_error)?.len();
+        let mut reader = ContactReader::from_reader(file, path)?;
+        reader.total_bytes = Some(total);
+        Ok(reader)
+    }
+
+    /// Reads an extract from any reader; `path` names it in error messages.
+    pub fn from_reader(
+        reader: impl Read + Send + 'static,
+        path: impl AsRef<Path>,
+    ) -> Result<ContactReader, ContactsError> {
+        let path = path.as_ref().to_owned();
+        let io_error = |source| ContactsError::Io {
+            path: path.clone(),
+            source,
+        };
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            inner: reader,
+            count: Arc::clone(&bytes_read),
+        };
+        let mut raw = BufReader::with_capacity(1 << 16, counted);
+        let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
+        let decoded: Box<dyn Read + Send> = if gzip {
+            Box::new(flate2::bufread::MultiGzDecoder::new(raw))
+        } else {
+            Box::new(raw)
+        };
+        let mut text = BufReader::with_capacity(1 << 18, decoded);
+        let delimiter = sniff_delimiter(&mut text).map_err(io_error)?;
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .comment(Some(b'#'))
+            .flexible(true)
+            .has_headers(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(Box::new(text) as Box<dyn Read + Send>);
+        let header = csv.byte_headers().map_err(|e| csv_error(&path, e))?.clone();
+        let header_line = header.position().map_or(1, |p| p.line());
+        let header_error = |message: String| ContactsError::Header {
+            path: path.clone(),
+            line: header_line,
+            message,
+        };
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(header_error("the file has no header line".into()));
+        }
+        let mut positions = [None; 6];
+        for (i, name) in header.iter().enumerate() {
+            let name = name.trim_ascii();
+            if let Some(column) = COLUMNS.iter().position(|c| c.as_bytes() == name) {
+                if positions[column].is_some() {
+                    return Err(header_error(format!(
+                        "column `{}` appears twice in the header",
+                        COLUMNS[column]
+                    )));
+                }
+                positions[column] = Some(i);
+            }
+        }
+        for required in [ID, STATUS] {
+            if positions[required].is_none() {
+                return Err(header_error(format!(
+                    "the header has no `{}` column (expected columns: {})",
+                    COLUMNS[required],
+                    COLUMNS.join(&char::from(delimiter).to_string())
+                )));
+            }
+        }
+        Ok(ContactReader {
+            csv,
+            path,
+            positions,
+            fields: header.len(),
+            record: csv::ByteRecord::new(),
+            bytes_read,
+            total_bytes: None,
+        })
+    }
+
+    /// The extract's name, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes consumed so far from the underlying file (compressed bytes for gzip).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::Relaxed)
+    }
+
+    /// Size of the underlying file, when known.
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.total_bytes
+    }
+
+    /// The next line: `None` at the end, `Some(Ok(Err(..)))` for a rejected
+    /// line (reading may go on), `Some(Err(..))` when the file cannot be read further.
+    #[allow(clippy::type_complexity)]
+    pub fn next_record(
+        &mut self,
+    ) -> Option<Result<Result<(u64, ContactRecord), LineError>, ContactsError>> {
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => {
+                let line = self.record.position().map_or(0, |p| p.line());
+                Some(Ok(self.parse_record(line).map(|record| (line, record))))
+            }
+            Err(e) => Some(Err(csv_error(&self.path, e))),
+        }
+    }
+
+    fn parse_record(&self, line: u64) -> Result<ContactRecord, LineError> {
+        let error = |field: usize, message: String| LineError {
+            line,
+            field: COLUMNS[field],
+            message,
+        };
+        if self.record.len() != self.fields {
+            return Err(LineError {
+                line,
+                field: "line",
+                message: format!(
+                    "expected {} fields as in the header, found {}",
+                    self.fields,
+                    self.record.len()
+                ),
+            });
+        }
+        let field = |column: usize| -> &[u8] {
+            self.positions[column]
+                .and_then(|i| self.record.get(i))
+                .unwrap_or_default()
+                .trim_ascii()
+        };
+
+        let id = field(ID);
+        let parsed = std::str::from_utf8(id)
+            .map_err(|_| RecipientError::Malformed)
+            .and_then(str::parse::<Recipient>);
+        let recipient = match parsed {
+            Ok(r) => r,
+            Err(reason) if id.is_empty() => return Err(error(ID, format!("empty ({reason})"))),
+            Err(reason) => {
+                return Err(error(
+                    ID,
+                    format!("{} is not a valid CPR or CVR number: {reason}", shown(id)),
+                ));
+            }
+        };
+        let status = match field(STATUS) {
+            b"registered" => Status::Registered,
+            b"exempt" => Status::Exempt,
+            b"closed" => Status::Closed,
+            b"unknown" => Status::Unknown,
+            other => {
+                return Err(error(
+                    STATUS,
+                    format!(
+                        "{} is not one of registered, exempt, closed, unknown",
+                        shown(other)
+                    ),
+                ));
+            }
+        };
+        let registration = field(REGISTRATION);
+        let registration = Registration::ALL
+            .into_iter()
+            .find(|r| r.as_str().as_bytes() == registration)
+            .ok_or_else(|| {
+                error(
+                    REGISTRATION,
+                    format!(
+                        "{} is not empty or one of automatic, voluntary, unconfirmed, before_unconfirmed, awaiting_registration, exempt_left_the_country, exempt_other_reason",
+                        shown(registration)
+                    ),
+                )
+            })?;
+        let date = |column: usize| -> Result<Option<Date>, LineError> {
+            let value = field(column);
+            if value.is_empty() {
+                return Ok(None);
+            }
+            std::str::from_utf8(value)
+                .ok()
+                .and_then(|s| s.parse::<Date>().ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    error(
+                        column,
+                        format!("{} is not a date of the form YYYY-MM-DD", shown(value)),
+                    )
+                })
+        };
+        let exemption_start = date(EXEMPTION_START)?;
+        let exemption_end = date(EXEMPTION_END)?;
+        if let (Some(start), Some(end)) = (exemption_start, exemption_end) {
+            if start > end {
+                return Err(error(
+                    EXEMPTION_END,
+                    format!("{end} is before exemption_start {start}"),
+                ));
+            }
+        }
+        let nemsms = match field(NEMSMS) {
+            b"" | b"false" => false,
+            b"true" => true,
+            other => {
+                return Err(error(
+                    NEMSMS,
+                    format!("{} is not true, false or empty", shown(other)),
+                ));
+            }
+        };
+        Ok(ContactRecord {
+            recipient,
+            contact: Contact {
+                status,
+                registration,
+                exemption_start,
+                exemption_end,
+                nemsms,
+            },
+        })
+    }
+}
+
+/// A field's value fit for an error message: quoted, shortened, and with
+/// anything that could be a CPR number masked.
+fn shown(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(value);
+    if value.iter().filter(|b| b.is_ascii_digit()).count() >= 9 {
+        format!("{:?}", mask_input(&text))
+    } else if text.chars().count() > 40 {
+        format!("{:?}…", text.chars().take(40).collect::<String>())
+    } else {
+        format!("{text:?}")
+    }
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> ContactsError {
+    let line = error.position().map(|p| p.line());
+    let source = match error.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::new(
+            io::ErrorKind::InvalidData,
+            match line {
+                Some(line) => format!("line {line}: {other:?}"),
+                None => format!("{other:?}"),
+            },
+        ),
+    };
+    ContactsError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Skips a UTF-8 byte order mark and picks the delimiter the header line uses.
+fn sniff_delimiter(text: &mut impl BufRead) -> io::Result<u8> {
+    let buf = text.fill_buf()?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        text.consume(3);
+    }
+    let buf = text.fill_buf()?;
+    let header = buf
+        .split(|&b| b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty() && !line.starts_with(b"#"))
+        .unwrap_or_default();
+    Ok(if !header.contains(&b';') && header.contains(&b',') {
+        b','
+    } else {
+        b';'
+    })
+}
+
+/// Counts the bytes read through it, for progress reports.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}

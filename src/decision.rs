@@ -1,0 +1,242 @@
+//! The decision table: which channel a letter takes, and why.
+//!
+//! This is the one place that encodes the table in `DESIGN.md`; everything
+//! else only gathers its inputs.
+
+use std::fmt;
+
+use crate::contacts::{Registration, Status};
+use crate::date::Date;
+use crate::recipient::RecipientKind;
+
+/// The channel a letter goes out through.
+///
+/// The numbers are part of the C ABI and never change meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Channel {
+    /// Digital Post (Serviceplatform channel code `D`).
+    Digital = 1,
+    /// NemSMS (channel code `S`).
+    Nemsms = 2,
+    /// Physical post, printed on paper (channel code `F`).
+    Physical = 3,
+}
+
+impl Channel {
+    /// The name used by the CLI and JSON output: `digital`, `nemsms`, `physical`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Digital => "digital",
+            Channel::Nemsms => "nemsms",
+            Channel::Physical => "physical",
+        }
+    }
+
+    /// The Serviceplatform's channel code: `D`, `S` or `F`.
+    pub fn code(self) -> char {
+        match self {
+            Channel::Digital => 'D',
+            Channel::Nemsms => 'S',
+            Channel::Physical => 'F',
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a letter takes the channel it takes.
+///
+/// The numbers are part of the C ABI and never change meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Reason {
+    /// The recipient is registered for Digital Post (or, for NemSMS material, subscribes to NemSMS).
+    Registered = 1,
+    /// The material's sender system's certificate expired before the date.
+    SenderCertificateExpired = 2,
+    /// The date is before the activation date of the material's group for the recipient's audience.
+    GroupNotActive = 3,
+    /// The recipient is not in the contact register, or its status is unknown.
+    NotRegistered = 4,
+    /// The recipient is closed (deceased or dissolved).
+    Closed = 5,
+    /// The recipient's registration is unconfirmed or awaiting registration.
+    PendingRegistration = 6,
+    /// The recipient is exempt from Digital Post on the date.
+    Exempt = 7,
+    /// The recipient is exempt, but the material is sent digitally by special law (særlov).
+    MandatoryDespiteExemption = 8,
+    /// NemSMS material, and the recipient does not subscribe to NemSMS.
+    NoNemsms = 9,
+}
+
+impl Reason {
+    /// Every reason, in number order.
+    pub const ALL: [Reason; 9] = [
+        Reason::Registered,
+        Reason::SenderCertificateExpired,
+        Reason::GroupNotActive,
+        Reason::NotRegistered,
+        Reason::Closed,
+        Reason::PendingRegistration,
+        Reason::Exempt,
+        Reason::MandatoryDespiteExemption,
+        Reason::NoNemsms,
+    ];
+
+    /// The name used by the CLI and JSON output, e.g. `not_registered`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Registered => "registered",
+            Reason::SenderCertificateExpired => "sender_certificate_expired",
+            Reason::GroupNotActive => "group_not_active",
+            Reason::NotRegistered => "not_registered",
+            Reason::Closed => "closed",
+            Reason::PendingRegistration => "pending_registration",
+            Reason::Exempt => "exempt",
+            Reason::MandatoryDespiteExemption => "mandatory_despite_exemption",
+            Reason::NoNemsms => "no_nemsms",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The answer to a lookup: a channel and the reason for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Answer {
+    /// Where the letter goes.
+    pub channel: Channel,
+    /// Why.
+    pub reason: Reason,
+}
+
+impl Answer {
+    const fn new(channel: Channel, reason: Reason) -> Answer {
+        Answer { channel, reason }
+    }
+}
+
+/// Why a lookup has no answer.
+///
+/// Small and `Copy` so that a lookup never allocates; the caller knows the
+/// material and recipient it asked about and can add them to a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, thiserror::Error)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// The material ID is not in the index.
+    #[error("unknown material: the index has no material with this ID")]
+    UnknownMaterial,
+    /// The recipient is not a valid CPR or CVR number.
+    #[error("invalid recipient: not a valid CPR or CVR number")]
+    InvalidRecipient,
+    /// The material has no subscription group for the recipient's audience
+    /// (citizens for CPR, companies for CVR).
+    #[error("audience mismatch: the material has no group for this kind of recipient")]
+    AudienceMismatch,
+}
+
+impl LookupError {
+    /// The name used by the CLI and JSON output, e.g. `unknown_material`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LookupError::UnknownMaterial => "unknown_material",
+            LookupError::InvalidRecipient => "invalid_recipient",
+            LookupError::AudienceMismatch => "audience_mismatch",
+        }
+    }
+}
+
+/// What the decision needs to know about a material, with dates as day numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// The sender system's certificate expiry, if it has one.
+    pub certificate_expires: Option<Date>,
+    /// Activation date of the material's group per audience (indexed by `RecipientKind`).
+    pub active_from: [Option<Date>; 2],
+    /// NemSMS material rather than Digital Post.
+    pub nemsms: bool,
+    /// Sent digitally even to exempt recipients (særlov).
+    pub mandatory: bool,
+}
+
+/// What the decision needs to know about a recipient found in the register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ContactState {
+    pub status: Status,
+    pub registration: Registration,
+    pub nemsms: bool,
+    /// Inclusive exemption window; `None` ends mean unbounded.
+    pub exemption: Option<(Option<Date>, Option<Date>)>,
+}
+
+impl ContactState {
+    fn exempt_on(&self, date: Date) -> bool {
+        if self.status != Status::Exempt {
+            return false;
+        }
+        match self.exemption {
+            None => true,
+            Some((start, end)) => {
+                start.is_none_or(|start| start <= date) && end.is_none_or(|end| date <= end)
+            }
+        }
+    }
+}
+
+/// Steps 3 to 11 of the decision table (steps 1 and 2 are the caller's:
+/// finding the material and parsing the recipient).
+#[inline]
+pub(crate) fn decide(
+    rule: &Rule,
+    kind: RecipientKind,
+    contact: Option<ContactState>,
+    date: Date,
+) -> Result<Answer, LookupError> {
+    use Channel::*;
+    use Reason::*;
+
+    let Some(active_from) = rule.active_from[kind as usize] else {
+        return Err(LookupError::AudienceMismatch);
+    };
+    if rule
+        .certificate_expires
+        .is_some_and(|expires| date > expires)
+    {
+        return Ok(Answer::new(Physical, SenderCertificateExpired));
+    }
+    if date < active_from {
+        return Ok(Answer::new(Physical, GroupNotActive));
+    }
+    let contact = match contact {
+        Some(c) if c.status != Status::Unknown => c,
+        _ => return Ok(Answer::new(Physical, NotRegistered)),
+    };
+    if contact.status == Status::Closed {
+        return Ok(Answer::new(Physical, Closed));
+    }
+    if contact.registration.is_pending() {
+        return Ok(Answer::new(Physical, PendingRegistration));
+    }
+    if contact.exempt_on(date) {
+        return Ok(if rule.mandatory && !rule.nemsms {
+            Answer::new(Digital, MandatoryDespiteExemption)
+        } else {
+            Answer::new(Physical, Exempt)
+        });
+    }
+    Ok(match (rule.nemsms, contact.nemsms) {
+        (true, true) => Answer::new(Nemsms, Registered),
+        (true, false) => Answer::new(Physical, NoNemsms),
+        (false, _) => Answer::new(Digital, Registered),
+    })
+}

@@ -1,0 +1,257 @@
+//! The register sections of one kind of recipient: the set of keys (a roaring
+//! bitmap), one code byte per key in key order, and the exemption windows of
+//! the few contacts that have one.
+//!
+//! A lookup is one probe: the key's rank in the set indexes the code array.
+
+use std::ops::Range;
+
+use super::FormatError;
+use super::roaring::RoaringLayout;
+use crate::contacts::{Contact, Registration, Status};
+use crate::date::Date;
+use crate::decision::ContactState;
+
+const STATUS_MASK: u8 = 0b0000_0011;
+const REGISTRATION_SHIFT: u8 = 2;
+const NEMSMS: u8 = 1 << 5;
+const HAS_WINDOW: u8 = 1 << 6;
+const RESERVED: u8 = 1 << 7;
+
+/// Bytes per exemption window entry: key u32, start i32, end i32.
+pub(crate) const WINDOW_LEN: usize = 12;
+const OPEN_START: i32 = i32::MIN;
+const OPEN_END: i32 = i32::MAX;
+
+/// The code byte of a contact.
+pub(crate) fn encode(contact: &Contact) -> u8 {
+    let mut code = contact.status as u8 | (contact.registration as u8) << REGISTRATION_SHIFT;
+    if contact.nemsms {
+        code |= NEMSMS;
+    }
+    if contact.exemption_start.is_some() || contact.exemption_end.is_some() {
+        code |= HAS_WINDOW;
+    }
+    code
+}
+
+/// The window entry of a contact that has one.
+pub(crate) fn encode_window(key: u32, contact: &Contact, out: &mut Vec<u8>) {
+    out.extend_from_slice(&key.to_le_bytes());
+    let start = contact.exemption_start.map_or(OPEN_START, Date::days);
+    let end = contact.exemption_end.map_or(OPEN_END, Date::days);
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&end.to_le_bytes());
+}
+
+fn window_at(windows: &[u8], i: usize) -> Option<(u32, i32, i32)> {
+    let e = windows.get(i * WINDOW_LEN..(i + 1) * WINDOW_LEN)?;
+    let field = |at: usize| [e[at], e[at + 1], e[at + 2], e[at + 3]];
+    Some((
+        u32::from_le_bytes(field(0)),
+        i32::from_le_bytes(field(4)),
+        i32::from_le_bytes(field(8)),
+    ))
+}
+
+fn window_date(days: i32, open: i32) -> Option<Date> {
+    if days == open {
+        None
+    } else {
+        // Out-of-range days are rejected by verification; clamp so lookups stay total.
+        Some(Date::from_days(days).unwrap_or(if days < 0 { Date::MIN } else { Date::MAX }))
+    }
+}
+
+/// The register of one kind of recipient, located in an index file.
+#[derive(Clone, Debug)]
+pub(crate) struct Register {
+    layout: RoaringLayout,
+    set: Range<usize>,
+    codes: Range<usize>,
+    windows: Range<usize>,
+}
+
+impl Register {
+    /// Checks the sections' sizes against each other (O(containers)); the
+    /// contents are checked by [`Register::verify`].
+    pub(crate) fn open(
+        bytes: &[u8],
+        set: Range<usize>,
+        codes: Range<usize>,
+        windows: Range<usize>,
+        names: [&'static str; 3],
+    ) -> Result<Register, FormatError> {
+        let layout = RoaringLayout::parse(&bytes[set.clone()]).map_err(|e| {
+            FormatError::SectionContents {
+                section: names[0],
+                detail: e.to_string(),
+            }
+        })?;
+        if codes.len() != layout.len() as usize {
+            return Err(FormatError::SectionContents {
+                section: names[1],
+                detail: format!("{} codes for {} recipients", codes.len(), layout.len()),
+            });
+        }
+        if windows.len() % WINDOW_LEN != 0 {
+            return Err(FormatError::SectionContents {
+                section: names[2],
+                detail: format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),
+            });
+        }
+        Ok(Register {
+            layout,
+            set,
+            codes,
+            windows,
+        })
+    }
+
+    /// Number of recipients.
+    pub(crate) fn len(&self) -> u32 {
+        self.layout.len()
+    }
+
+    /// Heap memory held for this register (the data itself stays in the file).
+    pub(crate) fn heap_size(&self) -> usize {
+        self.layout.heap_size()
+    }
+
+    /// The contact with this key, if the register has it. `bytes` is the whole file.
+    #[inline]
+    pub(crate) fn find(&self, bytes: &[u8], key: u32) -> Option<ContactState> {
+        let set = bytes.get(self.set.clone())?;
+        let rank = self.layout.rank(set, key)?;
+        let code = *bytes.get(self.codes.start + rank as usize)?;
+        let exemption = if code & HAS_WINDOW != 0 {
+            Some(self.window(bytes, key).unwrap_or((None, None)))
+        } else {
+            None
+        };
+        Some(ContactState {
+            status: Status::from_bits(code & STATUS_MASK),
+            registration: Registration::from_bits(code >> REGISTRATION_SHIFT),
+            nemsms: code & NEMSMS != 0,
+            exemption,
+        })
+    }
+
+    #[cold]
+    fn window(&self, bytes: &[u8], key: u32) -> Option<(Option<Date>, Option<Date>)> {
+        let windows = bytes.get(self.windows.clone())?;
+        let n = windows.len() / WINDOW_LEN;
+        // Binary search over the fixed-size entries.
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (k, start, end) = window_at(windows, mid)?;
+            match k.cmp(&key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    return Some((window_date(start, OPEN_START), window_date(end, OPEN_END)));
+                }
+            }
+        }
+        None
+    }
+
+    /// All recipients' keys and code bytes, in key order.
+    pub(crate) fn iter<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (u32, u8)> + 'a {
+        let codes = bytes.get(self.codes.clone()).unwrap_or_default();
+        self.layout
+            .iter(bytes.get(self.set.clone()).unwrap_or_default())
+            .zip(codes.iter().copied())
+    }
+
+    /// Full content check: the bitmap, reserved bits, and that the windows are
+    /// sorted, name recipients whose code says they have one (and only those),
+    /// and hold valid dates.
+    pub(crate) fn verify(
+        &self,
+        bytes: &[u8],
+        names: [&'static str; 3],
+        is_key: impl Fn(u32) -> bool,
+    ) -> Result<(), FormatError> {
+        let contents = |section, detail: String| FormatError::SectionContents { section, detail };
+        self.layout
+            .validate_contents(&bytes[self.set.clone()])
+            .map_err(|e| contents(names[0], e.to_string()))?;
+        let mut with_window = 0usize;
+        for (key, code) in self.iter(bytes) {
+            if !is_key(key) {
+                return Err(contents(
+                    names[0],
+                    format!("holds the impossible key {key}"),
+                ));
+            }
+            if code & RESERVED != 0 {
+                return Err(contents(
+                    names[1],
+                    format!("code {code:#04x} has the reserved bit set"),
+                ));
+            }
+            if code & HAS_WINDOW != 0 {
+                with_window += 1;
+                if self.window(bytes, key).is_none() {
+                    return Err(contents(names[2], format!("has no window for key {key}")));
+                }
+            }
+        }
+        let windows = &bytes[self.windows.clone()];
+        let n = windows.len() / WINDOW_LEN;
+        if n != with_window {
+            return Err(contents(
+                names[2],
+                format!("holds {n} windows for {with_window} recipients that have one"),
+            ));
+        }
+        let mut previous = None;
+        for i in 0..n {
+            let (key, start, end) = window_at(windows, i).expect("in bounds");
+            if previous.is_some_and(|p| p >= key) {
+                return Err(contents(
+                    names[2],
+                    "keys are not strictly increasing".into(),
+                ));
+            }
+            previous = Some(key);
+            let valid = |days, open| days == open || Date::from_days(days).is_some();
+            if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
+                return Err(contents(names[2], format!("invalid window for key {key}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_every_combination() {
+        for status in Status::ALL {
+            for registration in Registration::ALL {
+                for nemsms in [false, true] {
+                    let contact = Contact {
+                        status,
+                        registration,
+                        exemption_start: None,
+                        exemption_end: None,
+                        nemsms,
+                    };
+                    let code = encode(&contact);
+                    assert_eq!(code & RESERVED, 0);
+                    assert_eq!(Status::from_bits(code & STATUS_MASK), status);
+                    assert_eq!(
+                        Registration::from_bits(code >> REGISTRATION_SHIFT),
+                        registration
+                    );
+                    assert_eq!(code & NEMSMS != 0, nemsms);
+                }
+            }
+        }
+    }
+}

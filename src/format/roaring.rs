@@ -1,0 +1,1551 @@
+//! Zero-copy reader for the standard Roaring bitmap portable serialization
+//! format (<https://github.com/RoaringBitmap/RoaringFormatSpec>).
+//!
+//! A serialized bitmap usually lives inside a memory-mapped file that is owned
+//! elsewhere, so nothing here borrows the bytes for longer than one call:
+//! [`RoaringLayout::parse`] validates the structure once and builds a small,
+//! owned directory of the containers, and every query takes the same bytes
+//! again. Queries read the serialized containers in place and never allocate.
+//!
+//! # Format
+//!
+//! All integers are little-endian.
+//!
+//! * Cookie: either the `u32` `12346` (no run containers) followed by a `u32`
+//!   container count, or a `u32` whose low 16 bits are `12347` and whose high
+//!   16 bits are the container count minus one, followed by a bitset of
+//!   `(count + 7) / 8` bytes that flags the run containers.
+//! * Descriptive header: per container a `u16` key (the high 16 bits of its
+//!   members) and a `u16` cardinality minus one. Keys strictly increase.
+//! * Offset header: per container a `u32` byte offset from the start of the
+//!   serialized bitmap. Present with the `12346` cookie, and with the `12347`
+//!   cookie when there are at least 4 containers.
+//! * Containers, back to back: a run container (flagged) is a `u16` run count
+//!   and that many `(u16 start, u16 length - 1)` pairs; otherwise a container
+//!   with more than 4096 members is a bitmap of 1024 `u64` words (8192 bytes),
+//!   and a smaller one is an array of sorted `u16` values.
+//!
+//! An empty bitmap is the `12346` cookie with a count of 0 (8 bytes).
+//!
+//! # Validation levels
+//!
+//! [`RoaringLayout::parse`] checks everything that can be checked in time
+//! proportional to the number of containers: it guarantees that every
+//! container lies inside the bytes, so queries stay in bounds. It does not look
+//! inside containers; [`RoaringLayout::validate_contents`] does that in time
+//! proportional to the serialized size. On bytes that pass `parse` but fail
+//! `validate_contents`, queries never panic, but their answers are unspecified.
+
+use std::fmt;
+
+/// Cookie of the format without run containers; followed by a `u32` count.
+const SERIAL_COOKIE_NO_RUNCONTAINER: u32 = 12346;
+/// Low 16 bits of the cookie of the format that may hold run containers.
+const SERIAL_COOKIE: u32 = 12347;
+/// With [`SERIAL_COOKIE`], the offset header is present from this many containers on.
+const NO_OFFSET_THRESHOLD: usize = 4;
+/// Non-run containers with more members than this are bitmaps.
+const ARRAY_LIMIT: u32 = 4096;
+/// Serialized size of a bitmap container.
+const BITMAP_BYTES: usize = 8192;
+/// Number of 64-bit words in a bitmap container.
+const BITMAP_WORDS: usize = BITMAP_BYTES / 8;
+/// There are at most 2^16 containers, one per key.
+const MAX_CONTAINERS: usize = 1 << 16;
+/// Direct-table entry for a key that has no container.
+const NO_CONTAINER: u32 = u32::MAX;
+
+/// How a container's members are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    /// Sorted `u16` values.
+    Array,
+    /// 1024 little-endian `u64` words.
+    Bitmap,
+    /// `u16` run count, then `(start, length - 1)` pairs.
+    Run,
+}
+
+/// Directory entry of one container (16 bytes).
+#[derive(Clone, Copy, Debug)]
+struct Container {
+    /// Absolute byte offset of the container's payload (for a run container,
+    /// of its run count).
+    offset: u32,
+    /// Number of members in all earlier containers.
+    rank_base: u32,
+    /// High 16 bits of the members.
+    key: u16,
+    /// Declared cardinality minus one.
+    card_minus_one: u16,
+    /// Storage kind.
+    kind: Kind,
+}
+
+const _: () = assert!(std::mem::size_of::<Container>() == 16);
+
+impl Container {
+    /// Declared number of members, 1..=65536.
+    #[inline]
+    fn cardinality(&self) -> u32 {
+        u32::from(self.card_minus_one) + 1
+    }
+
+    /// High bits shared by all members.
+    #[inline]
+    fn high(&self) -> u32 {
+        u32::from(self.key) << 16
+    }
+
+    /// The array values, or `None` if they lie outside `bytes`.
+    #[inline]
+    fn array<'a>(&self, bytes: &'a [u8]) -> Option<&'a [[u8; 2]]> {
+        let start = self.offset as usize;
+        let len = 2 * self.cardinality() as usize;
+        let values = bytes.get(start..start.checked_add(len)?)?;
+        Some(values.as_chunks::<2>().0)
+    }
+
+    /// The 1024 bitmap words, or `None` if they lie outside `bytes`.
+    #[inline]
+    fn bitmap<'a>(&self, bytes: &'a [u8]) -> Option<&'a [[u8; 8]]> {
+        let start = self.offset as usize;
+        let words = bytes.get(start..start.checked_add(BITMAP_BYTES)?)?;
+        Some(words.as_chunks::<8>().0)
+    }
+
+    /// The `(start, length - 1)` run pairs, or `None` if they lie outside `bytes`.
+    #[inline]
+    fn runs<'a>(&self, bytes: &'a [u8]) -> Option<&'a [[u8; 4]]> {
+        let start = self.offset as usize;
+        let n_runs = usize::from(read_u16(bytes, start)?);
+        let runs_start = start.checked_add(2)?;
+        let runs = bytes.get(runs_start..runs_start.checked_add(4 * n_runs)?)?;
+        Some(runs.as_chunks::<4>().0)
+    }
+}
+
+/// Reads a little-endian `u16` at `at`, if the bytes are there.
+#[inline]
+fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(*bytes.get(at..)?.first_chunk::<2>()?))
+}
+
+/// Reads a little-endian `u32` at `at`, if the bytes are there.
+#[inline]
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(*bytes.get(at..)?.first_chunk::<4>()?))
+}
+
+/// Splits a serialized run into `(start, length - 1)`.
+#[inline]
+fn run_parts(run: &[u8; 4]) -> (u16, u16) {
+    (
+        u16::from_le_bytes([run[0], run[1]]),
+        u16::from_le_bytes([run[2], run[3]]),
+    )
+}
+
+/// Number of members in `runs`.
+#[inline]
+fn run_members(runs: &[[u8; 4]]) -> u64 {
+    runs.iter().map(|run| u64::from(run_parts(run).1) + 1).sum()
+}
+
+/// Number of set bits in `words`.
+#[inline]
+fn popcount(words: &[[u8; 8]]) -> u32 {
+    words
+        .iter()
+        .map(|word| u64::from_le_bytes(*word).count_ones())
+        .sum()
+}
+
+/// What is wrong with a serialized bitmap.
+///
+/// Byte offsets count from the start of the serialized bitmap; container
+/// indexes count from 0 in serialized order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoaringError {
+    /// The bytes end inside the cookie or the headers.
+    #[error("roaring bitmap truncated: its header needs {needed} bytes, only {available} given")]
+    Truncated {
+        /// Bytes needed to read the header.
+        needed: usize,
+        /// Bytes given.
+        available: usize,
+    },
+    /// The first four bytes are not a known cookie.
+    #[error("not a roaring bitmap: unknown cookie {0:#010x} at byte 0")]
+    BadCookie(u32),
+    /// The `12346` cookie declares more than 65536 containers.
+    #[error("roaring bitmap declares {count} containers at byte 4, more than the 65536 possible")]
+    TooManyContainers {
+        /// Declared container count.
+        count: u32,
+    },
+    /// A container's key is not greater than the previous container's.
+    #[error(
+        "roaring bitmap container {container}: key {key} is not greater than the previous key {previous}"
+    )]
+    KeysNotIncreasing {
+        /// Index of the offending container.
+        container: usize,
+        /// Its key.
+        key: u16,
+        /// The previous container's key.
+        previous: u16,
+    },
+    /// The offset header does not give the byte where the container actually
+    /// starts (containers must follow the headers back to back, in order).
+    #[error(
+        "roaring bitmap container {container}: offset header says byte {offset}, but the container starts at byte {expected}"
+    )]
+    BadOffset {
+        /// Index of the offending container.
+        container: usize,
+        /// Offset given by the offset header.
+        offset: u32,
+        /// Offset where the container starts.
+        expected: usize,
+    },
+    /// A container extends past the end of the bytes.
+    #[error(
+        "roaring bitmap container {container} at byte {offset} is truncated: it needs {needed} bytes, only {available} given"
+    )]
+    ContainerTruncated {
+        /// Index of the offending container.
+        container: usize,
+        /// Byte offset where the container starts.
+        offset: usize,
+        /// Bytes needed to hold the container (its end offset).
+        needed: usize,
+        /// Bytes given.
+        available: usize,
+    },
+    /// A container's header or contents are inconsistent.
+    #[error("roaring bitmap container {container} at byte {offset} is invalid: {detail}")]
+    InvalidContainer {
+        /// Index of the offending container.
+        container: usize,
+        /// Byte offset where the container starts.
+        offset: usize,
+        /// What is wrong.
+        detail: &'static str,
+    },
+    /// The declared cardinalities add up to more than `u32::MAX` members.
+    #[error(
+        "roaring bitmap has more than {} members (from container {container} on)",
+        u32::MAX
+    )]
+    CardinalityOverflow {
+        /// Index of the container at which the count overflows.
+        container: usize,
+    },
+    /// Bytes follow the last container.
+    #[error("roaring bitmap ends at byte {expected}, but {actual} bytes were given")]
+    TrailingBytes {
+        /// Serialized size according to the headers.
+        expected: usize,
+        /// Bytes given.
+        actual: usize,
+    },
+}
+
+/// The parsed, validated directory of one serialized bitmap. Owns no bitmap data.
+///
+/// Build it with [`RoaringLayout::parse`], keep it next to the bytes (for
+/// example beside a file mapping), and pass the same bytes to every query.
+/// Queries given other bytes never panic, but their answers are unspecified.
+///
+/// Memory: 16 bytes per container plus a 4-byte direct-table entry per key up
+/// to the largest key (up to 256 KiB); see [`RoaringLayout::heap_size`].
+#[derive(Clone)]
+pub struct RoaringLayout {
+    /// Containers in serialized (key) order.
+    containers: Vec<Container>,
+    /// `high16 -> index into containers`, or [`NO_CONTAINER`]; sized max key + 1.
+    table: Vec<u32>,
+    /// Total number of members.
+    len: u32,
+    /// Serialized size in bytes.
+    byte_len: usize,
+}
+
+impl fmt::Debug for RoaringLayout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RoaringLayout")
+            .field("len", &self.len)
+            .field("containers", &self.containers.len())
+            .field("byte_len", &self.byte_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RoaringLayout {
+    /// Structural validation in O(number of containers): cookie, counts, keys
+    /// strictly increasing, every offset/length in bounds with overflow-checked
+    /// arithmetic, containers don't overlap and lie in order, the serialized
+    /// length equals `bytes.len()` exactly (no trailing bytes), run containers'
+    /// declared runs fit. Cardinality sum must fit `u32`.
+    ///
+    /// Containers must follow the headers back to back, and where an offset
+    /// header is present each offset must be the container's actual start (all
+    /// reference writers do this, and reference readers ignore the offsets, so
+    /// this keeps our reading identical to theirs). A run container must
+    /// declare at least one run and no more runs than members.
+    ///
+    /// Container contents are not examined; see
+    /// [`RoaringLayout::validate_contents`]. Never panics, whatever the bytes.
+    pub fn parse(bytes: &[u8]) -> Result<RoaringLayout, RoaringError> {
+        let available = bytes.len();
+        let truncated = |needed: usize| RoaringError::Truncated { needed, available };
+
+        let cookie = read_u32(bytes, 0).ok_or(truncated(4))?;
+        // (container count, offset of the run-flag bitset, offset header present,
+        // offset of the descriptive header)
+        let (count, run_flags_at, has_offsets, descriptions_at) =
+            if cookie == SERIAL_COOKIE_NO_RUNCONTAINER {
+                let count = read_u32(bytes, 4).ok_or(truncated(8))?;
+                if count as usize > MAX_CONTAINERS {
+                    return Err(RoaringError::TooManyContainers { count });
+                }
+                (count as usize, None, true, 8)
+            } else if cookie & 0xFFFF == SERIAL_COOKIE {
+                let count = (cookie >> 16) as usize + 1;
+                (
+                    count,
+                    Some(4),
+                    count >= NO_OFFSET_THRESHOLD,
+                    4 + count.div_ceil(8),
+                )
+            } else {
+                return Err(RoaringError::BadCookie(cookie));
+            };
+
+        // count <= 65536, so none of this header arithmetic can overflow.
+        let offsets_at = descriptions_at + 4 * count;
+        let header_end = if has_offsets {
+            offsets_at + 4 * count
+        } else {
+            offsets_at
+        };
+        if available < header_end {
+            return Err(truncated(header_end));
+        }
+
+        let mut containers = Vec::with_capacity(count);
+        let mut position = header_end;
+        let mut total: u64 = 0;
+        let mut previous_key: Option<u16> = None;
+        for index in 0..count {
+            let description = descriptions_at + 4 * index;
+            let key = read_u16(bytes, description).ok_or(truncated(header_end))?;
+            let card_minus_one = read_u16(bytes, description + 2).ok_or(truncated(header_end))?;
+            if let Some(previous) = previous_key
+                && key <= previous
+            {
+                return Err(RoaringError::KeysNotIncreasing {
+                    container: index,
+                    key,
+                    previous,
+                });
+            }
+            previous_key = Some(key);
+
+            if has_offsets {
+                let offset =
+                    read_u32(bytes, offsets_at + 4 * index).ok_or(truncated(header_end))?;
+                if offset as usize != position {
+                    return Err(RoaringError::BadOffset {
+                        container: index,
+                        offset,
+                        expected: position,
+                    });
+                }
+            }
+            let Ok(offset) = u32::try_from(position) else {
+                // Only reachable with an offset header, whose u32 entries
+                // would then not match (already reported above).
+                return Err(RoaringError::BadOffset {
+                    container: index,
+                    offset: u32::MAX,
+                    expected: position,
+                });
+            };
+
+            let cardinality = u32::from(card_minus_one) + 1;
+            let is_run = run_flags_at.is_some_and(|flags_at| {
+                bytes
+                    .get(flags_at + index / 8)
+                    .is_some_and(|flags| flags & (1 << (index % 8)) != 0)
+            });
+            let (kind, size) = if is_run {
+                let invalid = |detail| RoaringError::InvalidContainer {
+                    container: index,
+                    offset: position,
+                    detail,
+                };
+                let n_runs = read_u16(bytes, position).ok_or(RoaringError::ContainerTruncated {
+                    container: index,
+                    offset: position,
+                    needed: position.saturating_add(2),
+                    available,
+                })?;
+                if n_runs == 0 {
+                    return Err(invalid("run container with no runs"));
+                }
+                if u32::from(n_runs) > cardinality {
+                    return Err(invalid("run container declares more runs than members"));
+                }
+                (Kind::Run, 2 + 4 * usize::from(n_runs))
+            } else if cardinality > ARRAY_LIMIT {
+                (Kind::Bitmap, BITMAP_BYTES)
+            } else {
+                (Kind::Array, 2 * cardinality as usize)
+            };
+            let end = match position.checked_add(size) {
+                Some(end) if end <= available => end,
+                _ => {
+                    return Err(RoaringError::ContainerTruncated {
+                        container: index,
+                        offset: position,
+                        needed: position.saturating_add(size),
+                        available,
+                    });
+                }
+            };
+
+            let Ok(rank_base) = u32::try_from(total) else {
+                return Err(RoaringError::CardinalityOverflow { container: index });
+            };
+            total += u64::from(cardinality);
+            if total > u64::from(u32::MAX) {
+                return Err(RoaringError::CardinalityOverflow { container: index });
+            }
+
+            containers.push(Container {
+                offset,
+                rank_base,
+                key,
+                card_minus_one,
+                kind,
+            });
+            position = end;
+        }
+
+        if position != available {
+            return Err(RoaringError::TrailingBytes {
+                expected: position,
+                actual: available,
+            });
+        }
+
+        let table_len = containers
+            .last()
+            .map_or(0, |last| usize::from(last.key) + 1);
+        let mut table = vec![NO_CONTAINER; table_len];
+        for (index, container) in containers.iter().enumerate() {
+            if let Some(slot) = table.get_mut(usize::from(container.key)) {
+                // index < 65536: fits.
+                *slot = index as u32;
+            }
+        }
+
+        Ok(RoaringLayout {
+            containers,
+            table,
+            // Checked against u32::MAX in the loop.
+            len: total as u32,
+            byte_len: position,
+        })
+    }
+
+    /// Number of members.
+    #[inline]
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether the bitmap has no members.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Serialized size in bytes (equal to the length of the parsed bytes).
+    #[inline]
+    pub fn byte_len(&self) -> usize {
+        self.byte_len
+    }
+
+    /// Number of containers.
+    #[inline]
+    pub fn container_count(&self) -> usize {
+        self.containers.len()
+    }
+
+    /// Heap bytes used by this layout (for memory reporting): 16 bytes per
+    /// container plus 4 bytes per key up to the largest key.
+    pub fn heap_size(&self) -> usize {
+        self.containers.capacity() * std::mem::size_of::<Container>()
+            + self.table.capacity() * std::mem::size_of::<u32>()
+    }
+
+    /// The container holding the values with these high 16 bits, if any.
+    #[inline]
+    fn container(&self, value: u32) -> Option<&Container> {
+        let index = *self.table.get((value >> 16) as usize)?;
+        // NO_CONTAINER (u32::MAX) is never a valid index, so `get` rejects it.
+        self.containers.get(index as usize)
+    }
+
+    /// If `value` is a member, its rank: the number of members smaller than it
+    /// (0-based position). This is the hot path.
+    ///
+    /// `bytes` must be the slice given to `parse`; with other bytes the answer
+    /// is unspecified but it never panics. Never allocates.
+    ///
+    /// Cost after a direct-table lookup of the container: an array container
+    /// takes a binary search (at most 12 probes); a bitmap container takes a
+    /// popcount of up to 512 words (counting from whichever end of the 8 KiB
+    /// bitmap is nearer, using the declared cardinality); a run container takes
+    /// a binary search plus a sum over up to half of its runs (same trick).
+    #[inline]
+    pub fn rank(&self, bytes: &[u8], value: u32) -> Option<u32> {
+        let container = self.container(value)?;
+        let low = value as u16;
+        let within = match container.kind {
+            Kind::Array => array_rank(container.array(bytes)?, low),
+            Kind::Bitmap => bitmap_rank(container.bitmap(bytes)?, container.cardinality(), low),
+            Kind::Run => run_rank(container.runs(bytes)?, container.cardinality(), low),
+        }?;
+        container.rank_base.checked_add(within)
+    }
+
+    /// Membership. `bytes` must be the slice given to `parse`; with other
+    /// bytes the answer is unspecified but it never panics.
+    #[inline]
+    pub fn contains(&self, bytes: &[u8], value: u32) -> bool {
+        let Some(container) = self.container(value) else {
+            return false;
+        };
+        let low = value as u16;
+        match container.kind {
+            Kind::Array => container
+                .array(bytes)
+                .is_some_and(|values| array_rank(values, low).is_some()),
+            Kind::Bitmap => container.bitmap(bytes).is_some_and(|words| {
+                words
+                    .get(usize::from(low >> 6))
+                    .is_some_and(|word| (u64::from_le_bytes(*word) >> (low & 63)) & 1 == 1)
+            }),
+            Kind::Run => container
+                .runs(bytes)
+                .is_some_and(|runs| find_run(runs, low).is_some()),
+        }
+    }
+
+    /// O(n) content validation (run by a full verify, not at open): arrays
+    /// strictly increasing, bitmap containers' popcount equals the declared
+    /// cardinality, runs sorted, non-overlapping and not adjacent (adjacent
+    /// runs must be merged), within `u16`, and the sum of run lengths equals
+    /// the declared cardinality.
+    ///
+    /// `bytes` must be the slice given to `parse`; other bytes may fail it.
+    pub fn validate_contents(&self, bytes: &[u8]) -> Result<(), RoaringError> {
+        for (index, container) in self.containers.iter().enumerate() {
+            let invalid = |detail| RoaringError::InvalidContainer {
+                container: index,
+                offset: container.offset as usize,
+                detail,
+            };
+            let outside = || invalid("container lies outside the given bytes");
+            match container.kind {
+                Kind::Array => {
+                    let values = container.array(bytes).ok_or_else(outside)?;
+                    let increasing = values.windows(2).all(|pair| match pair {
+                        [a, b] => u16::from_le_bytes(*a) < u16::from_le_bytes(*b),
+                        _ => true,
+                    });
+                    if !increasing {
+                        return Err(invalid("array values are not strictly increasing"));
+                    }
+                }
+                Kind::Bitmap => {
+                    let words = container.bitmap(bytes).ok_or_else(outside)?;
+                    if popcount(words) != container.cardinality() {
+                        return Err(invalid(
+                            "bitmap population count differs from the declared cardinality",
+                        ));
+                    }
+                }
+                Kind::Run => {
+                    let runs = container.runs(bytes).ok_or_else(outside)?;
+                    let mut previous_end: Option<u16> = None;
+                    let mut members: u64 = 0;
+                    for run in runs {
+                        let (start, length_minus_one) = run_parts(run);
+                        let Some(end) = start.checked_add(length_minus_one) else {
+                            return Err(invalid("run extends past 65535"));
+                        };
+                        if let Some(previous_end) = previous_end {
+                            if start <= previous_end {
+                                return Err(invalid("runs overlap or are not sorted"));
+                            }
+                            if start == previous_end + 1 {
+                                return Err(invalid("runs are adjacent (not merged)"));
+                            }
+                        }
+                        previous_end = Some(end);
+                        members += u64::from(length_minus_one) + 1;
+                    }
+                    if members != u64::from(container.cardinality()) {
+                        return Err(invalid(
+                            "run lengths do not add up to the declared cardinality",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// All members in increasing order. `bytes` must be the slice given to
+    /// `parse`; with other bytes the values are unspecified (a container that
+    /// lies outside them yields nothing) but it never panics.
+    pub fn iter<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = u32> + 'a {
+        Iter {
+            bytes,
+            containers: self.containers.iter(),
+            current: ContainerIter::Empty,
+        }
+    }
+}
+
+/// Position of `low` in a sorted array container.
+#[inline]
+fn array_rank(values: &[[u8; 2]], low: u16) -> Option<u32> {
+    values
+        .binary_search_by(|value| u16::from_le_bytes(*value).cmp(&low))
+        .ok()
+        // At most 65536 values.
+        .map(|index| index as u32)
+}
+
+/// Rank of `low` within a bitmap container of declared `cardinality`.
+#[inline]
+fn bitmap_rank(words: &[[u8; 8]], cardinality: u32, low: u16) -> Option<u32> {
+    let word_index = usize::from(low >> 6);
+    let bit = u32::from(low & 63);
+    let word = u64::from_le_bytes(*words.get(word_index)?);
+    if (word >> bit) & 1 == 0 {
+        return None;
+    }
+    if word_index < BITMAP_WORDS / 2 {
+        let before = popcount(words.get(..word_index)?);
+        let below = (word & ((1u64 << bit) - 1)).count_ones();
+        Some(before + below)
+    } else {
+        // Count the members >= low from the end instead: fewer words.
+        let after = popcount(words.get(word_index + 1..)?);
+        let from_low = (word >> bit).count_ones();
+        cardinality.checked_sub(after + from_low)
+    }
+}
+
+/// Index of the run containing `low`, and `low`'s distance from its start.
+#[inline]
+fn find_run(runs: &[[u8; 4]], low: u16) -> Option<(usize, u16)> {
+    let after = runs.partition_point(|run| run_parts(run).0 <= low);
+    let index = after.checked_sub(1)?;
+    let (start, length_minus_one) = run_parts(runs.get(index)?);
+    let distance = low.checked_sub(start)?;
+    (distance <= length_minus_one).then_some((index, distance))
+}
+
+/// Rank of `low` within a run container of declared `cardinality`.
+#[inline]
+fn run_rank(runs: &[[u8; 4]], cardinality: u32, low: u16) -> Option<u32> {
+    let (index, distance) = find_run(runs, low)?;
+    if index < runs.len() / 2 {
+        let before = run_members(runs.get(..index)?);
+        u32::try_from(before + u64::from(distance)).ok()
+    } else {
+        // Count the members >= low from the end instead: fewer runs.
+        let (_, length_minus_one) = run_parts(runs.get(index)?);
+        let after = run_members(runs.get(index + 1..)?);
+        let from_low = after + u64::from(length_minus_one - distance) + 1;
+        u32::try_from(u64::from(cardinality).checked_sub(from_low)?).ok()
+    }
+}
+
+/// Iterator over the members of one container.
+enum ContainerIter<'a> {
+    /// Nothing left.
+    Empty,
+    /// Remaining array values.
+    Array {
+        /// High bits of the members.
+        high: u32,
+        /// Values not yet yielded.
+        values: std::slice::Iter<'a, [u8; 2]>,
+    },
+    /// Remaining bitmap words.
+    Bitmap {
+        /// High bits of the members.
+        high: u32,
+        /// Words not yet loaded.
+        words: std::slice::Iter<'a, [u8; 8]>,
+        /// Low value of bit 0 of `word`.
+        base: u32,
+        /// Unyielded bits of the current word.
+        word: u64,
+    },
+    /// Remaining runs.
+    Run {
+        /// High bits of the members.
+        high: u32,
+        /// Runs not yet started.
+        runs: std::slice::Iter<'a, [u8; 4]>,
+        /// Next low value of the current run.
+        next: u32,
+        /// Last low value of the current run (`next > last` when done).
+        last: u32,
+    },
+}
+
+impl ContainerIter<'_> {
+    /// Next member of this container, if any.
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        match self {
+            ContainerIter::Empty => None,
+            ContainerIter::Array { high, values } => {
+                let value = values.next()?;
+                Some(*high | u32::from(u16::from_le_bytes(*value)))
+            }
+            ContainerIter::Bitmap {
+                high,
+                words,
+                base,
+                word,
+            } => {
+                while *word == 0 {
+                    *word = u64::from_le_bytes(*words.next()?);
+                    *base += 64;
+                }
+                let bit = word.trailing_zeros();
+                *word &= *word - 1;
+                // base <= 65472 and bit < 64: the sum fits in 16 bits.
+                Some(*high | (*base + bit))
+            }
+            ContainerIter::Run {
+                high,
+                runs,
+                next,
+                last,
+            } => {
+                if *next > *last {
+                    let (start, length_minus_one) = run_parts(runs.next()?);
+                    *next = u32::from(start);
+                    // Clamp a (malformed) run that passes 65535.
+                    *last = (u32::from(start) + u32::from(length_minus_one)).min(0xFFFF);
+                }
+                let value = *high | *next;
+                *next += 1;
+                Some(value)
+            }
+        }
+    }
+}
+
+/// Iterator over all members, container by container.
+struct Iter<'a> {
+    /// The serialized bitmap.
+    bytes: &'a [u8],
+    /// Containers not yet started.
+    containers: std::slice::Iter<'a, Container>,
+    /// The container being iterated.
+    current: ContainerIter<'a>,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        loop {
+            if let Some(value) = self.current.next() {
+                return Some(value);
+            }
+            let container = self.containers.next()?;
+            let high = container.high();
+            self.current = match container.kind {
+                Kind::Array => container
+                    .array(self.bytes)
+                    .map_or(ContainerIter::Empty, |values| ContainerIter::Array {
+                        high,
+                        values: values.iter(),
+                    }),
+                Kind::Bitmap => {
+                    container
+                        .bitmap(self.bytes)
+                        .map_or(ContainerIter::Empty, |words| {
+                            let mut words = words.iter();
+                            let word = words.next().map_or(0, |word| u64::from_le_bytes(*word));
+                            ContainerIter::Bitmap {
+                                high,
+                                words,
+                                base: 0,
+                                word,
+                            }
+                        })
+                }
+                Kind::Run => container
+                    .runs(self.bytes)
+                    .map_or(ContainerIter::Empty, |runs| ContainerIter::Run {
+                        high,
+                        runs: runs.iter(),
+                        next: 1,
+                        last: 0,
+                    }),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use roaring::RoaringBitmap;
+
+    fn serialize(rb: &RoaringBitmap) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(rb.serialized_size());
+        rb.serialize_into(&mut bytes).unwrap();
+        bytes
+    }
+
+    fn cookie(bytes: &[u8]) -> u32 {
+        read_u32(bytes, 0).unwrap()
+    }
+
+    fn has_run_cookie(bytes: &[u8]) -> bool {
+        cookie(bytes) & 0xFFFF == SERIAL_COOKIE
+    }
+
+    /// Deterministic pseudo-random numbers (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+    }
+
+    /// Checks every query against `rb`, and returns the serialized bytes.
+    fn check(rb: &RoaringBitmap) -> Vec<u8> {
+        let bytes = serialize(rb);
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert_eq!(u64::from(layout.len()), rb.len());
+        assert_eq!(layout.is_empty(), rb.is_empty());
+        assert_eq!(layout.byte_len(), bytes.len());
+        assert_eq!(layout.validate_contents(&bytes), Ok(()));
+        assert!(layout.heap_size() >= layout.container_count() * 16);
+        assert!(layout.iter(&bytes).eq(rb.iter()), "iter differs");
+
+        let members: Vec<u32> = rb.iter().collect();
+        let step = (members.len() / 3000).max(1);
+        let mut probes: Vec<u32> = vec![0, 1, u32::MAX, u32::MAX - 1, 65535, 65536];
+        for (position, &value) in members.iter().enumerate().step_by(step) {
+            assert_eq!(
+                layout.rank(&bytes, value),
+                Some(position as u32),
+                "rank of member {value}"
+            );
+            assert!(layout.contains(&bytes, value));
+            probes.extend([value.wrapping_sub(1), value.wrapping_add(1), value ^ 0x8000]);
+        }
+        if let (Some(&first), Some(&last)) = (members.first(), members.last()) {
+            assert_eq!(layout.rank(&bytes, first), Some(0));
+            assert_eq!(layout.rank(&bytes, last), Some(layout.len() - 1));
+            probes.extend([first & 0xFFFF_0000, last | 0xFFFF]);
+        }
+        let mut rng = Rng(u64::from(layout.len()) | 1);
+        probes.extend((0..200).map(|_| rng.next() as u32));
+        for value in probes {
+            let expected = rb.contains(value).then(|| (rb.rank(value) - 1) as u32);
+            assert_eq!(layout.rank(&bytes, value), expected, "rank of {value}");
+            assert_eq!(
+                layout.contains(&bytes, value),
+                rb.contains(value),
+                "{value}"
+            );
+        }
+        bytes
+    }
+
+    /// Every query on bytes that `parse` accepted: must not panic; if the
+    /// contents validate, the answers must agree with each other.
+    fn exercise(bytes: &[u8]) {
+        let Ok(layout) = RoaringLayout::parse(bytes) else {
+            return;
+        };
+        assert_eq!(layout.byte_len(), bytes.len());
+        let valid = layout.validate_contents(bytes).is_ok();
+        let mut count: u64 = 0;
+        let mut previous: Option<u32> = None;
+        for value in layout.iter(bytes).take(1 << 20) {
+            let rank = layout.rank(bytes, value);
+            let contains = layout.contains(bytes, value);
+            if valid {
+                assert!(previous.is_none_or(|p| p < value));
+                assert_eq!(rank, Some(count as u32));
+                assert!(contains);
+            }
+            previous = Some(value);
+            count += 1;
+        }
+        if valid {
+            assert_eq!(count, u64::from(layout.len()));
+        }
+        for value in [0, 1, 7, 255, 256, 4096, 65535, 65536, 1 << 20, u32::MAX] {
+            let rank = layout.rank(bytes, value);
+            let contains = layout.contains(bytes, value);
+            if valid {
+                assert_eq!(rank.is_some(), contains);
+            }
+        }
+        // Other bytes: unspecified answers, but no panic.
+        let short = bytes.get(..bytes.len() / 2).unwrap_or_default();
+        for other in [short, &[][..]] {
+            let _ = layout.validate_contents(other);
+            let _ = layout.iter(other).take(1000).count();
+            for value in [0, 1, 65535, 65536, u32::MAX] {
+                let _ = layout.rank(other, value);
+                let _ = layout.contains(other, value);
+            }
+        }
+    }
+
+    /// Every strict prefix must fail to parse; every single-byte change must
+    /// either fail to parse or leave all queries panic-free.
+    fn corrupt_all(bytes: &[u8], exhaustive_limit: usize) {
+        for end in 0..bytes.len() {
+            assert!(
+                RoaringLayout::parse(&bytes[..end]).is_err(),
+                "prefix of {end} bytes parsed"
+            );
+        }
+        let mut extended = bytes.to_vec();
+        extended.push(0);
+        assert!(matches!(
+            RoaringLayout::parse(&extended),
+            Err(RoaringError::TrailingBytes { .. })
+        ));
+
+        let mut copy = bytes.to_vec();
+        for position in 0..bytes.len() {
+            let original = copy[position];
+            if bytes.len() <= exhaustive_limit {
+                for byte in 0..=u8::MAX {
+                    if byte != original {
+                        copy[position] = byte;
+                        exercise(&copy);
+                    }
+                }
+            } else {
+                for byte in [original ^ 1, original ^ 0x80, 0, 0xFF] {
+                    if byte != original {
+                        copy[position] = byte;
+                        // Parse only for payload bytes: contents are unchecked there.
+                        let _ = RoaringLayout::parse(&copy).map(|layout| {
+                            let _ = layout.validate_contents(&copy);
+                            let _ = layout.rank(&copy, original as u32);
+                        });
+                    }
+                }
+            }
+            copy[position] = original;
+        }
+    }
+
+    /// Little-endian byte builder for hand-made fixtures.
+    #[derive(Default)]
+    struct Builder(Vec<u8>);
+
+    impl Builder {
+        fn u16(mut self, value: u16) -> Self {
+            self.0.extend_from_slice(&value.to_le_bytes());
+            self
+        }
+        fn u32(mut self, value: u32) -> Self {
+            self.0.extend_from_slice(&value.to_le_bytes());
+            self
+        }
+        fn u8(mut self, value: u8) -> Self {
+            self.0.push(value);
+            self
+        }
+        fn bytes(mut self, value: &[u8]) -> Self {
+            self.0.extend_from_slice(value);
+            self
+        }
+    }
+
+    #[test]
+    fn container_record_is_small() {
+        assert_eq!(std::mem::size_of::<Container>(), 16);
+    }
+
+    #[test]
+    fn empty_bitmap() {
+        let bytes = check(&RoaringBitmap::new());
+        // roaring writes the no-run cookie with a count of 0.
+        assert_eq!(bytes, Builder::default().u32(12346).u32(0).0);
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert!(layout.is_empty());
+        assert_eq!(layout.container_count(), 0);
+        assert_eq!(layout.heap_size(), 0);
+        assert_eq!(layout.rank(&bytes, 0), None);
+        assert!(!layout.contains(&bytes, u32::MAX));
+        assert_eq!(layout.iter(&bytes).next(), None);
+        corrupt_all(&bytes, usize::MAX);
+    }
+
+    #[test]
+    fn edge_values() {
+        for values in [
+            vec![0],
+            vec![u32::MAX],
+            vec![0, u32::MAX],
+            vec![65535, 65536],
+            vec![0, 1, 2, u32::MAX - 2, u32::MAX - 1, u32::MAX],
+        ] {
+            let rb: RoaringBitmap = values.iter().copied().collect();
+            let bytes = check(&rb);
+            assert_eq!(cookie(&bytes), SERIAL_COOKIE_NO_RUNCONTAINER);
+        }
+    }
+
+    #[test]
+    fn hand_built_no_run_cookie() {
+        // Containers {1, 5, 9} at key 0 and {7} at key 5; offsets 24 and 30.
+        let bytes = Builder::default()
+            .u32(12346)
+            .u32(2)
+            .u16(0)
+            .u16(2)
+            .u16(5)
+            .u16(0)
+            .u32(24)
+            .u32(30)
+            .u16(1)
+            .u16(5)
+            .u16(9)
+            .u16(7)
+            .0;
+        let rb: RoaringBitmap = [1, 5, 9, (5 << 16) | 7].into_iter().collect();
+        assert_eq!(bytes, serialize(&rb));
+        assert_eq!(check(&rb), bytes);
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert_eq!(layout.container_count(), 2);
+        assert_eq!(layout.rank(&bytes, 9), Some(2));
+        assert_eq!(layout.rank(&bytes, (5 << 16) | 7), Some(3));
+        assert_eq!(layout.rank(&bytes, (4 << 16) | 7), None);
+        assert_eq!(layout.rank(&bytes, (6 << 16) | 7), None);
+        corrupt_all(&bytes, usize::MAX);
+    }
+
+    #[test]
+    fn hand_built_bitmap_container() {
+        // Even low values 0..10000 at key 3 (5000 members: a bitmap).
+        let mut words = vec![0u8; BITMAP_BYTES];
+        for value in (0..10000usize).step_by(2) {
+            words[value / 8] |= 1 << (value % 8);
+        }
+        let bytes = Builder::default()
+            .u32(12346)
+            .u32(1)
+            .u16(3)
+            .u16(4999)
+            .u32(16)
+            .bytes(&words)
+            .0;
+        let rb: RoaringBitmap = (0..10000).step_by(2).map(|v| (3 << 16) | v).collect();
+        assert_eq!(bytes, serialize(&rb));
+        check(&rb);
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert_eq!(layout.rank(&bytes, (3 << 16) | 9998), Some(4999));
+        assert_eq!(layout.rank(&bytes, (3 << 16) | 9999), None);
+        corrupt_all(&bytes, 0);
+    }
+
+    #[test]
+    fn hand_built_run_cookie_without_offsets() {
+        // Run container 10..=14 and 20 at key 0, array {3} at key 1.
+        let bytes = Builder::default()
+            .u32(12347 | (1 << 16))
+            .u8(0b01)
+            .u16(0)
+            .u16(5)
+            .u16(1)
+            .u16(0)
+            .u16(2)
+            .u16(10)
+            .u16(4)
+            .u16(20)
+            .u16(0)
+            .u16(3)
+            .0;
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert_eq!(layout.validate_contents(&bytes), Ok(()));
+        let members: Vec<u32> = layout.iter(&bytes).collect();
+        assert_eq!(members, [10, 11, 12, 13, 14, 20, 65536 + 3]);
+        let rb = RoaringBitmap::deserialize_from(&bytes[..]).unwrap();
+        assert!(rb.iter().eq(members.iter().copied()));
+        for (position, value) in members.iter().enumerate() {
+            assert_eq!(layout.rank(&bytes, *value), Some(position as u32));
+        }
+        assert_eq!(layout.rank(&bytes, 15), None);
+        assert_eq!(layout.rank(&bytes, 9), None);
+        corrupt_all(&bytes, usize::MAX);
+    }
+
+    #[test]
+    fn roaring_writes_run_containers() {
+        // insert_range builds run containers directly (ranges over 2 values).
+        let mut rb = RoaringBitmap::new();
+        rb.insert_range(100..1000);
+        let bytes = check(&rb);
+        assert_eq!(cookie(&bytes), 12347);
+        assert_eq!(bytes.len(), 4 + 1 + 4 + 2 + 4);
+        corrupt_all(&bytes, usize::MAX);
+
+        // remove_run_compression goes back to the no-run cookie.
+        rb.remove_run_compression();
+        let bytes = check(&rb);
+        assert_eq!(cookie(&bytes), SERIAL_COOKIE_NO_RUNCONTAINER);
+
+        // optimize() turns it back into runs.
+        rb.optimize();
+        assert!(has_run_cookie(&check(&rb)));
+
+        // A full container is a single run, with or without optimize().
+        let mut full = RoaringBitmap::new();
+        full.insert_range(65536..131072);
+        let bytes = check(&full);
+        assert!(has_run_cookie(&bytes));
+
+        // Mixed kinds and >= 4 containers: offset header present.
+        let mut mixed = RoaringBitmap::new();
+        mixed.insert_range(0..70000);
+        mixed.extend((0..6000).map(|v| (5 << 16) | (v * 7)));
+        mixed.extend([(9 << 16) | 1, (9 << 16) | 3]);
+        mixed.insert_range((12 << 16) + 5..(12 << 16) + 9);
+        mixed.insert(u32::MAX);
+        let bytes = check(&mixed);
+        let count = (cookie(&bytes) >> 16) + 1;
+        assert_eq!(count, 6);
+        assert!(has_run_cookie(&bytes));
+        corrupt_all(&bytes, 0);
+
+        // Run and array, < 4 containers: no offset header.
+        let mut small = RoaringBitmap::new();
+        small.insert_range(5..9);
+        small.extend([65536 + 2, 65536 + 4, 131072]);
+        let bytes = check(&small);
+        assert_eq!(cookie(&bytes), 12347 | (2 << 16));
+        corrupt_all(&bytes, usize::MAX);
+
+        // Four containers, all tiny, with one run: smallest offset-header case.
+        let mut four = RoaringBitmap::new();
+        four.insert_range(0..3);
+        four.extend([65536, 2 * 65536 + 9, 3 * 65536 + 1]);
+        let bytes = check(&four);
+        assert_eq!(cookie(&bytes), 12347 | (3 << 16));
+        corrupt_all(&bytes, usize::MAX);
+    }
+
+    #[test]
+    fn many_runs_rank_from_both_ends() {
+        let mut rb = RoaringBitmap::new();
+        for start in (0..65536u32).step_by(37) {
+            rb.insert_range(start..start + 20);
+        }
+        rb.insert_range(1 << 20..(1 << 20) + 65536);
+        rb.optimize();
+        assert!(has_run_cookie(&check(&rb)));
+        // Bitmap container with members near both ends of its words.
+        let mut dense = RoaringBitmap::new();
+        dense.extend((0..65536u32).filter(|v| v % 3 != 0));
+        assert_eq!(cookie(&check(&dense)), SERIAL_COOKIE_NO_RUNCONTAINER);
+    }
+
+    fn error_of(bytes: &[u8]) -> RoaringError {
+        RoaringLayout::parse(bytes).unwrap_err()
+    }
+
+    #[test]
+    fn structural_errors() {
+        assert_eq!(
+            error_of(&[0x3a, 0x30]),
+            RoaringError::Truncated {
+                needed: 4,
+                available: 2
+            }
+        );
+        assert_eq!(
+            error_of(&Builder::default().u32(12346).0),
+            RoaringError::Truncated {
+                needed: 8,
+                available: 4
+            }
+        );
+        assert_eq!(
+            error_of(&Builder::default().u32(12345).u32(0).0),
+            RoaringError::BadCookie(12345)
+        );
+        assert_eq!(
+            error_of(&Builder::default().u32(12346).u32(65537).0),
+            RoaringError::TooManyContainers { count: 65537 }
+        );
+        // Header of 2 containers needs 8 + 16 bytes.
+        assert_eq!(
+            error_of(&Builder::default().u32(12346).u32(2).u32(0).0),
+            RoaringError::Truncated {
+                needed: 24,
+                available: 12
+            }
+        );
+        let keys = Builder::default()
+            .u32(12346)
+            .u32(2)
+            .u16(5)
+            .u16(0)
+            .u16(5)
+            .u16(0)
+            .u32(24)
+            .u32(26)
+            .u16(1)
+            .u16(1)
+            .0;
+        assert_eq!(
+            error_of(&keys),
+            RoaringError::KeysNotIncreasing {
+                container: 1,
+                key: 5,
+                previous: 5
+            }
+        );
+        let offset = Builder::default()
+            .u32(12346)
+            .u32(1)
+            .u16(0)
+            .u16(0)
+            .u32(18)
+            .u16(1)
+            .u16(1)
+            .0;
+        assert_eq!(
+            error_of(&offset),
+            RoaringError::BadOffset {
+                container: 0,
+                offset: 18,
+                expected: 16
+            }
+        );
+        let trailing = Builder::default()
+            .u32(12346)
+            .u32(1)
+            .u16(0)
+            .u16(0)
+            .u32(16)
+            .u16(1)
+            .u16(1)
+            .0;
+        assert_eq!(
+            error_of(&trailing),
+            RoaringError::TrailingBytes {
+                expected: 18,
+                actual: 20
+            }
+        );
+        let short = Builder::default()
+            .u32(12346)
+            .u32(1)
+            .u16(0)
+            .u16(1)
+            .u32(16)
+            .u16(1)
+            .0;
+        assert_eq!(
+            error_of(&short),
+            RoaringError::ContainerTruncated {
+                container: 0,
+                offset: 16,
+                needed: 20,
+                available: 18
+            }
+        );
+        let no_runs = Builder::default().u32(12347).u8(1).u16(0).u16(0).u16(0).0;
+        assert!(matches!(
+            error_of(&no_runs),
+            RoaringError::InvalidContainer {
+                container: 0,
+                offset: 9,
+                ..
+            }
+        ));
+        let too_many_runs = Builder::default()
+            .u32(12347)
+            .u8(1)
+            .u16(0)
+            .u16(0)
+            .u16(2)
+            .u32(0)
+            .u32(0)
+            .0;
+        assert!(matches!(
+            error_of(&too_many_runs),
+            RoaringError::InvalidContainer { container: 0, .. }
+        ));
+        // Messages say what and where.
+        let message = error_of(&offset).to_string();
+        assert!(message.contains("container 0") && message.contains("18"));
+    }
+
+    /// 65536 full single-run containers hold 2^32 members: one too many.
+    #[test]
+    fn cardinality_must_fit_u32() {
+        let build = |last_card_minus_one: u16| {
+            let mut b = Builder::default().u32(12347 | (0xFFFF << 16));
+            b = b.bytes(&[0xFF; 8192]);
+            for key in 0..=u16::MAX {
+                let card = if key == u16::MAX {
+                    last_card_minus_one
+                } else {
+                    u16::MAX
+                };
+                b = b.u16(key).u16(card);
+            }
+            let header = 4 + 8192 + 8 * 65536;
+            for index in 0..65536u32 {
+                b = b.u32(header + 6 * index);
+            }
+            for key in 0..=u16::MAX {
+                let card = if key == u16::MAX {
+                    last_card_minus_one
+                } else {
+                    u16::MAX
+                };
+                b = b.u16(1).u16(0).u16(card);
+            }
+            b.0
+        };
+        let bytes = build(u16::MAX);
+        assert_eq!(
+            error_of(&bytes),
+            RoaringError::CardinalityOverflow { container: 65535 }
+        );
+        let bytes = build(u16::MAX - 1);
+        let layout = RoaringLayout::parse(&bytes).unwrap();
+        assert_eq!(layout.len(), u32::MAX);
+        assert_eq!(layout.container_count(), 65536);
+        assert_eq!(layout.validate_contents(&bytes), Ok(()));
+        assert_eq!(layout.rank(&bytes, 0), Some(0));
+        assert_eq!(layout.rank(&bytes, u32::MAX - 1), Some(u32::MAX - 1));
+        assert_eq!(layout.rank(&bytes, u32::MAX), None);
+        assert_eq!(layout.heap_size(), 65536 * 16 + 65536 * 4);
+    }
+
+    #[test]
+    fn content_errors() {
+        let detail = |bytes: &[u8]| match RoaringLayout::parse(bytes)
+            .unwrap()
+            .validate_contents(bytes)
+        {
+            Err(RoaringError::InvalidContainer { detail, .. }) => detail,
+            other => panic!("expected an invalid container, got {other:?}"),
+        };
+        let array = |values: &[u16]| {
+            let mut b = Builder::default()
+                .u32(12346)
+                .u32(1)
+                .u16(0)
+                .u16(values.len() as u16 - 1)
+                .u32(16);
+            for &v in values {
+                b = b.u16(v);
+            }
+            b.0
+        };
+        assert!(detail(&array(&[3, 3])).contains("increasing"));
+        assert!(detail(&array(&[4, 3])).contains("increasing"));
+        let runs = |card_minus_one: u16, runs: &[(u16, u16)]| {
+            let mut b = Builder::default()
+                .u32(12347)
+                .u8(1)
+                .u16(0)
+                .u16(card_minus_one)
+                .u16(runs.len() as u16);
+            for &(start, length) in runs {
+                b = b.u16(start).u16(length);
+            }
+            b.0
+        };
+        assert!(detail(&runs(3, &[(5, 1), (6, 1)])).contains("overlap"));
+        assert!(detail(&runs(3, &[(9, 1), (5, 1)])).contains("overlap"));
+        assert!(detail(&runs(3, &[(5, 1), (7, 1)])).contains("adjacent"));
+        assert!(detail(&runs(3, &[(5, 1), (8, 0)])).contains("add up"));
+        assert!(detail(&runs(1, &[(65535, 1)])).contains("65535"));
+        let mut words = vec![0u8; BITMAP_BYTES];
+        words[..600].fill(0xFF);
+        let bitmap = Builder::default()
+            .u32(12346)
+            .u32(1)
+            .u16(0)
+            .u16(4800)
+            .u32(16)
+            .bytes(&words)
+            .0;
+        assert!(detail(&bitmap).contains("population"));
+        // Valid fixtures of each kind pass.
+        for bytes in [array(&[1, 2, 60000]), runs(3, &[(5, 1), (8, 1)])] {
+            let layout = RoaringLayout::parse(&bytes).unwrap();
+            assert_eq!(layout.validate_contents(&bytes), Ok(()));
+        }
+    }
+
+    /// A value set with containers under `keys`, of varied kinds.
+    fn build(keys: &[u16], seed: u64, kinds: u8) -> RoaringBitmap {
+        let mut rng = Rng(seed | 1);
+        let mut rb = RoaringBitmap::new();
+        for (index, &key) in keys.iter().enumerate() {
+            let high = u32::from(key) << 16;
+            match (kinds >> (2 * (index % 4))) & 3 {
+                // Sparse array.
+                0 => {
+                    let n = rng.next() % 300 + 1;
+                    rb.extend((0..n).map(|_| high | (rng.next() as u32 & 0xFFFF)));
+                }
+                // Dense bitmap (> 4096 members).
+                1 => {
+                    let threshold = rng.next() % 200 + 30;
+                    rb.extend(
+                        (0..65536u32)
+                            .filter(|_| rng.next() % 256 < threshold)
+                            .map(|low| high | low),
+                    );
+                }
+                // Ranges (run containers), sometimes with stray values.
+                2 => {
+                    for _ in 0..rng.next() % 20 + 1 {
+                        let start = rng.next() as u32 & 0xFFFF;
+                        let len = (rng.next() % 3000) as u32 + 1;
+                        rb.insert_range(high | start..=high | (start + len).min(0xFFFF));
+                    }
+                    for _ in 0..rng.next() % 4 {
+                        rb.insert(high | (rng.next() as u32 & 0xFFFF));
+                    }
+                }
+                // Every other value in a stretch: arrays or bitmaps that
+                // optimize() keeps.
+                _ => {
+                    let start = rng.next() as u32 % 30000;
+                    let n = rng.next() as u32 % 12000 + 1;
+                    rb.extend((start..start + 2 * n).step_by(2).map(|low| high | low));
+                }
+            }
+        }
+        rb
+    }
+
+    fn keys_strategy(max: usize) -> impl Strategy<Value = Vec<u16>> {
+        prop::collection::btree_set(
+            prop_oneof![0u16..8, any::<u16>(), (u16::MAX - 8)..=u16::MAX],
+            0..max,
+        )
+        .prop_map(|keys| keys.into_iter().collect())
+    }
+
+    fn value_strategy() -> impl Strategy<Value = u32> {
+        prop_oneof![
+            any::<u32>(),
+            0u32..300,
+            (u32::MAX - 300)..=u32::MAX,
+            (0u32..6, any::<u16>()).prop_map(|(key, low)| (key << 16) | u32::from(low)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn sparse_sets_match_roaring(values in prop::collection::vec(value_strategy(), 0..400)) {
+            let rb: RoaringBitmap = values.into_iter().collect();
+            let bytes = check(&rb);
+            prop_assert_eq!(cookie(&bytes), SERIAL_COOKIE_NO_RUNCONTAINER);
+        }
+
+        #[test]
+        fn mixed_sets_match_roaring(
+            keys in keys_strategy(7),
+            seed in any::<u64>(),
+            kinds in any::<u8>(),
+            optimize in any::<bool>(),
+            strip_runs in any::<bool>(),
+        ) {
+            let mut rb = build(&keys, seed, kinds);
+            if optimize {
+                rb.optimize();
+            }
+            if strip_runs {
+                rb.remove_run_compression();
+            }
+            let bytes = check(&rb);
+            if strip_runs {
+                prop_assert_eq!(cookie(&bytes), SERIAL_COOKIE_NO_RUNCONTAINER);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            exercise(&bytes);
+        }
+
+        #[test]
+        fn cookie_prefixed_bytes_never_panic(
+            run_cookie in any::<bool>(),
+            count in 0u32..6,
+            rest in prop::collection::vec(prop_oneof![any::<u8>(), 0u8..4], 0..200),
+        ) {
+            let head = if run_cookie {
+                Builder::default().u32(12347 | (count << 16))
+            } else {
+                Builder::default().u32(12346).u32(count)
+            };
+            exercise(&head.bytes(&rest).0);
+        }
+
+        #[test]
+        fn small_serialized_bitmaps_survive_corruption(
+            values in prop::collection::vec(value_strategy(), 0..6),
+            range in (0u32..200, 0u32..20),
+            with_range in any::<bool>(),
+        ) {
+            let mut rb: RoaringBitmap = values.into_iter().collect();
+            if with_range {
+                rb.insert_range(range.0..range.0 + range.1);
+            }
+            let bytes = check(&rb);
+            corrupt_all(&bytes, 80);
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! [`Index`]: an opened, validated index file and the lookups on it.
+
+use std::fmt;
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Date;
+use crate::catalog::{Audience, Catalog, MessageType};
+#[allow(unused_imports)] // for the docs of `KindStats`
+use crate::contacts::Status;
+use crate::decision::{Answer, LookupError, Rule, decide};
+use crate::format::codes::Register;
+use crate::format::{self, FormatError, Header, Section, SectionKind};
+use crate::recipient::{Recipient, RecipientKind};
+
+/// The small records stored in the `meta` section (postcard-encoded).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Meta {
+    pub crate_version: String,
+    pub catalog: Catalog,
+    pub stats: [KindStats; 2],
+}
+
+/// Counts of one kind of recipient, gathered when the index was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindStats {
+    /// Recipients per [`Status`], in [`Status::ALL`] order.
+    pub by_status: [u64; 4],
+    /// Recipients whose registration is pending (unconfirmed, awaiting registration).
+    pub pending: u64,
+    /// Recipients subscribing to NemSMS.
+    pub nemsms: u64,
+    /// Recipients with a time-limited exemption.
+    pub exemption_windows: u64,
+}
+
+/// Facts about an index file, for `info` and audit logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metadata {
+    /// Format version `(major, minor)`.
+    pub format_version: (u16, u16),
+    /// Version of tilmelding that built the file.
+    pub built_by: String,
+    /// When the file was built (Unix seconds).
+    pub build_time: i64,
+    /// When the contact list was extracted (Unix seconds).
+    pub as_of: i64,
+    /// SHA-256 over the as-of time and the file's contents: names this snapshot in audit logs.
+    pub snapshot_id: [u8; 32],
+    /// Size of the file in bytes.
+    pub file_size: u64,
+    /// Number of sender systems.
+    pub sender_systems: u32,
+    /// Number of subscription groups.
+    pub groups: u32,
+    /// Number of materials.
+    pub materials: u32,
+    /// CPR recipients in the register.
+    pub cpr: KindStats,
+    /// CVR recipients in the register.
+    pub cvr: KindStats,
+}
+
+impl Metadata {
+    /// The snapshot id as 64 lowercase hex digits.
+    pub fn snapshot_id_hex(&self) -> String {
+        self.snapshot_id
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Number of CPR plus CVR recipients.
+    pub fn contacts(&self) -> u64 {
+        self.cpr.by_status.iter().chain(&self.cvr.by_status).sum()
+    }
+
+    /// The as-of time as a [`SystemTime`].
+    pub fn as_of_time(&self) -> SystemTime {
+        unix_to_system_time(self.as_of)
+    }
+
+    /// The build time as a [`SystemTime`].
+    pub fn build_time(&self) -> SystemTime {
+        unix_to_system_time(self.build_time)
+    }
+}
+
+fn unix_to_system_time(seconds: i64) -> SystemTime {
+    if seconds >= 0 {
+        UNIX_EPOCH + Duration::from_secs(seconds as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
+    }
+}
+
+/// An index that could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The file could not be opened, read or mapped.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The index file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid index.
+    #[error("{}: {source}", path.as_deref().map_or("<bytes>".into(), |p| p.display().to_string()))]
+    Invalid {
+        /// The index file, when opened from a file.
+        path: Option<PathBuf>,
+        /// What is wrong.
+        #[source]
+        source: FormatError,
+    },
+}
+
+impl OpenError {
+    /// The format problem, when the bytes were read but are not a valid index.
+    pub fn format_error(&self) -> Option<&FormatError> {
+        match self {
+            OpenError::Invalid { source, .. } => Some(source),
+            OpenError::Io { .. } => None,
+        }
+    }
+}
+
+type Storage = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// A section of the shared storage, as the fst map wants its bytes.
+#[derive(Clone)]
+struct SectionBytes {
+    storage: Storage,
+    range: Range<usize>,
+}
+
+impl AsRef<[u8]> for SectionBytes {
+    fn as_ref(&self) -> &[u8] {
+        &(*self.storage).as_ref()[self.range.clone()]
+    }
+}
+
+/// A material resolved once, for many lookups (see [`Index::material`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MaterialId(u32);
+
+impl MaterialId {
+    /// Position of the material in the index's catalog.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An opened index: answers which channel a letter takes.
+///
+/// Opening checks the whole file (header, bounds, checksums); after that a
+/// lookup allocates nothing and cannot fail on the file's account. `Index`
+/// is `Send + Sync`: share one between threads behind an `Arc`.
+pub struct Index {
+    storage: Storage,
+    materials: fst::Map<SectionBytes>,
+    rules: Vec<Rule>,
+    registers: [Register; 2],
+    meta: Meta,
+    metadata: Metadata,
+}
+
+impl fmt::Debug for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Index")
+            .field("snapshot_id", &self.metadata.snapshot_id_hex())
+            .field("materials", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens an index file by mapping it into memory, and checks it fully
+    /// (header, section bounds, every checksum).
+    ///
+    /// The recipient data stays in the mapping (shared page cache between
+    /// processes). The file must not be truncated or rewritten in place while
+    /// it is open: replace it by writing a new file and renaming it over the
+    /// old one, as `tilmelding build` does.
+    pub fn open(path: impl AsRef<Path>) -> Result<Index, OpenError> {
+        let path = path.as_ref();
+        let io_error = |source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let map = map_file(&file).map_err(io_error)?;
+        Index::from_bytes(map).map_err(|e| match e {
+            OpenError::Invalid { source, .. } => OpenError::Invalid {
+                path: Some(path.to_owned()),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Opens an index held in memory (a `Vec<u8>`, a `&'static [u8]`, a mapping...),
+    /// with the same checks as [`Index::open`].
+    pub fn from_bytes(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Index, OpenError> {
+        Index::from_storage(Arc::new(bytes))
+            .map_err(|source| OpenError::Invalid { path: None, source })
+    }
+
+    fn from_storage(storage: Storage) -> Result<Index, FormatError> {
+        let bytes = (*storage).as_ref();
+        let header = Header::decode(bytes)?;
+        let sections = format::read_sections(bytes, &header)?;
+        for section in &sections {
+            let actual = crc32fast::hash(&bytes[section.start..section.end]);
+            if actual != section.crc {
+                return Err(FormatError::SectionChecksum {
+                    section: SectionKind::ALL
+                        .iter()
+                        .find(|k| **k as u32 == section.kind)
+                        .map_or("unknown", |k| k.name()),
+                    expected: section.crc,
+                    actual,
+                });
+            }
+        }
+        let range = |kind: SectionKind| find_section(&sections, kind);
+
+        let meta_range = range(SectionKind::Meta)?;
+        let meta: Meta =
+            postcard::from_bytes(&bytes[meta_range]).map_err(|e| FormatError::SectionContents {
+                section: SectionKind::Meta.name(),
+                detail: e.to_string(),
+            })?;
+        let rules = rules(&meta.catalog)?;
+        let materials_range = range(SectionKind::Materials)?;
+        let materials = fst::Map::new(SectionBytes {
+            storage: Arc::clone(&storage),
+            range: materials_range,
+        })
+        .map_err(|e| FormatError::SectionContents {
+            section: SectionKind::Materials.name(),
+            detail: e.to_string(),
+        })?;
+        if materials.len() != rules.len() {
+            return Err(FormatError::SectionContents {
+                section: SectionKind::Materials.name(),
+                detail: format!(
+                    "{} material IDs for {} materials",
+                    materials.len(),
+                    rules.len()
+                ),
+            });
+        }
+        let register = |kinds: [SectionKind; 3]| {
+            Register::open(
+                bytes,
+                range(kinds[0])?,
+                range(kinds[1])?,
+                range(kinds[2])?,
+                kinds.map(SectionKind::name),
+            )
+        };
+        let registers = [register(CPR_SECTIONS)?, register(CVR_SECTIONS)?];
+        let counts_agree = header.materials as usize == rules.len()
+            && header.groups as usize == meta.catalog.groups.len()
+            && header.sender_systems as usize == meta.catalog.sender_systems.len()
+            && header.cpr_contacts == u64::from(registers[0].len())
+            && header.cvr_contacts == u64::from(registers[1].len())
+            && meta.stats[0].by_status.iter().sum::<u64>() == header.cpr_contacts
+            && meta.stats[1].by_status.iter().sum::<u64>() == header.cvr_contacts;
+        if !counts_agree {
+            return Err(FormatError::Header("the counts disagree with the sections"));
+        }
+        let metadata = Metadata {
+            format_version: (header.major, header.minor),
+            built_by: meta.crate_version.clone(),
+            build_time: header.build_time,
+            as_of: header.as_of,
+            snapshot_id: header.snapshot_id,
+            file_size: header.file_len,
+            sender_systems: header.sender_systems,
+            groups: header.groups,
+            materials: header.materials,
+            cpr: meta.stats[0],
+            cvr: meta.stats[1],
+        };
+        drop(sections);
+        Ok(Index {
+            storage,
+            materials,
+            rules,
+            registers,
+            meta,
+            metadata,
+        })
+    }
+
+    /// Facts about the file: version, times, counts, snapshot id.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The catalog the index was built from.
+    pub fn catalog(&self) -> &Catalog {
+        &self.meta.catalog
+    }
+
+    /// Heap memory this index holds beyond the file's bytes (directories, catalog).
+    pub fn heap_size(&self) -> usize {
+        self.registers
+            .iter()
+            .map(Register::heap_size)
+            .sum::<usize>()
+            + self.rules.capacity() * std::mem::size_of::<Rule>()
+    }
+
+    /// Resolves a material ID once, for many lookups.
+    pub fn material(&self, id: &str) -> Option<MaterialId> {
+        self.materials
+            .get(id)
+            .filter(|&i| i < self.rules.len() as u64)
+            .map(|i| MaterialId(i as u32))
+    }
+
+    /// Which channel a letter of `material` to `recipient` takes on `date`, and why.
+    ///
+    /// Allocates nothing. Use [`Date::today`] for today in Danish time.
+    pub fn lookup(
+        &self,
+        material: &str,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        let material = self
+            .material(material)
+            .ok_or(LookupError::UnknownMaterial)?;
+        Ok(self.lookup_material(material, recipient, date)?)
+    }
+
+    /// Like [`Index::lookup`], with the material already resolved.
+    #[inline]
+    pub fn lookup_material(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        let rule = self
+            .rules
+            .get(material.index())
+            .ok_or(LookupError::UnknownMaterial)?;
+        let kind = recipient.kind();
+        let bytes = (*self.storage).as_ref();
+        let contact = self.registers[kind as usize].find(bytes, recipient.key());
+        decide(rule, kind, contact, date)
+    }
+
+    /// Looks up many recipients of one kind, given as numbers (CPR: the ten
+    /// digits read as one integer, so `0101901234` is `101901234`; CVR: the
+    /// eight-digit number), writing one result per recipient to `out`.
+    ///
+    /// An invalid number gives `Err(LookupError::InvalidRecipient)` in its slot;
+    /// an unknown material or a material without a group for `kind` fails the
+    /// whole batch. Allocates nothing.
+    ///
+    /// # Panics
+    ///
+    /// If `out` is not as long as `recipients`.
+    pub fn lookup_batch(
+        &self,
+        material: &str,
+        kind: RecipientKind,
+        recipients: &[u64],
+        date: Date,
+        out: &mut [Result<Answer, LookupError>],
+    ) -> Result<(), LookupError> {
+        assert_eq!(
+            recipients.len(),
+            out.len(),
+            "lookup_batch: `out` must have one slot per recipient"
+        );
+        let material = self
+            .material(material)
+            .ok_or(LookupError::UnknownMaterial)?;
+        let rule = &self.rules[material.index()];
+        if rule.active_from[kind as usize].is_none() {
+            return Err(LookupError::AudienceMismatch);
+        }
+        let bytes = (*self.storage).as_ref();
+        let register = &self.registers[kind as usize];
+        for (number, slot) in recipients.iter().zip(out.iter_mut()) {
+            *slot = match Recipient::from_number(kind, *number) {
+                Ok(recipient) => decide(rule, kind, register.find(bytes, recipient.key()), date),
+                Err(_) => Err(LookupError::InvalidRecipient),
+            };
+        }
+        Ok(())
+    }
+
+    /// Checks everything [`Index::open`] does not: the bitmaps' contents, the
+    /// contact codes, the exemption windows, and the snapshot id. O(file size).
+    pub fn verify(&self) -> Result<(), FormatError> {
+        let bytes = (*self.storage).as_ref();
+        let as_of = self.metadata.as_of;
+        if format::snapshot_id(as_of, &bytes[format::HEADER_LEN..]) != self.metadata.snapshot_id {
+            return Err(FormatError::SnapshotMismatch);
+        }
+        self.registers[0].verify(bytes, CPR_SECTIONS.map(SectionKind::name), |key| {
+            crate::recipient::Cpr::from_packed(key).is_some()
+        })?;
+        self.registers[1].verify(bytes, CVR_SECTIONS.map(SectionKind::name), |key| {
+            crate::recipient::Cvr::new(key).is_ok()
+        })?;
+        let mut stats = [KindStats::default(); 2];
+        for (kind, register) in self.registers.iter().enumerate() {
+            for (key, _) in register.iter(bytes) {
+                let contact = register.find(bytes, key).expect("a member");
+                let s = &mut stats[kind];
+                s.by_status[contact.status as usize] += 1;
+                s.pending += u64::from(contact.registration.is_pending());
+                s.nemsms += u64::from(contact.nemsms);
+                s.exemption_windows += u64::from(contact.exemption.is_some());
+            }
+        }
+        if stats != self.meta.stats {
+            return Err(FormatError::SectionContents {
+                section: SectionKind::Meta.name(),
+                detail: "the statistics disagree with the register".into(),
+            });
+        }
+        let mut stream = self.materials.stream();
+        let mut seen = vec![false; self.rules.len()];
+        while let Some((id, i)) = fst::Streamer::next(&mut stream) {
+            let material = self.meta.catalog.materials.get(i as usize);
+            if material.is_none_or(|m| m.id.as_bytes() != id)
+                || std::mem::replace(&mut seen[i as usize], true)
+            {
+                return Err(FormatError::SectionContents {
+                    section: SectionKind::Materials.name(),
+                    detail: "the material IDs disagree with the catalog".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) const CPR_SECTIONS: [SectionKind; 3] = [
+    SectionKind::CprSet,
+    SectionKind::CprCodes,
+    SectionKind::CprWindows,
+];
+pub(crate) const CVR_SECTIONS: [SectionKind; 3] = [
+    SectionKind::CvrSet,
+    SectionKind::CvrCodes,
+    SectionKind::CvrWindows,
+];
+
+fn find_section(sections: &[Section], kind: SectionKind) -> Result<Range<usize>, FormatError> {
+    let mut found = sections.iter().filter(|s| s.kind == kind as u32);
+    let section = found.next().ok_or(FormatError::SectionCount {
+        section: kind.name(),
+        detail: "missing",
+    })?;
+    if found.next().is_some() {
+        return Err(FormatError::SectionCount {
+            section: kind.name(),
+            detail: "present more than once",
+        });
+    }
+    Ok(section.start..section.end)
+}
+
+/// The decision rules of every material; also checks every reference in the
+/// catalog, since nothing in the file is trusted before it is checked.
+fn rules(catalog: &Catalog) -> Result<Vec<Rule>, FormatError> {
+    let invalid = |detail: String| FormatError::SectionContents {
+        section: SectionKind::Meta.name(),
+        detail,
+    };
+    catalog
+        .materials
+        .iter()
+        .map(|m| {
+            let sender = catalog
+                .sender_systems
+                .get(m.sender_system as usize)
+                .ok_or_else(|| {
+                    invalid(format!("material {:?} names a missing sender system", m.id))
+                })?;
+            let mut active_from = [None; 2];
+            for audience in [Audience::Private, Audience::Erhverv] {
+                if let Some(g) = m.group(audience) {
+                    let group = catalog
+                        .groups
+                        .get(g as usize)
+                        .filter(|g| g.audience == audience)
+                        .ok_or_else(|| {
+                            invalid(format!("material {:?} names a wrong group", m.id))
+                        })?;
+                    active_from[audience as usize] = Some(group.active_from);
+                }
+            }
+            Ok(Rule {
+                certificate_expires: sender.certificate_expires,
+                active_from,
+                nemsms: m.message_type == MessageType::NemSms,
+                mandatory: m.mandatory,
+            })
+        })
+        .collect()
+}
+
+/// Maps a file read-only. The one place this crate maps a file.
+fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and lives as long as the `Index` that
+    // owns it. Mutation by another process is the one hazard: truncating or
+    // rewriting the file in place while it is mapped is undefined behaviour
+    // (in practice SIGBUS or changed answers). The documented rule for
+    // operators, followed by `tilmelding build`, is to replace index files only
+    // by writing a new file and renaming it over the old one, which leaves
+    // existing mappings of the old file intact.
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Index>();
+};

@@ -1,0 +1,364 @@
+//! Property tests: random catalogs and contact lists are built into an index,
+//! and every answer is compared with a plain, independent model of the
+//! decision table in DESIGN.md.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use proptest::prelude::*;
+use tilmelding::{
+    Answer, Catalog, Channel, Contact, Cpr, Cvr, Date, Index, IndexBuilder, LookupError, Reason,
+    Recipient, RecipientKind, Registration, Status,
+};
+
+#[derive(Clone, Debug)]
+struct SenderSpec {
+    expires: Option<i32>,
+}
+
+#[derive(Clone, Debug)]
+struct GroupSpec {
+    erhverv: bool,
+    active_from: i32,
+}
+
+#[derive(Clone, Debug)]
+struct MaterialSpec {
+    sender: usize,
+    groups: Vec<usize>,
+    nemsms: bool,
+    mandatory: bool,
+}
+
+#[derive(Clone, Debug)]
+struct World {
+    senders: Vec<SenderSpec>,
+    groups: Vec<GroupSpec>,
+    materials: Vec<MaterialSpec>,
+    contacts: Vec<(Recipient, Contact)>,
+    strangers: Vec<Recipient>,
+    dates: Vec<i32>,
+}
+
+const DAY0: i32 = 18_000; // 2019-04-14; all dates lie within a few years of it.
+
+fn day() -> impl Strategy<Value = i32> {
+    DAY0..DAY0 + 2_000
+}
+
+fn date(days: i32) -> Date {
+    Date::from_days(days).unwrap()
+}
+
+fn cpr() -> impl Strategy<Value = Recipient> {
+    (
+        1u8..=28,
+        1u8..=12,
+        0u8..=99,
+        0u16..=9999,
+        prop::bool::weighted(0.05),
+    )
+        .prop_map(|(d, m, y, s, replacement)| {
+            let day = if replacement { d + 60 } else { d };
+            Recipient::Cpr(Cpr::new(day, m, y, s).unwrap())
+        })
+}
+
+fn cvr() -> impl Strategy<Value = Recipient> {
+    (1_000_000u32..10_000_000).prop_filter_map("check digit 10", |first7| {
+        let digits: Vec<u32> = first7
+            .to_string()
+            .bytes()
+            .map(|b| u32::from(b - b'0'))
+            .collect();
+        let sum: u32 = digits
+            .iter()
+            .zip([2, 7, 6, 5, 4, 3, 2])
+            .map(|(d, w)| d * w)
+            .sum();
+        let check = (11 - sum % 11) % 11;
+        (check < 10).then(|| Recipient::Cvr(Cvr::new(first7 * 10 + check).unwrap()))
+    })
+}
+
+fn recipient() -> impl Strategy<Value = Recipient> {
+    prop_oneof![3 => cpr(), 1 => cvr()]
+}
+
+fn contact() -> impl Strategy<Value = Contact> {
+    let status = prop::sample::select(Status::ALL.to_vec());
+    let registration = prop::sample::select(Registration::ALL.to_vec());
+    let window = prop_oneof![
+        2 => Just((None, None)),
+        1 => (prop::option::of(day()), prop::option::of(day())),
+    ];
+    (status, registration, window, any::<bool>()).prop_map(
+        |(status, registration, (a, b), nemsms)| {
+            let (start, end) = match (a, b) {
+                (Some(a), Some(b)) if a > b => (Some(b), Some(a)),
+                other => other,
+            };
+            Contact {
+                status,
+                registration,
+                exemption_start: start.map(date),
+                exemption_end: end.map(date),
+                nemsms,
+            }
+        },
+    )
+}
+
+fn world() -> impl Strategy<Value = World> {
+    let senders = prop::collection::vec(
+        prop::option::of(day()).prop_map(|expires| SenderSpec { expires }),
+        1..4,
+    );
+    let groups = prop::collection::vec(
+        (any::<bool>(), day()).prop_map(|(erhverv, active_from)| GroupSpec {
+            erhverv,
+            active_from,
+        }),
+        1..5,
+    );
+    (senders, groups).prop_flat_map(|(senders, groups)| {
+        let (ns, ng) = (senders.len(), groups.len());
+        let groups_for_material = {
+            let groups = groups.clone();
+            prop::sample::subsequence((0..ng).collect::<Vec<_>>(), 1..=ng.min(2)).prop_filter(
+                "at most one group per audience",
+                move |picked| {
+                    picked.len() < 2 || groups[picked[0]].erhverv != groups[picked[1]].erhverv
+                },
+            )
+        };
+        let material = (0..ns, groups_for_material, any::<bool>(), any::<bool>()).prop_map(
+            |(sender, groups, nemsms, mandatory)| MaterialSpec {
+                sender,
+                groups,
+                nemsms,
+                mandatory: mandatory && !nemsms,
+            },
+        );
+        let pool = prop::collection::vec(recipient(), 1..40);
+        (
+            Just(senders),
+            Just(groups),
+            prop::collection::vec(material, 1..6),
+            pool,
+            prop::collection::vec((any::<prop::sample::Index>(), contact()), 0..60),
+            prop::collection::vec(recipient(), 0..5),
+            prop::collection::vec(day(), 1..6),
+        )
+            .prop_map(
+                |(senders, groups, materials, pool, picks, strangers, dates)| {
+                    // Picking from a small pool makes duplicates, which the index must drop.
+                    let contacts = picks
+                        .into_iter()
+                        .map(|(i, c)| (pool[i.index(pool.len())], c))
+                        .collect();
+                    World {
+                        senders,
+                        groups,
+                        materials,
+                        contacts,
+                        strangers,
+                        dates,
+                    }
+                },
+            )
+    })
+}
+
+fn catalog_toml(w: &World) -> String {
+    let mut t = String::new();
+    for (i, s) in w.senders.iter().enumerate() {
+        writeln!(t, "[[sender_system]]\nid = \"S{i}\"\nname = \"Sender {i}\"").unwrap();
+        if let Some(e) = s.expires {
+            writeln!(t, "certificate_expires = {}", date(e)).unwrap();
+        }
+    }
+    for (i, g) in w.groups.iter().enumerate() {
+        let audience = if g.erhverv { "erhverv" } else { "private" };
+        writeln!(
+            t,
+            "[[group]]\nid = \"G{i}\"\nname = \"Group {i}\"\naudience = \"{audience}\"\nactive_from = {}",
+            date(g.active_from)
+        )
+        .unwrap();
+    }
+    for (i, m) in w.materials.iter().enumerate() {
+        let groups: Vec<String> = m.groups.iter().map(|g| format!("\"G{g}\"")).collect();
+        writeln!(
+            t,
+            "[[material]]\nid = \"M{i}\"\nname = \"Material {i}\"\nsender_system = \"S{}\"\ngroups = [{}]\nmessage_type = \"{}\"\nmandatory = {}",
+            m.sender,
+            groups.join(", "),
+            if m.nemsms { "nemsms" } else { "digitalpost" },
+            m.mandatory
+        )
+        .unwrap();
+    }
+    t
+}
+
+/// The decision table, written plainly from DESIGN.md.
+fn model(
+    w: &World,
+    register: &BTreeMap<Recipient, Contact>,
+    material: usize,
+    r: Recipient,
+    day: i32,
+) -> Result<Answer, LookupError> {
+    let physical = |reason| {
+        Ok(Answer {
+            channel: Channel::Physical,
+            reason,
+        })
+    };
+    let m = &w.materials[material];
+    let wants_erhverv = r.kind() == RecipientKind::Cvr;
+    let Some(group) = m
+        .groups
+        .iter()
+        .map(|&g| &w.groups[g])
+        .find(|g| g.erhverv == wants_erhverv)
+    else {
+        return Err(LookupError::AudienceMismatch);
+    };
+    if let Some(expires) = w.senders[m.sender].expires {
+        if day > expires {
+            return physical(Reason::SenderCertificateExpired);
+        }
+    }
+    if day < group.active_from {
+        return physical(Reason::GroupNotActive);
+    }
+    let Some(c) = register.get(&r) else {
+        return physical(Reason::NotRegistered);
+    };
+    match c.status {
+        Status::Unknown => return physical(Reason::NotRegistered),
+        Status::Closed => return physical(Reason::Closed),
+        _ => {}
+    }
+    if matches!(
+        c.registration,
+        Registration::Unconfirmed
+            | Registration::BeforeUnconfirmed
+            | Registration::AwaitingRegistration
+    ) {
+        return physical(Reason::PendingRegistration);
+    }
+    let today = date(day);
+    let exempt = c.status == Status::Exempt
+        && c.exemption_start.is_none_or(|s| s <= today)
+        && c.exemption_end.is_none_or(|e| today <= e);
+    if exempt {
+        return if m.mandatory {
+            Ok(Answer {
+                channel: Channel::Digital,
+                reason: Reason::MandatoryDespiteExemption,
+            })
+        } else {
+            physical(Reason::Exempt)
+        };
+    }
+    if m.nemsms {
+        return if c.nemsms {
+            Ok(Answer {
+                channel: Channel::Nemsms,
+                reason: Reason::Registered,
+            })
+        } else {
+            physical(Reason::NoNemsms)
+        };
+    }
+    Ok(Answer {
+        channel: Channel::Digital,
+        reason: Reason::Registered,
+    })
+}
+
+fn batch_number(r: Recipient) -> u64 {
+    match r {
+        Recipient::Cpr(c) => c.digits(),
+        Recipient::Cvr(c) => u64::from(c.number()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_answers_like_the_model(w in world()) {
+        let catalog = Catalog::from_toml(&catalog_toml(&w), "generated.toml").unwrap();
+        let mut builder = IndexBuilder::new(catalog);
+        let mut seen: BTreeMap<Recipient, Vec<Contact>> = BTreeMap::new();
+        for (line, (r, c)) in w.contacts.iter().enumerate() {
+            builder.add(line as u64 + 2, &tilmelding::ContactRecord { recipient: *r, contact: *c });
+            seen.entry(*r).or_default().push(*c);
+        }
+        let mut reported = Vec::new();
+        let bytes = builder.finish(1_700_000_000, 1_700_000_100, &mut |e| reported.push(e.line));
+        let register: BTreeMap<Recipient, Contact> = seen
+            .iter()
+            .filter(|(_, cs)| cs.len() == 1)
+            .map(|(r, cs)| (*r, cs[0]))
+            .collect();
+        let duplicated_lines = seen.values().filter(|cs| cs.len() > 1).map(Vec::len).sum::<usize>();
+        prop_assert_eq!(reported.len(), duplicated_lines);
+        prop_assert!(reported.windows(2).all(|p| p[0] <= p[1]), "duplicates are reported in line order");
+
+        let index = Index::from_bytes(bytes).unwrap();
+        index.verify().unwrap();
+        prop_assert_eq!(index.metadata().contacts(), register.len() as u64);
+
+        // Every boundary the table compares against, and the days around it.
+        let mut dates = w.dates.clone();
+        let edges = w.senders.iter().filter_map(|s| s.expires)
+            .chain(w.groups.iter().map(|g| g.active_from))
+            .chain(w.contacts.iter().flat_map(|(_, c)| [c.exemption_start, c.exemption_end]).flatten().map(Date::days));
+        for edge in edges {
+            dates.extend([edge - 1, edge, edge + 1]);
+        }
+        dates.sort_unstable();
+        dates.dedup();
+
+        let everyone: Vec<Recipient> = seen.keys().copied().chain(w.strangers.iter().copied()).collect();
+        for (m, _) in w.materials.iter().enumerate() {
+            let id = format!("M{m}");
+            for &d in &dates {
+                for r in &everyone {
+                    let expected = model(&w, &register, m, *r, d);
+                    prop_assert_eq!(index.lookup(&id, r, date(d)), expected, "material {} recipient {:?} day {}", id, r, d);
+                }
+                for kind in RecipientKind::ALL {
+                    let numbers: Vec<u64> = everyone.iter().filter(|r| r.kind() == kind).map(|r| batch_number(*r))
+                        .chain([0, u64::MAX, 9_999_999_999])
+                        .collect();
+                    let mut out = vec![Ok(Answer { channel: Channel::Digital, reason: Reason::Registered }); numbers.len()];
+                    let batch = index.lookup_batch(&id, kind, &numbers, date(d), &mut out);
+                    let expected_all: Vec<Result<Answer, LookupError>> = numbers
+                        .iter()
+                        .map(|&n| match Recipient::from_number(kind, n) {
+                            Ok(r) => model(&w, &register, m, r, d),
+                            Err(_) => Err(LookupError::InvalidRecipient),
+                        })
+                        .collect();
+                    let has_audience = w.materials[m].groups.iter().any(|&g| w.groups[g].erhverv == (kind == RecipientKind::Cvr));
+                    if !has_audience {
+                        prop_assert_eq!(batch, Err(LookupError::AudienceMismatch));
+                    } else {
+                        prop_assert_eq!(batch, Ok(()));
+                        prop_assert_eq!(&out, &expected_all);
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(
+            index.lookup("no such material", &everyone[0], date(DAY0)),
+            Err(LookupError::UnknownMaterial)
+        );
+    }
+}
