@@ -8,11 +8,14 @@
 //! Blank lines and lines starting with `#` are skipped.
 
 use std::fs::File;
+mod lines;
+
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use self::lines::{Fields, Line, LineReader, MAX_LINE};
 use crate::date::Date;
 use crate::recipient::{Recipient, RecipientError, mask_input};
 
@@ -210,12 +213,13 @@ const COLUMNS: [&str; 6] = [
 
 /// Streams the records of an extract, one line at a time, in file order.
 pub struct ContactReader {
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    lines: LineReader<BufReader<Box<dyn Read + Send>>>,
     path: PathBuf,
+    delimiter: u8,
     /// Position of each known column in a record, if present.
     positions: [Option<usize>; 6],
-    fields: usize,
-    record: csv::ByteRecord,
+    columns: usize,
+    fields: Fields,
     bytes_read: Arc<AtomicU64>,
     total_bytes: Option<u64>,
 }
@@ -257,53 +261,65 @@ impl ContactReader {
         } else {
             Box::new(raw)
         };
-        let mut text = BufReader::with_capacity(1 << 18, decoded);
-        let delimiter = sniff_delimiter(&mut text).map_err(io_error)?;
-        let mut csv = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .comment(Some(b'#'))
-            .flexible(true)
-            .has_headers(true)
-            .buffer_capacity(1 << 16)
-            .from_reader(Box::new(text) as Box<dyn Read + Send>);
-        let header = csv.byte_headers().map_err(|e| csv_error(&path, e))?.clone();
-        let header_line = header.position().map_or(1, |p| p.line());
-        let header_error = |message: String| ContactsError::Header {
+        let mut lines = LineReader::new(BufReader::with_capacity(1 << 18, decoded));
+        let header_error = |line: u64, message: String| ContactsError::Header {
             path: path.clone(),
-            line: header_line,
+            line,
             message,
         };
-        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-            return Err(header_error("the file has no header line".into()));
+        match lines.next_line().map_err(io_error)? {
+            None => return Err(header_error(1, "the file has no header line".into())),
+            Some(Line::TooLong) => {
+                return Err(header_error(
+                    lines.number(),
+                    "the header line is too long".into(),
+                ));
+            }
+            Some(Line::Text) => {}
         }
+        let header_line = lines.number();
+        let header = lines.line();
+        let delimiter = if !header.contains(&b';') && header.contains(&b',') {
+            b','
+        } else {
+            b';'
+        };
+        let mut fields = Fields::default();
+        fields
+            .split(header, delimiter)
+            .map_err(|e| header_error(header_line, e.into()))?;
         let mut positions = [None; 6];
-        for (i, name) in header.iter().enumerate() {
+        for (i, name) in fields.iter().enumerate() {
             let name = name.trim_ascii();
             if let Some(column) = COLUMNS.iter().position(|c| c.as_bytes() == name) {
                 if positions[column].is_some() {
-                    return Err(header_error(format!(
-                        "column `{}` appears twice in the header",
-                        COLUMNS[column]
-                    )));
+                    return Err(header_error(
+                        header_line,
+                        format!("column `{}` appears twice in the header", COLUMNS[column]),
+                    ));
                 }
                 positions[column] = Some(i);
             }
         }
         for required in [ID, STATUS] {
             if positions[required].is_none() {
-                return Err(header_error(format!(
-                    "the header has no `{}` column (expected columns: {})",
-                    COLUMNS[required],
-                    COLUMNS.join(&char::from(delimiter).to_string())
-                )));
+                return Err(header_error(
+                    header_line,
+                    format!(
+                        "the header has no `{}` column (expected columns: {})",
+                        COLUMNS[required],
+                        COLUMNS.join(&char::from(delimiter).to_string())
+                    ),
+                ));
             }
         }
         Ok(ContactReader {
-            csv,
+            lines,
             path,
+            delimiter,
             positions,
-            fields: header.len(),
-            record: csv::ByteRecord::new(),
+            columns: fields.len(),
+            fields,
             bytes_read,
             total_bytes: None,
         })
@@ -330,14 +346,32 @@ impl ContactReader {
     pub fn next_record(
         &mut self,
     ) -> Option<Result<Result<(u64, ContactRecord), LineError>, ContactsError>> {
-        match self.csv.read_byte_record(&mut self.record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
-                Some(Ok(self.parse_record(line).map(|record| (line, record))))
+        let next = match self.lines.next_line() {
+            Ok(next) => next?,
+            Err(source) => {
+                return Some(Err(ContactsError::Io {
+                    path: self.path.clone(),
+                    source,
+                }));
             }
-            Err(e) => Some(Err(csv_error(&self.path, e))),
-        }
+        };
+        let line = self.lines.number();
+        let record = match next {
+            Line::TooLong => Err(LineError {
+                line,
+                field: "line",
+                message: format!("longer than {MAX_LINE} bytes"),
+            }),
+            Line::Text => match self.fields.split(self.lines.line(), self.delimiter) {
+                Ok(()) => self.parse_record(line),
+                Err(message) => Err(LineError {
+                    line,
+                    field: "line",
+                    message: message.into(),
+                }),
+            },
+        };
+        Some(Ok(record.map(|r| (line, r))))
     }
 
     fn parse_record(&self, line: u64) -> Result<ContactRecord, LineError> {
@@ -346,20 +380,20 @@ impl ContactReader {
             field: COLUMNS[field],
             message,
         };
-        if self.record.len() != self.fields {
+        if self.fields.len() != self.columns {
             return Err(LineError {
                 line,
                 field: "line",
                 message: format!(
                     "expected {} fields as in the header, found {}",
-                    self.fields,
-                    self.record.len()
+                    self.columns,
+                    self.fields.len()
                 ),
             });
         }
         let field = |column: usize| -> &[u8] {
             self.positions[column]
-                .and_then(|i| self.record.get(i))
+                .and_then(|i| self.fields.get(i))
                 .unwrap_or_default()
                 .trim_ascii()
         };
@@ -466,42 +500,6 @@ fn shown(value: &[u8]) -> String {
     } else {
         format!("{text:?}")
     }
-}
-
-fn csv_error(path: &Path, error: csv::Error) -> ContactsError {
-    let line = error.position().map(|p| p.line());
-    let source = match error.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => io::Error::new(
-            io::ErrorKind::InvalidData,
-            match line {
-                Some(line) => format!("line {line}: {other:?}"),
-                None => format!("{other:?}"),
-            },
-        ),
-    };
-    ContactsError::Io {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-/// Skips a UTF-8 byte order mark and picks the delimiter the header line uses.
-fn sniff_delimiter(text: &mut impl BufRead) -> io::Result<u8> {
-    let buf = text.fill_buf()?;
-    if buf.starts_with(b"\xEF\xBB\xBF") {
-        text.consume(3);
-    }
-    let buf = text.fill_buf()?;
-    let header = buf
-        .split(|&b| b == b'\n')
-        .find(|line| !line.trim_ascii().is_empty() && !line.starts_with(b"#"))
-        .unwrap_or_default();
-    Ok(if !header.contains(&b';') && header.contains(&b',') {
-        b','
-    } else {
-        b';'
-    })
 }
 
 /// Counts the bytes read through it, for progress reports.
