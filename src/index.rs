@@ -342,7 +342,7 @@ impl Index {
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
-        Ok(self.lookup_material(material, recipient, date)?)
+        self.lookup_material(material, recipient, date)
     }
 
     /// Like [`Index::lookup`], with the material already resolved.
@@ -390,17 +390,40 @@ impl Index {
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
-        let rule = &self.rules[material.index()];
+        self.for_each_answer(material, kind, recipients, date, |i, answer| {
+            out[i] = answer
+        })
+    }
+
+    /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: calls
+    /// `answer(i, result)` for each recipient number, in order, after checking
+    /// the material's audience once.
+    #[inline]
+    pub(crate) fn for_each_answer(
+        &self,
+        material: MaterialId,
+        kind: RecipientKind,
+        recipients: &[u64],
+        date: Date,
+        mut answer: impl FnMut(usize, Result<Answer, LookupError>),
+    ) -> Result<(), LookupError> {
+        let rule = self
+            .rules
+            .get(material.index())
+            .ok_or(LookupError::UnknownMaterial)?;
         if rule.active_from[kind as usize].is_none() {
             return Err(LookupError::AudienceMismatch);
         }
         let bytes = (*self.storage).as_ref();
         let register = &self.registers[kind as usize];
-        for (number, slot) in recipients.iter().zip(out.iter_mut()) {
-            *slot = match Recipient::from_number(kind, *number) {
-                Ok(recipient) => decide(rule, kind, register.find(bytes, recipient.key()), date),
-                Err(_) => Err(LookupError::InvalidRecipient),
-            };
+        for (i, number) in recipients.iter().enumerate() {
+            answer(
+                i,
+                match Recipient::from_number(kind, *number) {
+                    Ok(r) => decide(rule, kind, register.find(bytes, r.key()), date),
+                    Err(_) => Err(LookupError::InvalidRecipient),
+                },
+            );
         }
         Ok(())
     }

@@ -76,6 +76,7 @@ pub mod catalog;
 pub mod contacts;
 mod date;
 mod decision;
+pub mod ffi;
 pub mod format;
 mod index;
 pub mod recipient;

@@ -226,10 +226,10 @@ fn model(
     else {
         return Err(LookupError::AudienceMismatch);
     };
-    if let Some(expires) = w.senders[m.sender].expires {
-        if day > expires {
-            return physical(Reason::SenderCertificateExpired);
-        }
+    if let Some(expires) = w.senders[m.sender].expires
+        && day > expires
+    {
+        return physical(Reason::SenderCertificateExpired);
     }
     if day < group.active_from {
         return physical(Reason::GroupNotActive);

@@ -164,7 +164,7 @@ pub fn build(
             Err(error) => rejects.reject(error)?,
         }
         lines += 1;
-        if lines % 65_536 == 0 {
+        if lines.is_multiple_of(65_536) {
             progress(Progress::Reading {
                 bytes: reader.bytes_read(),
                 total: reader.total_bytes(),

@@ -458,13 +458,13 @@ impl ContactReader {
         };
         let exemption_start = date(EXEMPTION_START)?;
         let exemption_end = date(EXEMPTION_END)?;
-        if let (Some(start), Some(end)) = (exemption_start, exemption_end) {
-            if start > end {
-                return Err(error(
-                    EXEMPTION_END,
-                    format!("{end} is before exemption_start {start}"),
-                ));
-            }
+        if let (Some(start), Some(end)) = (exemption_start, exemption_end)
+            && start > end
+        {
+            return Err(error(
+                EXEMPTION_END,
+                format!("{end} is before exemption_start {start}"),
+            ));
         }
         let nemsms = match field(NEMSMS) {
             b"" | b"false" => false,

@@ -94,7 +94,7 @@ impl Register {
                 detail: format!("{} codes for {} recipients", codes.len(), layout.len()),
             });
         }
-        if windows.len() % WINDOW_LEN != 0 {
+        if !windows.len().is_multiple_of(WINDOW_LEN) {
             return Err(FormatError::SectionContents {
                 section: names[2],
                 detail: format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),

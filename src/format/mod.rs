@@ -274,7 +274,7 @@ pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section
             .checked_add(len)
             .filter(|&end| end <= bytes.len() as u64)
             .ok_or_else(|| bounds_error("it extends past the end of the file"))?;
-        if start % ALIGN as u64 != 0 {
+        if !start.is_multiple_of(ALIGN as u64) {
             return Err(bounds_error("it is not 8-byte aligned"));
         }
         if start < previous_end as u64 {

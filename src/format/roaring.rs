@@ -370,14 +370,14 @@ impl RoaringLayout {
             let description = descriptions_at + 4 * index;
             let key = read_u16(bytes, description).ok_or(truncated(header_end))?;
             let card_minus_one = read_u16(bytes, description + 2).ok_or(truncated(header_end))?;
-            if let Some(previous) = previous_key {
-                if key <= previous {
-                    return Err(RoaringError::KeysNotIncreasing {
-                        container: index,
-                        key,
-                        previous,
-                    });
-                }
+            if let Some(previous) = previous_key
+                && key <= previous
+            {
+                return Err(RoaringError::KeysNotIncreasing {
+                    container: index,
+                    key,
+                    previous,
+                });
             }
             previous_key = Some(key);
 
@@ -968,7 +968,7 @@ mod tests {
             }
             // Query the first members, then every 97th: a corrupted length can
             // declare 65536 members per container.
-            if count < 512 || count % 97 == 0 {
+            if count < 512 || count.is_multiple_of(97) {
                 let rank = layout.rank(bytes, value);
                 let contains = layout.contains(bytes, value);
                 if valid {

@@ -1,0 +1,147 @@
+//! The boundary every exported function goes through: panics caught,
+//! pointers checked, errors recorded for `tlm_last_error_message`.
+
+use std::cell::RefCell;
+use std::ffi::{CStr, c_char};
+use std::mem::MaybeUninit;
+
+use super::tlm_result;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records the detail of a failure on this thread and returns its code.
+pub(crate) fn fail(code: tlm_result, message: impl std::fmt::Display) -> tlm_result {
+    LAST_ERROR.with(|last| {
+        let mut last = last.borrow_mut();
+        last.clear();
+        use std::fmt::Write;
+        let _ = write!(last, "{message}");
+    });
+    code
+}
+
+/// Copies this thread's last error message and a NUL into `buf`, truncated
+/// to fit; returns the message's full length.
+pub(crate) fn last_error_into(buf: &mut [MaybeUninit<u8>]) -> usize {
+    LAST_ERROR.with(|last| {
+        let text = last.borrow();
+        if let Some(room) = buf.len().checked_sub(1) {
+            let n = text.len().min(room);
+            for (slot, byte) in buf.iter_mut().zip(text.bytes().take(n).chain([0])) {
+                slot.write(byte);
+            }
+        }
+        text.len()
+    })
+}
+
+/// Runs an exported function's body, turning a panic into `TLM_PANIC`.
+macro_rules! ffi_boundary {
+    ($body:block) => {{
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
+            || -> ::std::result::Result<(), $crate::ffi::tlm_result> { $body },
+        )) {
+            Ok(Ok(())) => $crate::ffi::tlm_result::TlmOk,
+            Ok(Err(code)) => code,
+            Err(_) => $crate::ffi::boundary::fail(
+                $crate::ffi::tlm_result::TlmPanic,
+                "internal error (panic) in tilmelding; please report it",
+            ),
+        }
+    }};
+}
+pub(crate) use ffi_boundary;
+
+/// A required pointer argument as a reference.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or valid for reads of a `T` for `'a`.
+pub(crate) unsafe fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, tlm_result> {
+    // SAFETY: the caller guarantees that a non-NULL `ptr` is valid for `'a`.
+    unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
+}
+
+/// A required output pointer, to memory the caller may not have initialised.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or valid for writes of a `T` for `'a`.
+pub(crate) unsafe fn arg_out<'a, T>(
+    ptr: *mut T,
+    name: &str,
+) -> Result<&'a mut MaybeUninit<T>, tlm_result> {
+    // SAFETY: the caller guarantees that a non-NULL `ptr` is valid for writes
+    // for `'a`; `MaybeUninit` makes no claim about the current contents.
+    unsafe { ptr.cast::<MaybeUninit<T>>().as_mut() }.ok_or_else(|| null(name))
+}
+
+/// A required NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, tlm_result> {
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL, and the caller guarantees NUL termination and lifetime.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|_| {
+        fail(
+            tlm_result::TlmInvalidArgument,
+            format_args!("`{name}` is not valid UTF-8"),
+        )
+    })
+}
+
+/// A buffer argument of `len` elements; NULL is allowed only when `len` is 0.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must be valid for reads of `len` elements for `'a`.
+pub(crate) unsafe fn arg_slice<'a, T>(
+    ptr: *const T,
+    len: usize,
+    name: &str,
+) -> Result<&'a [T], tlm_result> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable, initialised elements.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// An output buffer of `len` elements; NULL is allowed only when `len` is 0.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must be valid for writes of `len` elements for `'a`, and
+/// not alias any other argument.
+pub(crate) unsafe fn arg_slice_mut<'a, T>(
+    ptr: *mut T,
+    len: usize,
+    name: &str,
+) -> Result<&'a mut [MaybeUninit<T>], tlm_result> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(null(name));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` writable elements;
+    // `MaybeUninit` makes no claim about their current contents.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast::<MaybeUninit<T>>(), len) })
+}
+
+fn null(name: &str) -> tlm_result {
+    fail(
+        tlm_result::TlmNullArgument,
+        format_args!("`{name}` is NULL"),
+    )
+}
