@@ -359,14 +359,8 @@ impl IndexBuilder {
         duplicates.sort_by_key(|e: &LineError| e.line);
         duplicates.into_iter().for_each(&mut *duplicate);
 
-        let mut ids: Vec<(&str, u64)> = (self.catalog.materials.iter().enumerate())
-            .map(|(i, m)| (m.id.as_str(), i as u64))
-            .collect();
-        ids.sort_unstable();
-        let materials = fst::Map::from_iter(ids)
-            .expect("material IDs are unique")
-            .into_fst()
-            .into_inner();
+        let materials =
+            format::materials_fst(&self.catalog).expect("the catalog's material IDs are unique");
         let header = Header {
             major: format::FORMAT_MAJOR,
             minor: format::FORMAT_MINOR,

@@ -212,6 +212,9 @@ impl Header {
         if u32_at(b, 20) != 0 {
             return Err(FormatError::Header("unknown flags are set"));
         }
+        if b[52..56].iter().chain(&b[112..124]).any(|&x| x != 0) {
+            return Err(FormatError::Header("reserved bytes are not zero"));
+        }
         let header = Header {
             major,
             minor,
@@ -245,8 +248,9 @@ pub(crate) struct Section {
     pub crc: u32,
 }
 
-/// Reads and checks the section table: every section inside the file, after
-/// the table, 8-byte aligned, in increasing order and not overlapping.
+/// Reads and checks the section table: every section inside the file, each
+/// at the first 8-byte aligned offset after the table or the section before
+/// it, zero padding between, nothing after the last.
 /// Unknown section kinds are allowed (a newer minor version may add some).
 pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section>, FormatError> {
     let count = header.section_count as usize;
@@ -277,10 +281,15 @@ pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section
         if !start.is_multiple_of(ALIGN as u64) {
             return Err(bounds_error("it is not 8-byte aligned"));
         }
-        if start < previous_end as u64 {
+        // Sections follow each other with only the zero padding that aligns them,
+        // so no byte of the file escapes the checksums.
+        if start != align(previous_end) as u64 {
             return Err(bounds_error(
-                "it overlaps the table or the section before it",
+                "it does not start at the first aligned offset after the table or the section before it",
             ));
+        }
+        if bytes[previous_end..start as usize].iter().any(|&b| b != 0) {
+            return Err(bounds_error("the padding before it is not zero"));
         }
         // Both fit in the file's length, so in usize.
         let (start, end) = (start as usize, end as usize);
@@ -291,6 +300,9 @@ pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section
             crc: u32_at(entry, 24),
         });
         previous_end = end;
+    }
+    if previous_end != bytes.len() {
+        return Err(FormatError::Header("bytes follow the last section"));
     }
     Ok(sections)
 }
@@ -308,6 +320,17 @@ pub(crate) fn snapshot_id(as_of: i64, after_header: &[u8]) -> [u8; 32] {
     hasher.update(as_of.to_le_bytes());
     hasher.update(after_header);
     hasher.finalize().into()
+}
+
+/// The materials section: an fst map from each material ID to its index in
+/// the catalog. The encoding is canonical, which lets a reader check the
+/// section by building it again instead of trusting the fst's bytes.
+pub(crate) fn materials_fst(catalog: &crate::Catalog) -> Result<Vec<u8>, fst::Error> {
+    let mut ids: Vec<(&str, u64)> = (catalog.materials.iter().enumerate())
+        .map(|(i, m)| (m.id.as_str(), i as u64))
+        .collect();
+    ids.sort_unstable();
+    Ok(fst::Map::from_iter(ids)?.into_fst().into_inner())
 }
 
 /// Lays out an index file: header, section table, sections (8-byte aligned, zero padded).
