@@ -681,9 +681,50 @@ fn array_rank(values: &[u8], low: u16) -> Option<u32> {
     if count == 0 {
         return None;
     }
-    let index = last_at_most(values, 2, count, low);
+    // Values tend to spread evenly over a container's 65536 slots, so the
+    // interpolated position is usually a cache line or two from the answer:
+    // gallop out from it rather than bisect from the middle, which would
+    // touch a new cache line at nearly every step.
+    let guess = (usize::from(low) * count) >> 16;
+    let (lo, hi) = bracket(values, count, guess, low);
+    let index = lo + last_at_most(values.get(2 * lo..2 * hi)?, 2, hi - lo, low);
     // At most 65536 values.
     (read_u16(values, 2 * index)? == low).then_some(index as u32)
+}
+
+/// A range `lo..hi` of a sorted array of `count` values holding the last
+/// position whose value is at most `low` (or 0), found by galloping from
+/// `guess`. Terminates, in bounds, whatever the bytes.
+#[inline]
+fn bracket(values: &[u8], count: usize, guess: usize, low: u16) -> (usize, usize) {
+    let at = |i: usize| read_u16(values, 2 * i).unwrap_or(u16::MAX);
+    let mut step = 1;
+    if at(guess) <= low {
+        let mut lo = guess;
+        loop {
+            let probe = lo + step;
+            if probe >= count {
+                return (lo, count);
+            }
+            if at(probe) > low {
+                return (lo, probe);
+            }
+            lo = probe;
+            step *= 2;
+        }
+    } else {
+        let mut hi = guess;
+        loop {
+            let Some(probe) = hi.checked_sub(step) else {
+                return (0, hi);
+            };
+            if at(probe) <= low {
+                return (probe, hi);
+            }
+            hi = probe;
+            step *= 2;
+        }
+    }
 }
 
 /// Rank of `low` within a bitmap container of declared `cardinality`.
