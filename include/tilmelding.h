@@ -82,6 +82,10 @@ enum tlm_result
    * An internal error (a bug) was caught at the boundary.
    */
   TLM_PANIC = 10,
+  /**
+   * The index's list is older than the maximum age set for it: publish a newer index.
+   */
+  TLM_STALE_INDEX = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -182,9 +186,16 @@ typedef uint8_t tlm_reason;
 #endif // __cplusplus
 
 /**
- * An open index. Opaque: created by `tlm_index_open`, freed by `tlm_index_close`.
+ * An open index. Opaque: created by `tlm_index_open*` or `tlm_reader_current`,
+ * freed by `tlm_index_close`.
  */
 typedef struct tlm_index tlm_index;
+
+/**
+ * A reader of an index path that is replaced while it is read. Opaque:
+ * created by `tlm_reader_open`, freed by `tlm_reader_close`.
+ */
+typedef struct tlm_reader tlm_reader;
 
 /**
  * One answer: `result` is `TLM_OK` and `channel` and `reason` say where the
@@ -356,6 +367,83 @@ tlm_result tlm_index_info(const tlm_index *index, tlm_info *out);
  * answer to tie the answer to the list that gave it.
  */
 tlm_result tlm_index_snapshot_id(const tlm_index *index, char *buf, size_t len);
+
+/**
+ * Sets the maximum age of the index's list in seconds (0 turns the check
+ * off, the default): once the list's as-of time is older than that, every
+ * lookup on this index returns `TLM_STALE_INDEX`, so that an index that was
+ * not replaced in time cannot silently decide a letter. Affects every handle
+ * on the same index (see `tlm_reader_current`). Thread safety: any thread.
+ */
+tlm_result tlm_index_set_max_age(const tlm_index *index, uint64_t max_age_seconds);
+
+/**
+ * Opens a reader on the index file at `path`: like `tlm_index_open`, but
+ * `tlm_reader_refresh` can later swap in a file renamed over the path.
+ * Free with `tlm_reader_close`. Results as `tlm_index_open`.
+ */
+tlm_result tlm_reader_open(const char *path, tlm_reader **out);
+
+/**
+ * Frees a reader, stopping its background refresh if one runs (waiting up
+ * to about 50 ms for it). NULL is a no-op. No other thread may be using the
+ * reader. Index handles from `tlm_reader_current` stay valid until closed.
+ */
+void tlm_reader_close(tlm_reader *reader);
+
+/**
+ * Checks whether the file at the reader's path was replaced; if so opens
+ * it, checks it fully and swaps it in atomically. Lookups in flight finish
+ * on the old index, which is released when the last one ends.
+ *
+ * On success writes 1 to `*replaced` if a new index was swapped in, else 0
+ * (`replaced` may be NULL). On failure (`TLM_IO` for a missing file,
+ * `TLM_CORRUPT_INDEX`, ...) the current index keeps serving and
+ * `tlm_last_error_message` says why. Thread safety: any thread, concurrently
+ * with lookups; concurrent refreshes run one at a time.
+ */
+tlm_result tlm_reader_refresh(const tlm_reader *reader, uint32_t *replaced);
+
+/**
+ * Starts refreshing the reader every `interval_ms` milliseconds on a
+ * background thread, until `tlm_reader_close` (a second call replaces the
+ * first). Failed refreshes keep the current index serving.
+ */
+tlm_result tlm_reader_refresh_every(const tlm_reader *reader, uint64_t interval_ms);
+
+/**
+ * Sets the maximum age (seconds, 0 = off) for the index serving now and
+ * every index a refresh swaps in; see `tlm_index_set_max_age`.
+ */
+tlm_result tlm_reader_set_max_age(const tlm_reader *reader, uint64_t max_age_seconds);
+
+/**
+ * Writes to `*out` a new handle on the index serving now, which stays valid
+ * (and keeps its file mapped) until closed with `tlm_index_close`, whatever
+ * refreshes happen meanwhile. Use it to make several lookups, and read the
+ * snapshot id they came from, against one snapshot.
+ */
+tlm_result tlm_reader_current(const tlm_reader *reader, tlm_index **out);
+
+/**
+ * `tlm_lookup` on the index serving now.
+ */
+tlm_result tlm_reader_lookup(const tlm_reader *reader,
+                             const char *material_id,
+                             const char *recipient,
+                             int32_t date_yyyymmdd,
+                             tlm_answer *out);
+
+/**
+ * `tlm_lookup_batch` on the index serving now (one snapshot for the whole batch).
+ */
+tlm_result tlm_reader_lookup_batch(const tlm_reader *reader,
+                                   const char *material_id,
+                                   tlm_recipient_kind kind,
+                                   const uint64_t *recipients,
+                                   size_t count,
+                                   int32_t date_yyyymmdd,
+                                   tlm_answer *out);
 
 /**
  * A static, NUL-terminated description of a result code (never NULL; an

@@ -143,6 +143,12 @@ pub enum LookupError {
     /// (citizens for CPR, companies for CVR).
     #[error("audience mismatch: the material has no group for this kind of recipient")]
     AudienceMismatch,
+    /// The index's list is older than the maximum age set for it
+    /// ([`crate::Index::set_max_age`]): publish a newer index.
+    #[error(
+        "stale index: the subscription list is older than the maximum age allowed; publish a newer index"
+    )]
+    StaleIndex,
 }
 
 impl LookupError {
@@ -152,6 +158,7 @@ impl LookupError {
             LookupError::UnknownMaterial => "unknown_material",
             LookupError::InvalidRecipient => "invalid_recipient",
             LookupError::AudienceMismatch => "audience_mismatch",
+            LookupError::StaleIndex => "stale_index",
         }
     }
 }

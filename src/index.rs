@@ -5,6 +5,7 @@ use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,13 @@ impl Metadata {
     }
 }
 
+fn unix_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
 fn unix_to_system_time(seconds: i64) -> SystemTime {
     if seconds >= 0 {
         UNIX_EPOCH + Duration::from_secs(seconds as u64)
@@ -171,6 +179,9 @@ pub struct Index {
     registers: [Register; 2],
     meta: Meta,
     metadata: Metadata,
+    /// Unix second after which lookups answer `StaleIndex`; `i64::MAX` when
+    /// no maximum age is set. Atomic so that a shared index can be configured.
+    stale_after: AtomicI64,
 }
 
 impl fmt::Debug for Index {
@@ -192,12 +203,19 @@ impl Index {
     /// old one, as `tilmelding build` does.
     pub fn open(path: impl AsRef<Path>) -> Result<Index, OpenError> {
         let path = path.as_ref();
-        let io_error = |source| OpenError::Io {
+        let file = File::open(path).map_err(|source| OpenError::Io {
             path: path.to_owned(),
             source,
-        };
-        let file = File::open(path).map_err(io_error)?;
-        let map = map_file(&file).map_err(io_error)?;
+        })?;
+        Index::open_file(&file, path)
+    }
+
+    /// Maps and checks an open file; `path` names it in errors.
+    pub(crate) fn open_file(file: &File, path: &Path) -> Result<Index, OpenError> {
+        let map = map_file(file).map_err(|source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Index::from_bytes(map).map_err(|e| match e {
             OpenError::Invalid { source, .. } => OpenError::Invalid {
                 path: Some(path.to_owned()),
@@ -299,7 +317,51 @@ impl Index {
             registers,
             meta,
             metadata,
+            stale_after: AtomicI64::new(i64::MAX),
         })
+    }
+
+    /// Sets the maximum age of the list: once the list's as-of time is older
+    /// than `max_age`, every lookup fails with [`LookupError::StaleIndex`], so
+    /// that an index that was not replaced in time cannot silently decide a
+    /// letter. `None` (the default) turns the check off.
+    pub fn set_max_age(&self, max_age: Option<Duration>) {
+        let deadline = max_age.map_or(i64::MAX, |age| {
+            self.metadata
+                .as_of
+                .saturating_add(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
+        });
+        self.stale_after.store(deadline, Ordering::Relaxed);
+    }
+
+    /// The maximum age set with [`Index::set_max_age`].
+    pub fn max_age(&self) -> Option<Duration> {
+        match self.stale_after.load(Ordering::Relaxed) {
+            i64::MAX => None,
+            deadline => Some(Duration::from_secs(
+                deadline.saturating_sub(self.metadata.as_of).max(0) as u64,
+            )),
+        }
+    }
+
+    /// How old the list is now (zero if its as-of time is in the future).
+    pub fn age(&self) -> Duration {
+        let now = unix_now();
+        Duration::from_secs(now.saturating_sub(self.metadata.as_of).max(0) as u64)
+    }
+
+    /// True if a maximum age is set and the list is older than it.
+    pub fn is_stale(&self) -> bool {
+        let deadline = self.stale_after.load(Ordering::Relaxed);
+        deadline != i64::MAX && unix_now() > deadline
+    }
+
+    #[inline]
+    fn check_fresh(&self) -> Result<(), LookupError> {
+        if self.stale_after.load(Ordering::Relaxed) != i64::MAX && self.is_stale() {
+            return Err(LookupError::StaleIndex);
+        }
+        Ok(())
     }
 
     /// Facts about the file: version, times, counts, snapshot id.
@@ -338,6 +400,7 @@ impl Index {
         recipient: &Recipient,
         date: Date,
     ) -> Result<Answer, LookupError> {
+        self.check_fresh()?;
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
@@ -352,6 +415,7 @@ impl Index {
         recipient: &Recipient,
         date: Date,
     ) -> Result<Answer, LookupError> {
+        self.check_fresh()?;
         let rule = self
             .rules
             .get(material.index())
@@ -386,6 +450,7 @@ impl Index {
             out.len(),
             "lookup_batch: `out` must have one slot per recipient"
         );
+        self.check_fresh()?;
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
@@ -406,6 +471,7 @@ impl Index {
         date: Date,
         mut answer: impl FnMut(usize, Result<Answer, LookupError>),
     ) -> Result<(), LookupError> {
+        self.check_fresh()?;
         let rule = self
             .rules
             .get(material.index())
@@ -526,6 +592,31 @@ fn rules(catalog: &Catalog) -> Result<Vec<Rule>, FormatError> {
             })
         })
         .collect()
+}
+
+/// What identifies a file at a path: a rename over the path gives a new one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FileIdentity {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    device: u64,
+    #[cfg(unix)]
+    inode: u64,
+}
+
+impl FileIdentity {
+    pub(crate) fn of(file: &File) -> std::io::Result<FileIdentity> {
+        let meta = file.metadata()?;
+        Ok(FileIdentity {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            device: std::os::unix::fs::MetadataExt::dev(&meta),
+            #[cfg(unix)]
+            inode: std::os::unix::fs::MetadataExt::ino(&meta),
+        })
+    }
 }
 
 /// Maps a file read-only. The one place this crate maps a file.

@@ -79,6 +79,7 @@ mod decision;
 pub mod ffi;
 pub mod format;
 mod index;
+mod reader;
 pub mod recipient;
 pub mod synth;
 
@@ -89,4 +90,5 @@ pub use date::{Date, DateError};
 pub use decision::{Answer, Channel, LookupError, Reason};
 pub use format::FormatError;
 pub use index::{Index, KindStats, MaterialId, Metadata, OpenError};
+pub use reader::{Reader, Refresh, Refresher};
 pub use recipient::{Cpr, Cvr, Recipient, RecipientError, RecipientKind};

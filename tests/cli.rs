@@ -461,3 +461,65 @@ fn demo_runs_end_to_end() {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }
+
+#[test]
+fn a_maximum_age_makes_a_stale_list_refuse_to_decide() {
+    let (_dir, index) = fixture_index();
+    let index = index.to_str().unwrap();
+    // The fixture's list is as of 2026-11-22T05:00Z, so one second is too old
+    // and a hundred thousand hours is not.
+    let stale = tilmelding(&[
+        "lookup",
+        index,
+        "--material",
+        "100",
+        "--max-age",
+        "1s",
+        "--json",
+        "0101901234",
+    ]);
+    assert!(stale.status.success());
+    let line: serde_json::Value = serde_json::from_str(stdout(&stale).trim()).unwrap();
+    assert_eq!(line["error"], "stale_index");
+    let fresh = tilmelding(&[
+        "lookup",
+        index,
+        "--material",
+        "100",
+        "--max-age",
+        "100000h",
+        "--date",
+        "2026-11-22",
+        "0101901234",
+    ]);
+    assert_eq!(
+        stdout(&fresh).split_whitespace().collect::<Vec<_>>(),
+        ["0101901234", "digital", "registered"]
+    );
+
+    let info = tilmelding(&["info", index, "--json", "--max-age", "1s"]);
+    let info: serde_json::Value = serde_json::from_str(&stdout(&info)).unwrap();
+    assert_eq!(
+        (info["stale"].as_bool(), info["max_age_seconds"].as_u64()),
+        (Some(true), Some(1))
+    );
+    let info = tilmelding(&["info", index, "--json"]);
+    let info: serde_json::Value = serde_json::from_str(&stdout(&info)).unwrap();
+    assert_eq!(
+        (info["stale"].as_bool(), info["max_age_seconds"].is_null()),
+        (Some(false), true)
+    );
+    let human = stdout(&tilmelding(&["info", index]));
+    assert!(human.contains("max age      off"), "{human}");
+
+    let bad = tilmelding(&[
+        "lookup",
+        index,
+        "--material",
+        "100",
+        "--max-age",
+        "soon",
+        "0101901234",
+    ]);
+    assert!(!bad.status.success());
+}

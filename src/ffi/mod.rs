@@ -15,14 +15,17 @@
 pub(crate) mod boundary;
 
 use std::ffi::{CStr, c_char};
+use std::mem::MaybeUninit;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use self::boundary::{
     arg_out, arg_ref, arg_slice, arg_slice_mut, arg_str, fail, ffi_boundary, last_error_into,
 };
 use crate::recipient::mask_input;
 use crate::{
-    Answer, Channel, Date, FormatError, Index, LookupError, OpenError, Reason, Recipient,
-    RecipientKind,
+    Answer, Channel, Date, FormatError, Index, LookupError, OpenError, Reader, Reason, Recipient,
+    RecipientKind, Refresh, Refresher,
 };
 
 /// The outcome of a call. Fixed width (`uint32_t`); numbers are never reused.
@@ -51,6 +54,8 @@ pub enum tlm_result {
     TlmBufferTooSmall = 9,
     /// An internal error (a bug) was caught at the boundary.
     TlmPanic = 10,
+    /// The index's list is older than the maximum age set for it: publish a newer index.
+    TlmStaleIndex = 11,
 }
 
 /// The channel a letter takes (`uint8_t`); mirrors `tilmelding::Channel`.
@@ -147,9 +152,17 @@ pub struct tlm_info {
     pub file_size: u64,
 }
 
-/// An open index. Opaque: created by `tlm_index_open`, freed by `tlm_index_close`.
+/// An open index. Opaque: created by `tlm_index_open*` or `tlm_reader_current`,
+/// freed by `tlm_index_close`.
 pub struct tlm_index {
-    index: Index,
+    index: Arc<Index>,
+}
+
+/// A reader of an index path that is replaced while it is read. Opaque:
+/// created by `tlm_reader_open`, freed by `tlm_reader_close`.
+pub struct tlm_reader {
+    reader: Arc<Reader>,
+    refresher: Mutex<Option<Refresher>>,
 }
 
 /// Opens the index file at `path` (UTF-8, NUL-terminated): maps it into
@@ -169,7 +182,7 @@ pub extern "C" fn tlm_index_open(path: *const c_char, out: *mut *mut tlm_index) 
         let path = unsafe { arg_str(path, "path") }?;
         // SAFETY: the caller passes a writable pointer or NULL.
         let out = unsafe { arg_out(out, "out") }?;
-        let index = Index::open(path).map_err(open_error)?;
+        let index = Arc::new(Index::open(path).map_err(open_error)?);
         out.write(Box::into_raw(Box::new(tlm_index { index })));
         Ok(())
     })
@@ -188,7 +201,7 @@ pub extern "C" fn tlm_index_open_bytes(
         let data = unsafe { arg_slice(data, len, "data") }?;
         // SAFETY: the caller passes a writable pointer or NULL.
         let out = unsafe { arg_out(out, "out") }?;
-        let index = Index::from_bytes(data.to_vec()).map_err(open_error)?;
+        let index = Arc::new(Index::from_bytes(data.to_vec()).map_err(open_error)?);
         out.write(Box::into_raw(Box::new(tlm_index { index })));
         Ok(())
     })
@@ -238,24 +251,7 @@ pub extern "C" fn tlm_lookup(
         let recipient_text = unsafe { arg_str(recipient, "recipient") }?;
         // SAFETY: the caller passes a writable pointer or NULL.
         let out = unsafe { arg_out(out, "out") }?;
-        let date = date_arg(date_yyyymmdd)?;
-        let material = index
-            .material(material_id)
-            .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
-        let recipient = recipient_text.parse::<Recipient>().map_err(|e| {
-            fail(
-                tlm_result::TlmInvalidRecipient,
-                format_args!(
-                    "{:?} is not a valid CPR or CVR number: {e}",
-                    mask_input(recipient_text)
-                ),
-            )
-        })?;
-        let answer = index
-            .lookup_material(material, &recipient, date)
-            .map_err(|e| lookup_error(e, material_id, &recipient.masked().to_string()))?;
-        out.write(answer.into());
-        Ok(())
+        lookup_on(index, material_id, recipient_text, date_yyyymmdd, out)
     })
 }
 
@@ -289,36 +285,7 @@ pub extern "C" fn tlm_lookup_batch(
         let recipients = unsafe { arg_slice(recipients, count, "recipients") }?;
         // SAFETY: the caller passes room for `count` answers (or NULL with 0).
         let out = unsafe { arg_slice_mut(out, count, "out") }?;
-        let kind = match kind {
-            TLM_RECIPIENT_CPR => RecipientKind::Cpr,
-            TLM_RECIPIENT_CVR => RecipientKind::Cvr,
-            other => {
-                return Err(fail(
-                    tlm_result::TlmInvalidArgument,
-                    format_args!(
-                        "`kind` {other} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"
-                    ),
-                ));
-            }
-        };
-        let date = date_arg(date_yyyymmdd)?;
-        let material = index
-            .material(material_id)
-            .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
-        index
-            .for_each_answer(material, kind, recipients, date, |i, answer| {
-                out[i].write(match answer {
-                    Ok(answer) => answer.into(),
-                    Err(e) => tlm_answer {
-                        result: result_of(e),
-                        channel: tlm_channel::None,
-                        reason: tlm_reason::None,
-                        reserved: 0,
-                    },
-                });
-            })
-            .map_err(|e| lookup_error(e, material_id, kind.as_str()))?;
-        Ok(())
+        lookup_batch_on(index, material_id, kind, recipients, date_yyyymmdd, out)
     })
 }
 
@@ -381,6 +348,204 @@ pub extern "C" fn tlm_index_snapshot_id(
     })
 }
 
+/// Sets the maximum age of the index's list in seconds (0 turns the check
+/// off, the default): once the list's as-of time is older than that, every
+/// lookup on this index returns `TLM_STALE_INDEX`, so that an index that was
+/// not replaced in time cannot silently decide a letter. Affects every handle
+/// on the same index (see `tlm_reader_current`). Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_index_set_max_age(
+    index: *const tlm_index,
+    max_age_seconds: u64,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let index = &unsafe { arg_ref(index, "index") }?.index;
+        index.set_max_age(max_age(max_age_seconds));
+        Ok(())
+    })
+}
+
+/// Opens a reader on the index file at `path`: like `tlm_index_open`, but
+/// `tlm_reader_refresh` can later swap in a file renamed over the path.
+/// Free with `tlm_reader_close`. Results as `tlm_index_open`.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_open(path: *const c_char, out: *mut *mut tlm_reader) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a NUL-terminated string or NULL.
+        let path = unsafe { arg_str(path, "path") }?;
+        // SAFETY: the caller passes a writable pointer or NULL.
+        let out = unsafe { arg_out(out, "out") }?;
+        let reader = Reader::open(path).map_err(open_error)?;
+        out.write(Box::into_raw(Box::new(tlm_reader {
+            reader: Arc::new(reader),
+            refresher: Mutex::new(None),
+        })));
+        Ok(())
+    })
+}
+
+/// Frees a reader, stopping its background refresh if one runs (waiting up
+/// to about 50 ms for it). NULL is a no-op. No other thread may be using the
+/// reader. Index handles from `tlm_reader_current` stay valid until closed.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_close(reader: *mut tlm_reader) {
+    let _ = ffi_boundary!({
+        if !reader.is_null() {
+            // SAFETY: a non-NULL handle came from `Box::into_raw` in
+            // `tlm_reader_open` and, by the contract above, is freed once.
+            drop(unsafe { Box::from_raw(reader) });
+        }
+        Ok(())
+    });
+}
+
+/// Checks whether the file at the reader's path was replaced; if so opens
+/// it, checks it fully and swaps it in atomically. Lookups in flight finish
+/// on the old index, which is released when the last one ends.
+///
+/// On success writes 1 to `*replaced` if a new index was swapped in, else 0
+/// (`replaced` may be NULL). On failure (`TLM_IO` for a missing file,
+/// `TLM_CORRUPT_INDEX`, ...) the current index keeps serving and
+/// `tlm_last_error_message` says why. Thread safety: any thread, concurrently
+/// with lookups; concurrent refreshes run one at a time.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_refresh(reader: *const tlm_reader, replaced: *mut u32) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let reader = &unsafe { arg_ref(reader, "reader") }?.reader;
+        let refresh = reader.refresh().map_err(open_error)?;
+        if !replaced.is_null() {
+            // SAFETY: non-NULL, and the caller passes a writable pointer.
+            let replaced = unsafe { arg_out(replaced, "replaced") }?;
+            replaced.write(u32::from(matches!(refresh, Refresh::Replaced { .. })));
+        }
+        Ok(())
+    })
+}
+
+/// Starts refreshing the reader every `interval_ms` milliseconds on a
+/// background thread, until `tlm_reader_close` (a second call replaces the
+/// first). Failed refreshes keep the current index serving.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_refresh_every(
+    reader: *const tlm_reader,
+    interval_ms: u64,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let handle = unsafe { arg_ref(reader, "reader") }?;
+        if interval_ms == 0 {
+            return Err(fail(tlm_result::TlmInvalidArgument, "`interval_ms` is 0"));
+        }
+        let refresher = handle
+            .reader
+            .refresh_every(Duration::from_millis(interval_ms));
+        let mut slot = handle.refresher.lock().unwrap_or_else(|p| p.into_inner());
+        *slot = Some(refresher);
+        Ok(())
+    })
+}
+
+/// Sets the maximum age (seconds, 0 = off) for the index serving now and
+/// every index a refresh swaps in; see `tlm_index_set_max_age`.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_set_max_age(
+    reader: *const tlm_reader,
+    max_age_seconds: u64,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let reader = &unsafe { arg_ref(reader, "reader") }?.reader;
+        reader.set_max_age(max_age(max_age_seconds));
+        Ok(())
+    })
+}
+
+/// Writes to `*out` a new handle on the index serving now, which stays valid
+/// (and keeps its file mapped) until closed with `tlm_index_close`, whatever
+/// refreshes happen meanwhile. Use it to make several lookups, and read the
+/// snapshot id they came from, against one snapshot.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_current(
+    reader: *const tlm_reader,
+    out: *mut *mut tlm_index,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let reader = &unsafe { arg_ref(reader, "reader") }?.reader;
+        // SAFETY: the caller passes a writable pointer or NULL.
+        let out = unsafe { arg_out(out, "out") }?;
+        out.write(Box::into_raw(Box::new(tlm_index {
+            index: reader.index(),
+        })));
+        Ok(())
+    })
+}
+
+/// `tlm_lookup` on the index serving now.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_lookup(
+    reader: *const tlm_reader,
+    material_id: *const c_char,
+    recipient: *const c_char,
+    date_yyyymmdd: i32,
+    out: *mut tlm_answer,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let reader = &unsafe { arg_ref(reader, "reader") }?.reader;
+        // SAFETY: the caller passes NUL-terminated strings or NULL.
+        let material_id = unsafe { arg_str(material_id, "material_id") }?;
+        // SAFETY: as above.
+        let recipient_text = unsafe { arg_str(recipient, "recipient") }?;
+        // SAFETY: the caller passes a writable pointer or NULL.
+        let out = unsafe { arg_out(out, "out") }?;
+        lookup_on(
+            &reader.load(),
+            material_id,
+            recipient_text,
+            date_yyyymmdd,
+            out,
+        )
+    })
+}
+
+/// `tlm_lookup_batch` on the index serving now (one snapshot for the whole batch).
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_lookup_batch(
+    reader: *const tlm_reader,
+    material_id: *const c_char,
+    kind: tlm_recipient_kind,
+    recipients: *const u64,
+    count: usize,
+    date_yyyymmdd: i32,
+    out: *mut tlm_answer,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let reader = &unsafe { arg_ref(reader, "reader") }?.reader;
+        // SAFETY: the caller passes a NUL-terminated string or NULL.
+        let material_id = unsafe { arg_str(material_id, "material_id") }?;
+        // SAFETY: the caller passes `count` readable numbers (or NULL with 0).
+        let recipients = unsafe { arg_slice(recipients, count, "recipients") }?;
+        // SAFETY: the caller passes room for `count` answers (or NULL with 0).
+        let out = unsafe { arg_slice_mut(out, count, "out") }?;
+        lookup_batch_on(
+            &reader.load(),
+            material_id,
+            kind,
+            recipients,
+            date_yyyymmdd,
+            out,
+        )
+    })
+}
+
+fn max_age(seconds: u64) -> Option<Duration> {
+    (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
 /// A static, NUL-terminated description of a result code (never NULL; an
 /// unknown code gives "unknown result code"). Thread safety: any thread.
 #[unsafe(no_mangle)]
@@ -397,6 +562,7 @@ pub extern "C" fn tlm_strerror(result: u32) -> *const c_char {
         8 => c"audience mismatch: the material has no group for this kind of recipient",
         9 => c"buffer too small",
         10 => c"internal error (panic)",
+        11 => c"stale index: the list is older than the maximum age allowed; publish a newer index",
         _ => c"unknown result code",
     };
     text.as_ptr()
@@ -424,6 +590,73 @@ pub extern "C" fn tlm_last_error_message(buf: *mut c_char, len: usize) -> usize 
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+fn lookup_on(
+    index: &Index,
+    material_id: &str,
+    recipient_text: &str,
+    date_yyyymmdd: i32,
+    out: &mut MaybeUninit<tlm_answer>,
+) -> Result<(), tlm_result> {
+    check_fresh(index)?;
+    let date = date_arg(date_yyyymmdd)?;
+    let material = index
+        .material(material_id)
+        .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
+    let recipient = recipient_text.parse::<Recipient>().map_err(|e| {
+        fail(
+            tlm_result::TlmInvalidRecipient,
+            format_args!(
+                "{:?} is not a valid CPR or CVR number: {e}",
+                mask_input(recipient_text)
+            ),
+        )
+    })?;
+    let answer = index
+        .lookup_material(material, &recipient, date)
+        .map_err(|e| lookup_error(e, material_id, &recipient.masked().to_string()))?;
+    out.write(answer.into());
+    Ok(())
+}
+
+fn lookup_batch_on(
+    index: &Index,
+    material_id: &str,
+    kind: tlm_recipient_kind,
+    recipients: &[u64],
+    date_yyyymmdd: i32,
+    out: &mut [MaybeUninit<tlm_answer>],
+) -> Result<(), tlm_result> {
+    check_fresh(index)?;
+    let kind = match kind {
+        TLM_RECIPIENT_CPR => RecipientKind::Cpr,
+        TLM_RECIPIENT_CVR => RecipientKind::Cvr,
+        other => {
+            return Err(fail(
+                tlm_result::TlmInvalidArgument,
+                format_args!("`kind` {other} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"),
+            ));
+        }
+    };
+    let date = date_arg(date_yyyymmdd)?;
+    let material = index
+        .material(material_id)
+        .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
+    index
+        .for_each_answer(material, kind, recipients, date, |i, answer| {
+            out[i].write(match answer {
+                Ok(answer) => answer.into(),
+                Err(e) => tlm_answer {
+                    result: result_of(e),
+                    channel: tlm_channel::None,
+                    reason: tlm_reason::None,
+                    reserved: 0,
+                },
+            });
+        })
+        .map_err(|e| lookup_error(e, material_id, kind.as_str()))?;
+    Ok(())
 }
 
 impl From<Answer> for tlm_answer {
@@ -458,6 +691,7 @@ fn result_of(e: LookupError) -> tlm_result {
         LookupError::UnknownMaterial => tlm_result::TlmUnknownMaterial,
         LookupError::InvalidRecipient => tlm_result::TlmInvalidRecipient,
         LookupError::AudienceMismatch => tlm_result::TlmAudienceMismatch,
+        LookupError::StaleIndex => tlm_result::TlmStaleIndex,
     }
 }
 
@@ -466,6 +700,25 @@ fn lookup_error(e: LookupError, material: &str, recipient: &str) -> tlm_result {
         result_of(e),
         format_args!("material {material:?} {recipient}: {e}"),
     )
+}
+
+fn check_fresh(index: &Index) -> Result<(), tlm_result> {
+    if index.is_stale() {
+        let age = index.age().as_secs();
+        let max = index.max_age().unwrap_or_default().as_secs();
+        return Err(fail(
+            tlm_result::TlmStaleIndex,
+            format_args!(
+                "{} (the list is {}h{:02}m old; the maximum age is {}h{:02}m)",
+                LookupError::StaleIndex,
+                age / 3600,
+                age % 3600 / 60,
+                max / 3600,
+                max % 3600 / 60
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn open_error(e: OpenError) -> tlm_result {

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     bar.finish_and_clear();
     let report = report?;
-    println!(
+    outln!(
         "built {} in {:.1} s: {} recipients from {} lines, {} ({:.2} bytes per recipient)",
         report.output.display(),
         report.elapsed.as_secs_f64(),
@@ -72,12 +72,12 @@ pub fn run(args: Args) -> Result<()> {
         report.file_size as f64 / report.contacts.max(1) as f64,
     );
     if let Some(path) = &args.skip_invalid {
-        println!(
+        outln!(
             "rejected {} line(s), listed in {}",
             thousands(report.rejected),
             path.display()
         );
     }
-    println!("snapshot {}", report.snapshot_id);
+    outln!("snapshot {}", report.snapshot_id);
     Ok(())
 }

@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     let date = Date::today();
-    println!("tilmelding demo: a synthetic national dataset, built into an index and queried");
+    outln!("tilmelding demo: a synthetic national dataset, built into an index and queried");
 
     let started = Instant::now();
     // Dates in the data (activations, certificates, exemptions) are relative to today.
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         ..args.size.options()
     };
     let data = generate::generate(&dir, options)?;
-    println!(
+    outln!(
         "  data      {} citizens and {} companies ({}), {} materials in {} groups; generated in {:.1} s",
         thousands(data.citizens),
         thousands(data.companies),
@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     bar.finish_and_clear();
     let report = report?;
-    println!(
+    outln!(
         "  build     {} recipients into {} ({:.2} bytes per recipient) in {:.1} s",
         thousands(report.contacts),
         megabytes(report.file_size),
@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
     let opened = started.elapsed();
     let started = Instant::now();
     index.verify()?;
-    println!(
+    outln!(
         "  open      {:.2} ms with header, bounds and checksum checks; {:.0} ms full verify; {} heap",
         opened.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3,
@@ -117,7 +117,7 @@ pub fn run(args: Args) -> Result<()> {
     let batch = started.elapsed();
 
     let per_second = |n: usize, d: std::time::Duration| n as f64 / d.as_secs_f64();
-    println!(
+    outln!(
         "  lookups   {} single: {:.1} M/s ({:.0} ns each); batch of {}: {:.1} M/s ({:.0} ns each)",
         thousands(queries.len() as u64),
         per_second(queries.len(), single) / 1e6,
@@ -126,7 +126,7 @@ pub fn run(args: Args) -> Result<()> {
         per_second(numbers.len(), batch) / 1e6,
         batch.as_nanos() as f64 / numbers.len() as f64,
     );
-    println!(
+    outln!(
         "  answers   on {date}, for the sample (known recipients, plus one in ten unknown to the register):"
     );
     let total: u64 = tally.values().sum();
@@ -135,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
             Ok(a) => format!("{:<9} {}", a.channel.as_str(), a.reason.as_str()),
             Err(e) => format!("{:<9} {}", "error", e.as_str()),
         };
-        println!(
+        outln!(
             "            {label:<40} {:>10}  {:>5.1}%",
             thousands(*count),
             *count as f64 * 100.0 / total as f64
@@ -144,12 +144,12 @@ pub fn run(args: Args) -> Result<()> {
     match &args.dir {
         Some(dir) => {
             let (material, recipient) = &queries[0];
-            println!(
+            outln!(
                 "  try       tilmelding lookup {} --material {material} {recipient}",
                 dir.join("index.tlm").display()
             );
         }
-        None => println!("  (pass --dir DIR to keep the files and the index)"),
+        None => outln!("  (pass --dir DIR to keep the files and the index)"),
     }
     Ok(())
 }

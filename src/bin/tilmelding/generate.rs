@@ -45,14 +45,14 @@ impl Size {
 
 pub fn run(args: Args) -> Result<()> {
     let summary = generate(&args.out, args.size.options())?;
-    println!(
+    outln!(
         "wrote {} ({} materials, {} groups, {} sender systems)",
         summary.catalog_path.display(),
         thousands(summary.materials),
         thousands(summary.groups),
         thousands(summary.sender_systems)
     );
-    println!(
+    outln!(
         "wrote {} ({} citizens, {} companies, {})",
         summary.contacts_path.display(),
         thousands(summary.citizens),

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tilmelding::{Index, KindStats, Metadata, Status};
 
-use crate::progress::{megabytes, thousands};
+use crate::progress::{hours_minutes, megabytes, thousands};
 
 /// Show an index's format version, times, counts, size and snapshot id.
 #[derive(Parser)]
@@ -16,6 +16,9 @@ pub struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Also say whether the list is older than this (as `lookup --max-age`).
+    #[arg(long, value_name = "AGE", value_parser = crate::progress::parse_age)]
+    max_age: Option<std::time::Duration>,
 }
 
 /// Check an index completely (structure, checksums, contents); exit 0 only if sound.
@@ -27,32 +30,55 @@ pub struct VerifyArgs {
 
 pub fn run(args: Args) -> Result<()> {
     let index = Index::open(&args.index)?;
+    index.set_max_age(args.max_age);
     let m = index.metadata();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json(&args.index, m))?);
+        let mut value = json(&args.index, m);
+        value["age_seconds"] = index.age().as_secs().into();
+        value["max_age_seconds"] = index.max_age().map(|d| d.as_secs()).into();
+        value["stale"] = index.is_stale().into();
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("index        {}", args.index.display());
-    println!(
+    outln!("index        {}", args.index.display());
+    outln!(
         "format       {}.{} (built by tilmelding {})",
-        m.format_version.0, m.format_version.1, m.built_by
+        m.format_version.0,
+        m.format_version.1,
+        m.built_by
     );
-    println!("snapshot     {}", m.snapshot_id_hex());
-    println!("as of        {}", rfc3339(m.as_of));
-    println!("built        {}", rfc3339(m.build_time));
-    println!(
+    outln!("snapshot     {}", m.snapshot_id_hex());
+    outln!(
+        "as of        {} ({} old)",
+        rfc3339(m.as_of),
+        hours_minutes(index.age())
+    );
+    match index.max_age() {
+        None => outln!("max age      off (lookup --max-age AGE refuses a stale list)"),
+        Some(max) => outln!(
+            "max age      {}: {}",
+            hours_minutes(max),
+            if index.is_stale() {
+                "STALE, lookups answer stale_index"
+            } else {
+                "fresh"
+            }
+        ),
+    }
+    outln!("built        {}", rfc3339(m.build_time));
+    outln!(
         "size         {} ({:.2} bytes per recipient)",
         megabytes(m.file_size),
         m.file_size as f64 / m.contacts().max(1) as f64
     );
-    println!(
+    outln!(
         "catalog      {} materials, {} groups, {} sender systems",
         thousands(m.materials.into()),
         thousands(m.groups.into()),
         thousands(m.sender_systems.into())
     );
     for (name, stats) in [("CPR", &m.cpr), ("CVR", &m.cvr)] {
-        println!(
+        outln!(
             "{name}          {} recipients: {}",
             thousands(stats.by_status.iter().sum()),
             Status::ALL
@@ -61,14 +87,14 @@ pub fn run(args: Args) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        println!(
+        outln!(
             "             {} pending registration, {} NemSMS, {} time-limited exemptions",
             thousands(stats.pending),
             thousands(stats.nemsms),
             thousands(stats.exemption_windows)
         );
     }
-    println!(
+    outln!(
         "heap         {} per process",
         megabytes(index.heap_size() as u64)
     );
@@ -80,7 +106,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     index
         .verify()
         .with_context(|| format!("{}: verification failed", args.index.display()))?;
-    println!(
+    outln!(
         "ok: {} is sound (snapshot {}, {} recipients)",
         args.index.display(),
         index.metadata().snapshot_id_hex(),

@@ -26,6 +26,10 @@ pub struct Args {
     /// One JSON object per line.
     #[arg(long)]
     json: bool,
+    /// Refuse to decide (error `stale_index` on every line) if the list is
+    /// older than this, e.g. `36h` or `90m`.
+    #[arg(long, value_name = "AGE", value_parser = crate::progress::parse_age)]
+    max_age: Option<std::time::Duration>,
     /// Read recipients, one per line, from FILE (`-` for standard input).
     #[arg(long, value_name = "FILE", conflicts_with = "recipients")]
     batch: Option<PathBuf>,
@@ -42,11 +46,13 @@ pub fn run(args: Args) -> Result<()> {
         None => Date::today(),
     };
     let index = Index::open(&args.index)?;
+    index.set_max_age(args.max_age);
     let material = index.material(&args.material);
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut answer = |given: &str| -> io::Result<()> {
         let parsed = given.trim().parse::<Recipient>();
         let result = match (material, &parsed) {
+            _ if index.is_stale() => Err(LookupError::StaleIndex),
             (None, _) => Err(LookupError::UnknownMaterial),
             (_, Err(_)) => Err(LookupError::InvalidRecipient),
             (Some(m), Ok(r)) => index.lookup_material(m, r, date),

@@ -61,3 +61,17 @@ pub fn thousands(n: u64) -> String {
 pub fn megabytes(n: u64) -> String {
     format!("{:.1} MB", n as f64 / 1e6)
 }
+
+/// A maximum age such as `36h`, `90m` or `1h 30m`.
+pub fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let age: jiff::SignedDuration = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration like 36h or 90m: {e}"))?;
+    std::time::Duration::try_from(age).map_err(|_| format!("{text:?} is negative"))
+}
+
+/// A duration as `36h05m`.
+pub fn hours_minutes(d: std::time::Duration) -> String {
+    let minutes = d.as_secs() / 60;
+    format!("{}h{:02}m", minutes / 60, minutes % 60)
+}

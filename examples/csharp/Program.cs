@@ -1,0 +1,229 @@
+// Example: tilmelding from C#. Prints one line per recipient, like `tilmelding lookup`:
+//
+//   Program lookup INDEX MATERIAL DATE RECIPIENT...
+//   Program batch  INDEX MATERIAL DATE cpr|cvr NUMBER...
+//
+// DATE is YYYY-MM-DD or `today` (Danish time). Build and run (Mono):
+//
+//   mcs -out:Program.exe examples/csharp/Tilmelding.cs examples/csharp/Program.cs
+//   LD_LIBRARY_PATH=target/release mono Program.exe lookup x.tlm 100 today 0101901234
+
+using System;
+using System.Globalization;
+using System.Text;
+using Tilmelding;
+// System.Index (C# 8 ranges) exists too, in .NET Core 3+ and in Mono's mscorlib.
+using Index = Tilmelding.Index;
+
+internal static class Program
+{
+    private const string Usage =
+        "usage: Program lookup INDEX MATERIAL DATE RECIPIENT...\n" +
+        "       Program batch INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
+        "DATE is YYYY-MM-DD or today";
+
+    private static int Main(string[] args)
+    {
+        Console.OutputEncoding = new UTF8Encoding(false);
+        bool batch = args.Length > 0 && args[0] == "batch";
+        int first = batch ? 5 : 4;
+        if (args.Length <= first || (args[0] != "lookup" && !batch))
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        string path = args[1];
+        string material = args[2];
+        DateTime? date;
+        if (!ParseDate(args[3], out date))
+        {
+            Console.Error.WriteLine("DATE {0} is neither YYYY-MM-DD nor today", args[3]);
+            return 2;
+        }
+
+        Index index;
+        try
+        {
+            index = Index.Open(path);
+        }
+        catch (TilmeldingException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        catch (DllNotFoundException e)
+        {
+            Console.Error.WriteLine(
+                "cannot load libtilmelding.so ({0}): put it next to Program.exe or in LD_LIBRARY_PATH",
+                e.Message);
+            return 1;
+        }
+
+        using (index)
+        {
+            try
+            {
+                if (batch)
+                {
+                    return RunBatch(index, material, date, args[4], Rest(args, first));
+                }
+                foreach (string recipient in Rest(args, first))
+                {
+                    try
+                    {
+                        Print(recipient, index.Lookup(material, recipient, date));
+                    }
+                    catch (TilmeldingException e)
+                    {
+                        if (!IsAnswer(e.Code))
+                        {
+                            throw;
+                        }
+                        PrintError(recipient, e.Code);
+                    }
+                }
+                return 0;
+            }
+            catch (TilmeldingException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
+        }
+    }
+
+    private static int RunBatch(Index index, string material, DateTime? date, string kindArg, string[] numbers)
+    {
+        RecipientKind kind;
+        if (kindArg == "cpr")
+        {
+            kind = RecipientKind.Cpr;
+        }
+        else if (kindArg == "cvr")
+        {
+            kind = RecipientKind.Cvr;
+        }
+        else
+        {
+            Console.Error.WriteLine("recipient kind {0} is neither cpr nor cvr", kindArg);
+            return 2;
+        }
+        ulong[] recipients = new ulong[numbers.Length];
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            if (!ulong.TryParse(numbers[i], NumberStyles.None, CultureInfo.InvariantCulture, out recipients[i]))
+            {
+                Console.Error.WriteLine("NUMBER {0} is not a number", numbers[i]);
+                return 2;
+            }
+        }
+        try
+        {
+            Answer[] answers = index.LookupBatch(material, kind, recipients, date);
+            for (int i = 0; i < answers.Length; i++)
+            {
+                if (answers[i].IsOk)
+                {
+                    Print(numbers[i], answers[i]);
+                }
+                else
+                {
+                    PrintError(numbers[i], answers[i].Result);
+                }
+            }
+        }
+        catch (TilmeldingException e)
+        {
+            // The whole batch failed: the same answer for every recipient, as the CLI gives.
+            if (!IsAnswer(e.Code))
+            {
+                throw;
+            }
+            foreach (string number in numbers)
+            {
+                PrintError(number, e.Code);
+            }
+        }
+        return 0;
+    }
+
+    private static bool ParseDate(string text, out DateTime? date)
+    {
+        date = null;
+        if (text == "today")
+        {
+            return true;
+        }
+        DateTime d;
+        if (!DateTime.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
+        {
+            return false;
+        }
+        date = d;
+        return true;
+    }
+
+    private static string[] Rest(string[] args, int from)
+    {
+        string[] rest = new string[args.Length - from];
+        Array.Copy(args, from, rest, 0, rest.Length);
+        return rest;
+    }
+
+    /// <summary>Failures that are answers about one recipient, printed as `error CODE`.</summary>
+    private static bool IsAnswer(ResultCode code)
+    {
+        return code == ResultCode.UnknownMaterial
+            || code == ResultCode.InvalidRecipient
+            || code == ResultCode.AudienceMismatch;
+    }
+
+    private static void Print(string recipient, Answer a)
+    {
+        Console.WriteLine("{0,-12} {1,-9} {2}", recipient, ChannelName(a.Channel), ReasonName(a.Reason));
+    }
+
+    private static void PrintError(string recipient, ResultCode code)
+    {
+        Console.WriteLine("{0,-12} {1,-9} {2}", recipient, "error", CodeName(code));
+    }
+
+    private static string ChannelName(Channel c)
+    {
+        switch (c)
+        {
+            case Channel.Digital: return "digital";
+            case Channel.Nemsms: return "nemsms";
+            case Channel.Physical: return "physical";
+            default: return "none";
+        }
+    }
+
+    private static string ReasonName(Reason r)
+    {
+        switch (r)
+        {
+            case Reason.Registered: return "registered";
+            case Reason.SenderCertificateExpired: return "sender_certificate_expired";
+            case Reason.GroupNotActive: return "group_not_active";
+            case Reason.NotRegistered: return "not_registered";
+            case Reason.Closed: return "closed";
+            case Reason.PendingRegistration: return "pending_registration";
+            case Reason.Exempt: return "exempt";
+            case Reason.MandatoryDespiteExemption: return "mandatory_despite_exemption";
+            case Reason.NoNemsms: return "no_nemsms";
+            default: return "none";
+        }
+    }
+
+    private static string CodeName(ResultCode code)
+    {
+        switch (code)
+        {
+            case ResultCode.UnknownMaterial: return "unknown_material";
+            case ResultCode.InvalidRecipient: return "invalid_recipient";
+            case ResultCode.AudienceMismatch: return "audience_mismatch";
+            default: return code.ToString();
+        }
+    }
+}

@@ -1,0 +1,537 @@
+// C# bindings to tilmelding's C ABI (include/tilmelding.h, which is the contract).
+//
+// Written for both Mono (mcs, C# 6 language level) and modern .NET: no
+// Mono-only APIs, no language features newer than C# 6. Strings cross the
+// boundary as NUL-terminated UTF-8 byte arrays marshalled by hand, because the
+// default string marshalling of Mono and .NET is not UTF-8 on every platform.
+
+using System;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Tilmelding
+{
+    /// <summary>The outcome of a native call (<c>tlm_result</c>). Numbers are never reused.</summary>
+    public enum ResultCode : uint
+    {
+        /// <summary>Success (<c>TLM_OK</c>).</summary>
+        Ok = 0,
+        /// <summary>A required pointer argument was NULL (<c>TLM_NULL_ARGUMENT</c>).</summary>
+        NullArgument = 1,
+        /// <summary>An argument is invalid: not UTF-8, an impossible date, an unknown recipient kind (<c>TLM_INVALID_ARGUMENT</c>).</summary>
+        InvalidArgument = 2,
+        /// <summary>The index file could not be opened, read or mapped (<c>TLM_IO</c>).</summary>
+        Io = 3,
+        /// <summary>The bytes are not a valid index (<c>TLM_CORRUPT_INDEX</c>).</summary>
+        CorruptIndex = 4,
+        /// <summary>The index was written in a format version this library does not read (<c>TLM_UNSUPPORTED_VERSION</c>).</summary>
+        UnsupportedVersion = 5,
+        /// <summary>The material ID is not in the index (<c>TLM_UNKNOWN_MATERIAL</c>).</summary>
+        UnknownMaterial = 6,
+        /// <summary>The recipient is not a valid CPR or CVR number (<c>TLM_INVALID_RECIPIENT</c>).</summary>
+        InvalidRecipient = 7,
+        /// <summary>The material has no subscription group for the recipient's audience (<c>TLM_AUDIENCE_MISMATCH</c>).</summary>
+        AudienceMismatch = 8,
+        /// <summary>The caller's buffer is too small for the result (<c>TLM_BUFFER_TOO_SMALL</c>).</summary>
+        BufferTooSmall = 9,
+        /// <summary>An internal error (a bug in tilmelding) was caught at the boundary (<c>TLM_PANIC</c>).</summary>
+        Panic = 10,
+        /// <summary>The index's list is older than the maximum age set for it (<c>TLM_STALE_INDEX</c>).</summary>
+        StaleIndex = 11,
+    }
+
+    /// <summary>The channel a letter takes (<c>tlm_channel</c>).</summary>
+    public enum Channel : byte
+    {
+        /// <summary>No answer: the element's <see cref="Answer.Result"/> is not <see cref="ResultCode.Ok"/>.</summary>
+        None = 0,
+        /// <summary>Digital Post (channel code D).</summary>
+        Digital = 1,
+        /// <summary>NemSMS (channel code S).</summary>
+        Nemsms = 2,
+        /// <summary>Physical post, on paper (channel code F).</summary>
+        Physical = 3,
+    }
+
+    /// <summary>Why the letter takes its channel (<c>tlm_reason</c>).</summary>
+    public enum Reason : byte
+    {
+        /// <summary>No answer: the element's <see cref="Answer.Result"/> is not <see cref="ResultCode.Ok"/>.</summary>
+        None = 0,
+        /// <summary>Registered for Digital Post (or, for NemSMS material, subscribes to NemSMS).</summary>
+        Registered = 1,
+        /// <summary>The sender system's certificate expired before the date.</summary>
+        SenderCertificateExpired = 2,
+        /// <summary>The date is before the activation date of the material's group.</summary>
+        GroupNotActive = 3,
+        /// <summary>Not in the contact register, or status unknown.</summary>
+        NotRegistered = 4,
+        /// <summary>Closed: deceased or dissolved.</summary>
+        Closed = 5,
+        /// <summary>Registration unconfirmed or awaiting registration.</summary>
+        PendingRegistration = 6,
+        /// <summary>Exempt from Digital Post on the date.</summary>
+        Exempt = 7,
+        /// <summary>Exempt, but the material is sent digitally by special law.</summary>
+        MandatoryDespiteExemption = 8,
+        /// <summary>NemSMS material, and the recipient does not subscribe to NemSMS.</summary>
+        NoNemsms = 9,
+    }
+
+    /// <summary>The kind of recipient numbers in a batch (<c>tlm_recipient_kind</c>).</summary>
+    public enum RecipientKind : uint
+    {
+        /// <summary>CPR numbers: the ten digits DDMMYYSSSS read as one integer (0101901234 is 101901234).</summary>
+        Cpr = 0,
+        /// <summary>CVR numbers: the eight-digit number.</summary>
+        Cvr = 1,
+    }
+
+    /// <summary>
+    /// One answer (<c>tlm_answer</c>, 8 bytes): <see cref="Result"/> is <see cref="ResultCode.Ok"/>
+    /// and <see cref="Channel"/> and <see cref="Reason"/> say where the letter goes and why; or, in a
+    /// batch, <see cref="Result"/> says why this recipient has no answer (e.g.
+    /// <see cref="ResultCode.InvalidRecipient"/>) and <see cref="Channel"/> and <see cref="Reason"/> are None.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Answer
+    {
+        private uint result;
+        private byte channel;
+        private byte reason;
+        private ushort reserved;
+
+        /// <summary><see cref="ResultCode.Ok"/>, or why this element has no answer.</summary>
+        public ResultCode Result { get { return (ResultCode)result; } }
+
+        /// <summary>Whether this element has an answer (<see cref="Result"/> is <see cref="ResultCode.Ok"/>).</summary>
+        public bool IsOk { get { return result == (uint)ResultCode.Ok; } }
+
+        /// <summary>Where the letter goes; <see cref="Tilmelding.Channel.None"/> when <see cref="IsOk"/> is false.</summary>
+        public Channel Channel { get { return (Channel)channel; } }
+
+        /// <summary>Why; <see cref="Tilmelding.Reason.None"/> when <see cref="IsOk"/> is false.</summary>
+        public Reason Reason { get { return (Reason)reason; } }
+
+        /// <summary>For logs: <c>Digital/Registered</c>, or <c>error InvalidRecipient</c>.</summary>
+        public override string ToString()
+        {
+            return IsOk ? Channel + "/" + Reason : "error " + Result;
+        }
+    }
+
+    /// <summary>Facts about an open index (<c>tlm_info</c>).</summary>
+    public sealed class IndexInfo
+    {
+        internal IndexInfo(Native.Info info)
+        {
+            FormatMajor = info.format_major;
+            FormatMinor = info.format_minor;
+            Materials = info.materials;
+            Groups = info.groups;
+            SenderSystems = info.sender_systems;
+            BuildTime = DateTimeOffset.FromUnixTimeSeconds(info.build_time);
+            AsOf = DateTimeOffset.FromUnixTimeSeconds(info.as_of);
+            CprContacts = info.cpr_contacts;
+            CvrContacts = info.cvr_contacts;
+            FileSize = info.file_size;
+        }
+
+        /// <summary>Format major version.</summary>
+        public ushort FormatMajor { get; private set; }
+        /// <summary>Format minor version.</summary>
+        public ushort FormatMinor { get; private set; }
+        /// <summary>Number of materials.</summary>
+        public uint Materials { get; private set; }
+        /// <summary>Number of subscription groups.</summary>
+        public uint Groups { get; private set; }
+        /// <summary>Number of sender systems.</summary>
+        public uint SenderSystems { get; private set; }
+        /// <summary>When the index was built (UTC).</summary>
+        public DateTimeOffset BuildTime { get; private set; }
+        /// <summary>When the contact list was extracted (UTC).</summary>
+        public DateTimeOffset AsOf { get; private set; }
+        /// <summary>CPR recipients in the register.</summary>
+        public ulong CprContacts { get; private set; }
+        /// <summary>CVR recipients in the register.</summary>
+        public ulong CvrContacts { get; private set; }
+        /// <summary>Size of the index file in bytes.</summary>
+        public ulong FileSize { get; private set; }
+    }
+
+    /// <summary>
+    /// A failed call into tilmelding: <see cref="Code"/> is the native result code and
+    /// <see cref="Exception.Message"/> the library's detail (naming the file, the argument or the
+    /// masked recipient; never a full CPR number).
+    /// </summary>
+    public class TilmeldingException : Exception
+    {
+        /// <summary>Creates an exception for <paramref name="code"/> with <paramref name="message"/>.</summary>
+        public TilmeldingException(ResultCode code, string message) : base(message)
+        {
+            Code = code;
+        }
+
+        /// <summary>The native result code (never <see cref="ResultCode.Ok"/>).</summary>
+        public ResultCode Code { get; private set; }
+
+        /// <summary>
+        /// Builds the exception for a call that just returned <paramref name="code"/>. Must run on
+        /// the thread that made the call, before any other tilmelding call on that thread, since
+        /// the detail is kept per thread and overwritten by the next failure.
+        /// </summary>
+        internal static TilmeldingException FromLastError(ResultCode code)
+        {
+            string detail = Native.LastErrorMessage();
+            if (detail.Length == 0)
+            {
+                detail = Native.StrError(code);
+            }
+            return new TilmeldingException(code, detail);
+        }
+    }
+
+    /// <summary>
+    /// The native handle of an open index (<c>tlm_index*</c>); releasing it calls <c>tlm_index_close</c>.
+    /// </summary>
+    /// <remarks>
+    /// Passed to every P/Invoke as a <see cref="SafeHandle"/>, so the runtime increments its
+    /// reference count for the duration of each native call. Disposing it while calls are in
+    /// flight marks it closed at once but runs <see cref="ReleaseHandle"/> (and so
+    /// <c>tlm_index_close</c>) only after the last such call has returned: the native rule "must
+    /// not be closed while another thread uses it" can therefore not be broken from C#.
+    /// </remarks>
+    internal sealed class IndexHandle : SafeHandle
+    {
+        /// <summary>Called by the marshaller for <c>out IndexHandle</c>.</summary>
+        public IndexHandle() : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Whether the handle is NULL (no index).</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>Frees the native index. Runs exactly once (SafeHandle guarantees it).</summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.tlm_index_close(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// An open tilmelding index: a memory-mapped, checked, immutable snapshot of Digital Post's
+    /// complete subscription list. Answers, for a material, a recipient and a date, whether the
+    /// letter goes by Digital Post, NemSMS or paper, and why.
+    /// </summary>
+    /// <remarks>
+    /// <para>Thread safety: any number of threads may call <see cref="Lookup"/>,
+    /// <see cref="LookupBatch"/>, <see cref="Info"/> and <see cref="SnapshotId"/> on one
+    /// <see cref="Index"/> at once. Open one per process and share it.</para>
+    /// <para>Lifetime: <see cref="Dispose"/> unmaps the file. It is idempotent. Do not dispose an
+    /// index while other threads still use it: calls that start after <see cref="Dispose"/> throw
+    /// <see cref="ObjectDisposedException"/>. Memory safety does not depend on that rule: the
+    /// index is held in a <see cref="SafeHandle"/> whose reference count keeps the native index
+    /// alive until calls already in flight have returned, and only then closes it.</para>
+    /// <para>The index file must not be truncated or rewritten in place while it is open (the
+    /// process would crash with SIGBUS); replace it by renaming a new file over it, and open the
+    /// new file.</para>
+    /// <para>Name: <c>System.Index</c> exists too (.NET Core 3+, Mono). A file with
+    /// <c>using System;</c> outside this namespace names this class <c>Tilmelding.Index</c> or
+    /// aliases it: <c>using Index = Tilmelding.Index;</c>.</para>
+    /// </remarks>
+    public sealed class Index : IDisposable
+    {
+        private readonly IndexHandle handle;
+
+        private Index(IndexHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>
+        /// Opens the index file at <paramref name="path"/>: maps it into memory and checks it
+        /// fully (header, bounds, every checksum).
+        /// </summary>
+        /// <param name="path">The index file (passed to the library as UTF-8).</param>
+        /// <returns>The open index; dispose it when done.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character.</exception>
+        /// <exception cref="TilmeldingException">The file cannot be opened (<see cref="ResultCode.Io"/>),
+        /// is not a valid index (<see cref="ResultCode.CorruptIndex"/>) or has an unsupported format
+        /// version (<see cref="ResultCode.UnsupportedVersion"/>); the message names the path.</exception>
+        public static Index Open(string path)
+        {
+            byte[] utf8 = Native.Utf8(path, "path");
+            IndexHandle handle;
+            ResultCode rc = Native.tlm_index_open(utf8, out handle);
+            if (rc != ResultCode.Ok)
+            {
+                TilmeldingException e = TilmeldingException.FromLastError(rc);
+                if (handle != null)
+                {
+                    handle.Dispose();
+                }
+                throw e;
+            }
+            return new Index(handle);
+        }
+
+        /// <summary>
+        /// Which channel a letter of <paramref name="material"/> to <paramref name="recipient"/>
+        /// takes on <paramref name="date"/>, and why.
+        /// </summary>
+        /// <param name="material">The material ID.</param>
+        /// <param name="recipient">A CPR (<c>DDMMYYSSSS</c>, <c>DDMMYY-SSSS</c>) or CVR
+        /// (<c>12345678</c>, <c>DK12345678</c>) number.</param>
+        /// <param name="date">The date of sending: only its calendar date (Year, Month, Day) is
+        /// used, as given, without time zone conversion. Null means today in Danish time.</param>
+        /// <returns>The answer; its <see cref="Answer.IsOk"/> is always true.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">A string argument contains a NUL character.</exception>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        /// <exception cref="TilmeldingException">With <see cref="TilmeldingException.Code"/>
+        /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.InvalidRecipient"/> or
+        /// <see cref="ResultCode.AudienceMismatch"/>.</exception>
+        public Answer Lookup(string material, string recipient, DateTime? date = null)
+        {
+            byte[] materialUtf8 = Native.Utf8(material, "material");
+            byte[] recipientUtf8 = Native.Utf8(recipient, "recipient");
+            CheckNotDisposed();
+            Answer answer;
+            ResultCode rc = Native.tlm_lookup(handle, materialUtf8, recipientUtf8, DateArg(date), out answer);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return answer;
+        }
+
+        /// <summary>
+        /// Looks up many recipients of one <paramref name="kind"/> for one material and date in a
+        /// single native call (a mass mailing of a million letters is one call).
+        /// </summary>
+        /// <param name="material">The material ID.</param>
+        /// <param name="kind">Whether <paramref name="recipients"/> are CPR or CVR numbers.</param>
+        /// <param name="recipients">The numbers: a CPR number's ten digits as one integer
+        /// (0101901234 is 101901234), or a CVR number.</param>
+        /// <param name="date">As for <see cref="Lookup"/>; null means today in Danish time.</param>
+        /// <returns>One answer per recipient, in order. A number that is not a valid CPR/CVR
+        /// number gets <see cref="Answer.Result"/> <see cref="ResultCode.InvalidRecipient"/> in its
+        /// element; the others are answered.</returns>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">A string argument contains a NUL character.</exception>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        /// <exception cref="TilmeldingException">For the whole batch:
+        /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.AudienceMismatch"/> (the
+        /// material has no group for <paramref name="kind"/>) or
+        /// <see cref="ResultCode.InvalidArgument"/> (an undefined <paramref name="kind"/>).</exception>
+        public Answer[] LookupBatch(
+            string material, RecipientKind kind, ulong[] recipients, DateTime? date = null)
+        {
+            byte[] materialUtf8 = Native.Utf8(material, "material");
+            if (recipients == null)
+            {
+                throw new ArgumentNullException("recipients");
+            }
+            CheckNotDisposed();
+            Answer[] answers = new Answer[recipients.Length];
+            ResultCode rc = Native.tlm_lookup_batch(
+                handle, materialUtf8, kind, recipients,
+                new UIntPtr((uint)recipients.Length), DateArg(date), answers);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return answers;
+        }
+
+        /// <summary>Facts about the index: format version, times, counts.</summary>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        public IndexInfo Info
+        {
+            get
+            {
+                CheckNotDisposed();
+                Native.Info info;
+                ResultCode rc = Native.tlm_index_info(handle, out info);
+                if (rc != ResultCode.Ok)
+                {
+                    throw TilmeldingException.FromLastError(rc);
+                }
+                return new IndexInfo(info);
+            }
+        }
+
+        /// <summary>
+        /// The index's snapshot id: 64 lowercase hex digits. Log it with every answer to tie the
+        /// answer to the list that gave it.
+        /// </summary>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        public string SnapshotId
+        {
+            get
+            {
+                CheckNotDisposed();
+                byte[] buf = new byte[Native.SnapshotIdLen + 1];
+                ResultCode rc = Native.tlm_index_snapshot_id(handle, buf, new UIntPtr((uint)buf.Length));
+                if (rc != ResultCode.Ok)
+                {
+                    throw TilmeldingException.FromLastError(rc);
+                }
+                return Encoding.ASCII.GetString(buf, 0, Native.SnapshotIdLen);
+            }
+        }
+
+        /// <summary>The native library's version, e.g. <c>0.1.0</c>.</summary>
+        public static string LibraryVersion
+        {
+            get { return Native.Utf8At(Native.tlm_version()); }
+        }
+
+        /// <summary>
+        /// Closes the index (unmaps the file). Idempotent. Calls already in flight on other
+        /// threads finish first (see the remarks on <see cref="Index"/>); later calls throw
+        /// <see cref="ObjectDisposedException"/>.
+        /// </summary>
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        private void CheckNotDisposed()
+        {
+            // The marshaller checks too (a closed SafeHandle cannot be passed), but its exception
+            // does not name this class.
+            if (handle.IsClosed)
+            {
+                throw new ObjectDisposedException("Tilmelding.Index");
+            }
+        }
+
+        private static int DateArg(DateTime? date)
+        {
+            if (!date.HasValue)
+            {
+                return 0;
+            }
+            DateTime d = date.Value;
+            return d.Year * 10000 + d.Month * 100 + d.Day;
+        }
+    }
+
+    /// <summary>The C functions of include/tilmelding.h, and helpers for their strings.</summary>
+    internal static class Native
+    {
+        private const string Lib = "tilmelding";
+
+        /// <summary><c>TLM_SNAPSHOT_ID_LEN</c>.</summary>
+        internal const int SnapshotIdLen = 64;
+
+        /// <summary><c>tlm_info</c>: no padding anywhere (56 bytes).</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct Info
+        {
+            internal ushort format_major;
+            internal ushort format_minor;
+            internal uint materials;
+            internal uint groups;
+            internal uint sender_systems;
+            internal long build_time;
+            internal long as_of;
+            internal ulong cpr_contacts;
+            internal ulong cvr_contacts;
+            internal ulong file_size;
+        }
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_open(byte[] path, out IndexHandle index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void tlm_index_close(IntPtr index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_lookup(
+            IndexHandle index, byte[] materialId, byte[] recipient, int dateYyyymmdd, out Answer answer);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_lookup_batch(
+            IndexHandle index, byte[] materialId, RecipientKind kind,
+            [In] ulong[] recipients, UIntPtr count, int dateYyyymmdd, [Out] Answer[] answers);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_info(IndexHandle index, out Info info);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_snapshot_id(IndexHandle index, [Out] byte[] buf, UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr tlm_strerror(uint result);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UIntPtr tlm_last_error_message([Out] byte[] buf, UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr tlm_version();
+
+        /// <summary>
+        /// <paramref name="s"/> as NUL-terminated UTF-8. A NUL inside would silently cut the
+        /// string short on the native side, so it is refused.
+        /// </summary>
+        internal static byte[] Utf8(string s, string paramName)
+        {
+            if (s == null)
+            {
+                throw new ArgumentNullException(paramName);
+            }
+            if (s.IndexOf('\0') >= 0)
+            {
+                throw new ArgumentException("contains a NUL character", paramName);
+            }
+            return Encoding.UTF8.GetBytes(s + "\0");
+        }
+
+        /// <summary>The NUL-terminated UTF-8 string at <paramref name="p"/> (static storage).</summary>
+        internal static string Utf8At(IntPtr p)
+        {
+            if (p == IntPtr.Zero)
+            {
+                return "";
+            }
+            int n = 0;
+            while (Marshal.ReadByte(p, n) != 0)
+            {
+                n++;
+            }
+            byte[] bytes = new byte[n];
+            Marshal.Copy(p, bytes, 0, n);
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        /// <summary>The static description of <paramref name="code"/>.</summary>
+        internal static string StrError(ResultCode code)
+        {
+            return Utf8At(tlm_strerror((uint)code));
+        }
+
+        /// <summary>
+        /// The detail of the last failure on this thread, in full: retries with a buffer of the
+        /// returned length when the first one was too small.
+        /// </summary>
+        internal static string LastErrorMessage()
+        {
+            byte[] buf = new byte[256];
+            ulong needed = tlm_last_error_message(buf, new UIntPtr((uint)buf.Length)).ToUInt64();
+            if (needed >= (ulong)buf.Length)
+            {
+                buf = new byte[checked((int)needed + 1)];
+                needed = tlm_last_error_message(buf, new UIntPtr((uint)buf.Length)).ToUInt64();
+            }
+            int n = (int)Math.Min(needed, (ulong)(buf.Length - 1));
+            return Encoding.UTF8.GetString(buf, 0, n);
+        }
+    }
+}

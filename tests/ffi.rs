@@ -1,0 +1,411 @@
+//! The C ABI driven from Rust: results, outputs written only on success,
+//! NULL handling, the last-error message, readers and the maximum age.
+
+mod common;
+
+use std::ffi::{CStr, CString, c_char};
+use std::ptr;
+
+use tilmelding::ffi::*;
+
+fn c(s: &str) -> CString {
+    CString::new(s).unwrap()
+}
+
+fn last_error() -> String {
+    let needed = tlm_last_error_message(ptr::null_mut(), 0);
+    let mut buf = vec![0u8; needed + 1];
+    assert_eq!(
+        tlm_last_error_message(buf.as_mut_ptr().cast(), buf.len()),
+        needed
+    );
+    CStr::from_bytes_until_nul(&buf)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn open(path: &std::path::Path) -> *mut tlm_index {
+    let mut index = ptr::null_mut();
+    assert_eq!(
+        tlm_index_open(c(path.to_str().unwrap()).as_ptr(), &mut index),
+        tlm_result::TlmOk
+    );
+    index
+}
+
+const UNTOUCHED: tlm_answer = tlm_answer {
+    result: tlm_result::TlmPanic,
+    channel: tlm_channel::None,
+    reason: tlm_reason::None,
+    reserved: 0xffff,
+};
+
+#[test]
+fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
+    let (_dir, path) = common::fixture_index();
+    let index = open(&path);
+    for l in common::lookups() {
+        let date: i32 = l.date.replace('-', "").parse().unwrap();
+        let mut out = UNTOUCHED;
+        let result = tlm_lookup(
+            index,
+            c(&l.material).as_ptr(),
+            c(&l.recipient).as_ptr(),
+            date,
+            &mut out,
+        );
+        let got = if result == tlm_result::TlmOk {
+            assert_eq!(out.result, tlm_result::TlmOk);
+            format!("{:?} {:?}", out.channel, out.reason)
+        } else {
+            assert_eq!(out, UNTOUCHED, "an output was written on failure");
+            assert!(!last_error().is_empty());
+            format!("error {result:?}")
+        };
+        let expected = match l.expected.as_str() {
+            "error invalid_recipient" => "error TlmInvalidRecipient".to_owned(),
+            "error unknown_material" => "error TlmUnknownMaterial".to_owned(),
+            "error audience_mismatch" => "error TlmAudienceMismatch".to_owned(),
+            answer => answer.replace('_', "").to_lowercase(),
+        };
+        assert_eq!(got.to_lowercase(), expected.to_lowercase(), "{l:?}");
+    }
+    tlm_index_close(index);
+}
+
+#[test]
+fn a_batch_reports_invalid_numbers_per_element() {
+    let (_dir, path) = common::fixture_index();
+    let index = open(&path);
+    let numbers = [101901234u64, 3102901234, 202902345];
+    let mut out = [UNTOUCHED; 3];
+    let result = tlm_lookup_batch(
+        index,
+        c("100").as_ptr(),
+        TLM_RECIPIENT_CPR,
+        numbers.as_ptr(),
+        3,
+        20261122,
+        out.as_mut_ptr(),
+    );
+    assert_eq!(result, tlm_result::TlmOk);
+    assert_eq!(
+        (out[0].result, out[0].channel, out[0].reason),
+        (
+            tlm_result::TlmOk,
+            tlm_channel::Digital,
+            tlm_reason::Registered
+        )
+    );
+    assert_eq!(
+        (out[1].result, out[1].channel, out[1].reason),
+        (
+            tlm_result::TlmInvalidRecipient,
+            tlm_channel::None,
+            tlm_reason::None
+        )
+    );
+    assert_eq!(
+        (out[2].channel, out[2].reason),
+        (tlm_channel::Physical, tlm_reason::Exempt)
+    );
+
+    let mut out = [UNTOUCHED; 3];
+    assert_eq!(
+        tlm_lookup_batch(
+            index,
+            c("600").as_ptr(),
+            TLM_RECIPIENT_CPR,
+            numbers.as_ptr(),
+            3,
+            20261122,
+            out.as_mut_ptr()
+        ),
+        tlm_result::TlmAudienceMismatch
+    );
+    assert_eq!(out, [UNTOUCHED; 3], "a failed batch wrote answers");
+    assert_eq!(
+        tlm_lookup_batch(
+            index,
+            c("100").as_ptr(),
+            7,
+            numbers.as_ptr(),
+            3,
+            0,
+            out.as_mut_ptr()
+        ),
+        tlm_result::TlmInvalidArgument
+    );
+    assert_eq!(
+        tlm_lookup_batch(
+            index,
+            c("100").as_ptr(),
+            TLM_RECIPIENT_CVR,
+            ptr::null(),
+            0,
+            0,
+            ptr::null_mut()
+        ),
+        tlm_result::TlmOk
+    );
+    assert_eq!(
+        tlm_lookup_batch(
+            index,
+            c("100").as_ptr(),
+            TLM_RECIPIENT_CVR,
+            ptr::null(),
+            2,
+            0,
+            out.as_mut_ptr()
+        ),
+        tlm_result::TlmNullArgument
+    );
+    tlm_index_close(index);
+}
+
+#[test]
+fn null_arguments_bad_dates_and_bad_files_are_reported() {
+    let (dir, path) = common::fixture_index();
+    let index = open(&path);
+    let mut out = UNTOUCHED;
+    let (m, r) = (c("100"), c("0101901234"));
+    assert_eq!(
+        tlm_lookup(ptr::null(), m.as_ptr(), r.as_ptr(), 0, &mut out),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(last_error(), "`index` is NULL");
+    assert_eq!(
+        tlm_lookup(index, ptr::null(), r.as_ptr(), 0, &mut out),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_lookup(index, m.as_ptr(), ptr::null(), 0, &mut out),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 0, ptr::null_mut()),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 20260230, &mut out),
+        tlm_result::TlmInvalidArgument
+    );
+    let bad_utf8 = [0xffu8, 0];
+    assert_eq!(
+        tlm_lookup(index, bad_utf8.as_ptr().cast(), r.as_ptr(), 0, &mut out),
+        tlm_result::TlmInvalidArgument
+    );
+    assert_eq!(out, UNTOUCHED);
+    assert_eq!(
+        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 0, &mut out),
+        tlm_result::TlmOk,
+        "0 is today"
+    );
+
+    let mut other = ptr::null_mut();
+    let missing = dir.path().join("missing.tlm");
+    assert_eq!(
+        tlm_index_open(c(missing.to_str().unwrap()).as_ptr(), &mut other),
+        tlm_result::TlmIo
+    );
+    assert!(last_error().contains("missing.tlm"));
+    assert!(other.is_null());
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[300] ^= 1;
+    assert_eq!(
+        tlm_index_open_bytes(bytes.as_ptr(), bytes.len(), &mut other),
+        tlm_result::TlmCorruptIndex
+    );
+    bytes[8] = 9; // major version
+    assert_eq!(
+        tlm_index_open_bytes(bytes.as_ptr(), bytes.len(), &mut other),
+        tlm_result::TlmUnsupportedVersion
+    );
+    assert!(
+        last_error().contains("rebuild the index"),
+        "{}",
+        last_error()
+    );
+    assert_eq!(
+        tlm_index_open_bytes(ptr::null(), 0, &mut other),
+        tlm_result::TlmCorruptIndex
+    );
+
+    let mut info = std::mem::MaybeUninit::<tlm_info>::uninit();
+    assert_eq!(tlm_index_info(index, info.as_mut_ptr()), tlm_result::TlmOk);
+    // SAFETY: written on success.
+    let info = unsafe { info.assume_init() };
+    assert_eq!(
+        (
+            info.format_major,
+            info.materials,
+            info.cpr_contacts,
+            info.cvr_contacts
+        ),
+        (1, 6, 7, 2)
+    );
+    let mut small = [0 as c_char; TLM_SNAPSHOT_ID_LEN];
+    assert_eq!(
+        tlm_index_snapshot_id(index, small.as_mut_ptr(), small.len()),
+        tlm_result::TlmBufferTooSmall
+    );
+    let mut id = [0 as c_char; TLM_SNAPSHOT_ID_LEN + 1];
+    assert_eq!(
+        tlm_index_snapshot_id(index, id.as_mut_ptr(), id.len()),
+        tlm_result::TlmOk
+    );
+    // SAFETY: NUL-terminated on success.
+    assert_eq!(unsafe { CStr::from_ptr(id.as_ptr()) }.to_bytes().len(), 64);
+
+    tlm_index_close(index);
+    tlm_index_close(ptr::null_mut());
+    tlm_reader_close(ptr::null_mut());
+}
+
+#[test]
+fn the_last_error_message_truncates_and_never_shows_a_cpr_number() {
+    let (_dir, path) = common::fixture_index();
+    let index = open(&path);
+    let mut out = UNTOUCHED;
+    assert_eq!(
+        tlm_lookup(
+            index,
+            c("600").as_ptr(),
+            c("0101901234").as_ptr(),
+            20261122,
+            &mut out
+        ),
+        tlm_result::TlmAudienceMismatch
+    );
+    let message = last_error();
+    assert!(
+        message.contains("010190-xxxx") && !message.contains("0101901234"),
+        "{message}"
+    );
+    assert_eq!(
+        tlm_lookup(
+            index,
+            c("100").as_ptr(),
+            c("3102901234").as_ptr(),
+            20261122,
+            &mut out
+        ),
+        tlm_result::TlmInvalidRecipient
+    );
+    let message = last_error();
+    assert!(!message.contains("3102901234"), "{message}");
+    let mut tiny = [0x55 as c_char; 5];
+    let needed = tlm_last_error_message(tiny.as_mut_ptr(), tiny.len());
+    assert_eq!(needed, message.len());
+    // SAFETY: NUL-terminated within the buffer.
+    let truncated = unsafe { CStr::from_ptr(tiny.as_ptr()) };
+    assert_eq!(truncated.to_bytes(), &message.as_bytes()[..4]);
+    // SAFETY: static NUL-terminated strings.
+    unsafe {
+        assert_eq!(
+            CStr::from_ptr(tlm_strerror(11))
+                .to_str()
+                .unwrap()
+                .split(':')
+                .next(),
+            Some("stale index")
+        );
+        assert_eq!(
+            CStr::from_ptr(tlm_strerror(999)).to_str().unwrap(),
+            "unknown result code"
+        );
+        assert_eq!(
+            CStr::from_ptr(tlm_version()).to_str().unwrap(),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    tlm_index_close(index);
+}
+
+#[test]
+fn a_reader_swaps_in_a_replaced_file_and_pins_snapshots() {
+    let (dir, path) = common::fixture_index();
+    let live = dir.path().join("live.tlm");
+    std::fs::copy(&path, &live).unwrap();
+    let mut reader = ptr::null_mut();
+    assert_eq!(
+        tlm_reader_open(c(live.to_str().unwrap()).as_ptr(), &mut reader),
+        tlm_result::TlmOk
+    );
+    let mut replaced = 9u32;
+    assert_eq!(tlm_reader_refresh(reader, &mut replaced), tlm_result::TlmOk);
+    assert_eq!(replaced, 0);
+
+    let mut pinned = ptr::null_mut();
+    assert_eq!(tlm_reader_current(reader, &mut pinned), tlm_result::TlmOk);
+    let catalog = common::root().join("tests/data/catalog.toml");
+    let contacts = dir.path().join("contacts.csv");
+    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
+    let options = tilmelding::BuildOptions {
+        as_of: Some(1_000_000_000), // 2001: old enough to be stale under any maximum age
+        ..Default::default()
+    };
+    tilmelding::build(&catalog, &contacts, &live, &options, &mut |_| {}).unwrap();
+    assert_eq!(tlm_reader_refresh(reader, &mut replaced), tlm_result::TlmOk);
+    assert_eq!(replaced, 1);
+
+    let (m, r) = (c("100"), c("0101901234"));
+    let mut out = UNTOUCHED;
+    assert_eq!(
+        tlm_reader_lookup(reader, m.as_ptr(), r.as_ptr(), 20261122, &mut out),
+        tlm_result::TlmOk
+    );
+    assert_eq!(out.reason, tlm_reason::Closed);
+    assert_eq!(
+        tlm_lookup(pinned, m.as_ptr(), r.as_ptr(), 20261122, &mut out),
+        tlm_result::TlmOk
+    );
+    assert_eq!(
+        out.reason,
+        tlm_reason::Registered,
+        "a pinned snapshot keeps its data"
+    );
+    tlm_index_close(pinned);
+
+    std::fs::remove_file(&live).unwrap();
+    assert_eq!(
+        tlm_reader_refresh(reader, ptr::null_mut()),
+        tlm_result::TlmIo
+    );
+    let numbers = [101901234u64];
+    let mut batch = [UNTOUCHED];
+    assert_eq!(
+        tlm_reader_lookup_batch(
+            reader,
+            m.as_ptr(),
+            TLM_RECIPIENT_CPR,
+            numbers.as_ptr(),
+            1,
+            20261122,
+            batch.as_mut_ptr()
+        ),
+        tlm_result::TlmOk
+    );
+    assert_eq!(
+        batch[0].reason,
+        tlm_reason::Closed,
+        "a failed refresh keeps serving"
+    );
+
+    // The list is from 2001; a one-second maximum age makes it stale.
+    assert_eq!(tlm_reader_set_max_age(reader, 1), tlm_result::TlmOk);
+    assert_eq!(
+        tlm_reader_lookup(reader, m.as_ptr(), r.as_ptr(), 20261122, &mut out),
+        tlm_result::TlmStaleIndex
+    );
+    assert!(last_error().starts_with("stale index"), "{}", last_error());
+    assert_eq!(tlm_reader_set_max_age(reader, 0), tlm_result::TlmOk);
+    assert_eq!(
+        tlm_reader_refresh_every(reader, 0),
+        tlm_result::TlmInvalidArgument
+    );
+    assert_eq!(tlm_reader_refresh_every(reader, 10), tlm_result::TlmOk);
+    tlm_reader_close(reader);
+}
