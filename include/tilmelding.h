@@ -307,7 +307,8 @@ tlm_result tlm_index_open(const char *path, tlm_index **out);
 tlm_result tlm_index_open_bytes(const uint8_t *data, size_t len, tlm_index **out);
 
 /**
- * Frees an index opened by `tlm_index_open`. NULL is a no-op.
+ * Frees an index handle from `tlm_index_open`, `tlm_index_open_bytes` or
+ * `tlm_reader_current`. NULL is a no-op.
  *
  * No other thread may be using the handle, and it must not be used after
  * this call. Closing the same handle twice is undefined behaviour.
@@ -320,12 +321,14 @@ void tlm_index_close(tlm_index *index);
  *
  * `recipient` is a CPR (`DDMMYYSSSS` or `DDMMYY-SSSS`) or CVR (`12345678`,
  * `DK12345678`) number. On success writes `*out` (with `result` `TLM_OK`)
- * and returns `TLM_OK`; otherwise returns `TLM_UNKNOWN_MATERIAL`,
+ * and returns `TLM_OK`; otherwise returns `TLM_STALE_INDEX` (a maximum age
+ * is set and the list is older), `TLM_UNKNOWN_MATERIAL`,
  * `TLM_INVALID_RECIPIENT`, `TLM_AUDIENCE_MISMATCH`, `TLM_INVALID_ARGUMENT`
  * (bad date or UTF-8) or `TLM_NULL_ARGUMENT`, and leaves `*out` untouched.
  *
- * Allocates nothing. Thread safety: any number of threads may look up on
- * one handle at once.
+ * Allocates nothing on success (the first call with date 0 loads the
+ * time-zone rules once). Thread safety: any number of threads may look up
+ * on one handle at once.
  */
 tlm_result tlm_lookup(const tlm_index *index,
                       const char *material_id,
@@ -340,11 +343,13 @@ tlm_result tlm_lookup(const tlm_index *index,
  *
  * A number that is not a valid CPR/CVR gets `result` `TLM_INVALID_RECIPIENT`
  * in its element; the batch goes on. The whole call fails (and writes
- * nothing) on an unknown material (`TLM_UNKNOWN_MATERIAL`), a material with
- * no group for `kind` (`TLM_AUDIENCE_MISMATCH`), a bad kind or date
- * (`TLM_INVALID_ARGUMENT`), or NULL buffers with `count > 0`.
+ * nothing) on a stale index (`TLM_STALE_INDEX`), an unknown material
+ * (`TLM_UNKNOWN_MATERIAL`), a material with no group for `kind`
+ * (`TLM_AUDIENCE_MISMATCH`), a bad kind or date (`TLM_INVALID_ARGUMENT`), or
+ * NULL buffers with `count > 0` (`TLM_NULL_ARGUMENT`). `out` must not
+ * overlap `recipients`.
  *
- * Allocates nothing. Thread safety: as `tlm_lookup`.
+ * Allocates nothing on success. Thread safety: as `tlm_lookup`.
  */
 tlm_result tlm_lookup_batch(const tlm_index *index,
                             const char *material_id,
@@ -387,7 +392,8 @@ tlm_result tlm_reader_open(const char *path, tlm_reader **out);
 /**
  * Frees a reader, stopping its background refresh if one runs (waiting up
  * to about 50 ms for it). NULL is a no-op. No other thread may be using the
- * reader. Index handles from `tlm_reader_current` stay valid until closed.
+ * reader, and it must not be used after this call. Index handles from
+ * `tlm_reader_current` stay valid until closed.
  */
 void tlm_reader_close(tlm_reader *reader);
 
@@ -399,21 +405,27 @@ void tlm_reader_close(tlm_reader *reader);
  * On success writes 1 to `*replaced` if a new index was swapped in, else 0
  * (`replaced` may be NULL). On failure (`TLM_IO` for a missing file,
  * `TLM_CORRUPT_INDEX`, ...) the current index keeps serving and
- * `tlm_last_error_message` says why. Thread safety: any thread, concurrently
- * with lookups; concurrent refreshes run one at a time.
+ * `tlm_last_error_message` says why. A NULL `reader` gives
+ * `TLM_NULL_ARGUMENT`. Thread safety: any thread, concurrently with
+ * lookups; concurrent refreshes run one at a time.
  */
 tlm_result tlm_reader_refresh(const tlm_reader *reader, uint32_t *replaced);
 
 /**
  * Starts refreshing the reader every `interval_ms` milliseconds on a
  * background thread, until `tlm_reader_close` (a second call replaces the
- * first). Failed refreshes keep the current index serving.
+ * first). Failed refreshes keep the current index serving;
+ * `tlm_reader_refresh_error` tells why the latest one failed. A NULL
+ * `reader` gives `TLM_NULL_ARGUMENT`, an interval of 0 `TLM_INVALID_ARGUMENT`.
+ * Thread safety: any thread.
  */
 tlm_result tlm_reader_refresh_every(const tlm_reader *reader, uint64_t interval_ms);
 
 /**
  * Sets the maximum age (seconds, 0 = off) for the index serving now and
- * every index a refresh swaps in; see `tlm_index_set_max_age`.
+ * every index a refresh swaps in; see `tlm_index_set_max_age`. A NULL
+ * `reader` gives `TLM_NULL_ARGUMENT`. Thread safety: any thread, also while
+ * a refresh runs (the setting is never lost to a concurrent swap).
  */
 tlm_result tlm_reader_set_max_age(const tlm_reader *reader, uint64_t max_age_seconds);
 
@@ -421,12 +433,15 @@ tlm_result tlm_reader_set_max_age(const tlm_reader *reader, uint64_t max_age_sec
  * Writes to `*out` a new handle on the index serving now, which stays valid
  * (and keeps its file mapped) until closed with `tlm_index_close`, whatever
  * refreshes happen meanwhile. Use it to make several lookups, and read the
- * snapshot id they came from, against one snapshot.
+ * snapshot id they came from, against one snapshot. NULL arguments give
+ * `TLM_NULL_ARGUMENT`. Thread safety: any thread.
  */
 tlm_result tlm_reader_current(const tlm_reader *reader, tlm_index **out);
 
 /**
- * `tlm_lookup` on the index serving now.
+ * `tlm_lookup` on the index serving now; results, NULL handling and thread
+ * safety as there. To tie the answer to its snapshot, look up on a handle
+ * from `tlm_reader_current` instead.
  */
 tlm_result tlm_reader_lookup(const tlm_reader *reader,
                              const char *material_id,
@@ -435,7 +450,8 @@ tlm_result tlm_reader_lookup(const tlm_reader *reader,
                              tlm_answer *out);
 
 /**
- * `tlm_lookup_batch` on the index serving now (one snapshot for the whole batch).
+ * `tlm_lookup_batch` on the index serving now (one snapshot for the whole
+ * batch); results, NULL handling and thread safety as there.
  */
 tlm_result tlm_reader_lookup_batch(const tlm_reader *reader,
                                    const char *material_id,
@@ -444,6 +460,14 @@ tlm_result tlm_reader_lookup_batch(const tlm_reader *reader,
                                    size_t count,
                                    int32_t date_yyyymmdd,
                                    tlm_answer *out);
+
+/**
+ * Copies why the latest background refresh (`tlm_reader_refresh_every`)
+ * failed into `buf`, as `tlm_last_error_message` does, and returns the
+ * message's length: 0 (and "") when the latest one succeeded or none ran.
+ * A NULL `reader` returns 0. Thread safety: any thread.
+ */
+size_t tlm_reader_refresh_error(const tlm_reader *reader, char *buf, size_t len);
 
 /**
  * A static, NUL-terminated description of a result code (never NULL; an
@@ -456,8 +480,10 @@ const char *tlm_strerror(uint32_t result);
  * naming the file, the argument or the masked recipient) into `buf` as a
  * NUL-terminated string, truncated to `len - 1` bytes; returns the
  * message's full length without the NUL, so a caller can retry with a
- * bigger buffer. `buf` may be NULL when `len` is 0. Returns 0 and writes ""
- * if nothing has failed on this thread. Messages never hold a full CPR number.
+ * bigger buffer; a truncated copy ends at a character boundary. With `buf`
+ * NULL nothing is written, whatever `len`. Returns 0 and writes "" if
+ * nothing has failed on this thread. A success does not clear the message:
+ * read it right after the failing call. Messages never hold a full CPR number.
  */
 size_t tlm_last_error_message(char *buf, size_t len);
 

@@ -130,9 +130,13 @@ impl Reader {
             return Ok(Refresh::Unchanged);
         }
         let index = Index::open_file(&file, &self.path)?;
-        index.set_max_age(*lock(&self.max_age));
+        // Held across the swap, so that a concurrent `set_max_age` applies
+        // either to this index or before it is configured, never lost.
+        let max_age = lock(&self.max_age);
+        index.set_max_age(*max_age);
         let new_snapshot = index.metadata().snapshot_id_hex();
         let old = self.current.swap(Arc::new(index));
+        drop(max_age);
         *identity = candidate;
         Ok(Refresh::Replaced {
             old_snapshot: old.metadata().snapshot_id_hex(),

@@ -259,7 +259,7 @@ fn build_rejects_bad_lines_with_masked_cpr_numbers() {
         "line 5, field `nemsms`: \"maybe\"",
         "line 2, field `id`: 010190-xxxx appears on 2 lines (2, 6)",
         "line 6, field `id`",
-        "line 7, field `id`: \"12345678\"",
+        "line 7, field `id`: \"123456xx\"",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }

@@ -202,3 +202,20 @@ fn gzip_is_recognised_by_its_magic_bytes() {
         "a truncated gzip stream must be an error, not a short list"
     );
 }
+
+/// Found by the `contacts` fuzz target: an 8-digit fragment of a CPR number
+/// was echoed in full.
+#[test]
+fn fragments_of_cpr_numbers_are_masked_too() {
+    let lines =
+        read(b"id;status\n05059056d;registered\n0101901234;0505905;\n\x00\x00\x00015002345678;x\n");
+    for line in &lines {
+        let message = line.as_ref().unwrap_err().to_string();
+        let longest_run = message
+            .split(|c: char| !c.is_ascii_digit())
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest_run < 7, "{message}");
+    }
+}

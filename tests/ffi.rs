@@ -296,6 +296,9 @@ fn the_last_error_message_truncates_and_never_shows_a_cpr_number() {
     );
     let message = last_error();
     assert!(!message.contains("3102901234"), "{message}");
+    // Asking for the length with a NULL buffer leaves the message alone.
+    assert_eq!(tlm_last_error_message(ptr::null_mut(), 5), message.len());
+    assert_eq!(last_error(), message);
     let mut tiny = [0x55 as c_char; 5];
     let needed = tlm_last_error_message(tiny.as_mut_ptr(), tiny.len());
     assert_eq!(needed, message.len());
@@ -406,6 +409,24 @@ fn a_reader_swaps_in_a_replaced_file_and_pins_snapshots() {
         tlm_reader_refresh_every(reader, 0),
         tlm_result::TlmInvalidArgument
     );
+    assert_eq!(tlm_reader_refresh_error(reader, ptr::null_mut(), 0), 0);
     assert_eq!(tlm_reader_refresh_every(reader, 10), tlm_result::TlmOk);
+    // The file is gone, so the background refresh fails and says why.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tlm_reader_refresh_error(reader, ptr::null_mut(), 0) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no background refresh error"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let mut buf = [0 as c_char; 256];
+    tlm_reader_refresh_error(reader, buf.as_mut_ptr(), buf.len());
+    // SAFETY: NUL-terminated on return.
+    let message = unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("live.tlm"), "{message}");
     tlm_reader_close(reader);
 }

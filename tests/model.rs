@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+#[path = "support/model.rs"]
+mod model;
+
 use proptest::prelude::*;
 use tilmelding::{
     Answer, Catalog, Channel, Contact, Cpr, Cvr, Date, Index, IndexBuilder, LookupError, Reason,
@@ -202,82 +205,29 @@ fn catalog_toml(w: &World) -> String {
     t
 }
 
-/// The decision table, written plainly from DESIGN.md.
+/// The decision table's input for one material of the world.
+fn material(w: &World, m: usize) -> model::Material {
+    let spec = &w.materials[m];
+    model::Material {
+        expires: w.senders[spec.sender].expires,
+        groups: spec
+            .groups
+            .iter()
+            .map(|&g| (w.groups[g].erhverv, w.groups[g].active_from))
+            .collect(),
+        nemsms: spec.nemsms,
+        mandatory: spec.mandatory,
+    }
+}
+
 fn model(
     w: &World,
     register: &BTreeMap<Recipient, Contact>,
-    material: usize,
+    m: usize,
     r: Recipient,
     day: i32,
 ) -> Result<Answer, LookupError> {
-    let physical = |reason| {
-        Ok(Answer {
-            channel: Channel::Physical,
-            reason,
-        })
-    };
-    let m = &w.materials[material];
-    let wants_erhverv = r.kind() == RecipientKind::Cvr;
-    let Some(group) = m
-        .groups
-        .iter()
-        .map(|&g| &w.groups[g])
-        .find(|g| g.erhverv == wants_erhverv)
-    else {
-        return Err(LookupError::AudienceMismatch);
-    };
-    if let Some(expires) = w.senders[m.sender].expires
-        && day > expires
-    {
-        return physical(Reason::SenderCertificateExpired);
-    }
-    if day < group.active_from {
-        return physical(Reason::GroupNotActive);
-    }
-    let Some(c) = register.get(&r) else {
-        return physical(Reason::NotRegistered);
-    };
-    match c.status {
-        Status::Unknown => return physical(Reason::NotRegistered),
-        Status::Closed => return physical(Reason::Closed),
-        _ => {}
-    }
-    if matches!(
-        c.registration,
-        Registration::Unconfirmed
-            | Registration::BeforeUnconfirmed
-            | Registration::AwaitingRegistration
-    ) {
-        return physical(Reason::PendingRegistration);
-    }
-    let today = date(day);
-    let exempt = c.status == Status::Exempt
-        && c.exemption_start.is_none_or(|s| s <= today)
-        && c.exemption_end.is_none_or(|e| today <= e);
-    if exempt {
-        return if m.mandatory {
-            Ok(Answer {
-                channel: Channel::Digital,
-                reason: Reason::MandatoryDespiteExemption,
-            })
-        } else {
-            physical(Reason::Exempt)
-        };
-    }
-    if m.nemsms {
-        return if c.nemsms {
-            Ok(Answer {
-                channel: Channel::Nemsms,
-                reason: Reason::Registered,
-            })
-        } else {
-            physical(Reason::NoNemsms)
-        };
-    }
-    Ok(Answer {
-        channel: Channel::Digital,
-        reason: Reason::Registered,
-    })
+    model::decide(&material(w, m), register, r, day)
 }
 
 fn batch_number(r: Recipient) -> u64 {

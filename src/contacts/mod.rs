@@ -490,15 +490,27 @@ impl ContactReader {
 }
 
 /// A field's value fit for an error message: quoted, shortened, and with
-/// anything that could be a CPR number masked.
+/// anything that could hold a CPR number or most of one masked: seven digits
+/// in a row, or ten in all (a dashed CPR). Dates stay readable.
 fn shown(value: &[u8]) -> String {
-    let text = String::from_utf8_lossy(value);
-    if value.iter().filter(|b| b.is_ascii_digit()).count() >= 9 {
-        format!("{:?}", mask_input(&text))
+    // Control characters are replaced, not escaped: an error message is one
+    // line in a log, and `\0` followed by digits would read as a number.
+    let text: String = String::from_utf8_lossy(value)
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    let digits = text.chars().filter(|c| c.is_numeric()).count();
+    let longest_run = text
+        .split(|c: char| !c.is_numeric())
+        .map(|run| run.chars().count())
+        .max()
+        .unwrap_or(0);
+    if longest_run >= 7 || digits >= 10 {
+        format!("\"{}\"", mask_input(&text))
     } else if text.chars().count() > 40 {
-        format!("{:?}…", text.chars().take(40).collect::<String>())
+        format!("\"{}…\"", text.chars().take(40).collect::<String>())
     } else {
-        format!("{text:?}")
+        format!("\"{text}\"")
     }
 }
 

@@ -25,16 +25,22 @@ pub(crate) fn fail(code: tlm_result, message: impl std::fmt::Display) -> tlm_res
 /// Copies this thread's last error message and a NUL into `buf`, truncated
 /// to fit; returns the message's full length.
 pub(crate) fn last_error_into(buf: &mut [MaybeUninit<u8>]) -> usize {
-    LAST_ERROR.with(|last| {
-        let text = last.borrow();
-        if let Some(room) = buf.len().checked_sub(1) {
-            let n = text.len().min(room);
-            for (slot, byte) in buf.iter_mut().zip(text.bytes().take(n).chain([0])) {
-                slot.write(byte);
-            }
+    LAST_ERROR.with(|last| copy_c_string(&last.borrow(), buf))
+}
+
+/// Copies `text` and a NUL into `buf`, cut at a character boundary to fit
+/// (nothing when `buf` is empty); returns `text`'s full length.
+pub(crate) fn copy_c_string(text: &str, buf: &mut [MaybeUninit<u8>]) -> usize {
+    if let Some(room) = buf.len().checked_sub(1) {
+        let mut n = text.len().min(room);
+        while !text.is_char_boundary(n) {
+            n -= 1;
         }
-        text.len()
-    })
+        for (slot, byte) in buf.iter_mut().zip(text.bytes().take(n).chain([0])) {
+            slot.write(byte);
+        }
+    }
+    text.len()
 }
 
 /// Runs an exported function's body, turning a panic into `TLM_PANIC`.

@@ -207,7 +207,8 @@ pub extern "C" fn tlm_index_open_bytes(
     })
 }
 
-/// Frees an index opened by `tlm_index_open`. NULL is a no-op.
+/// Frees an index handle from `tlm_index_open`, `tlm_index_open_bytes` or
+/// `tlm_reader_current`. NULL is a no-op.
 ///
 /// No other thread may be using the handle, and it must not be used after
 /// this call. Closing the same handle twice is undefined behaviour.
@@ -228,12 +229,14 @@ pub extern "C" fn tlm_index_close(index: *mut tlm_index) {
 ///
 /// `recipient` is a CPR (`DDMMYYSSSS` or `DDMMYY-SSSS`) or CVR (`12345678`,
 /// `DK12345678`) number. On success writes `*out` (with `result` `TLM_OK`)
-/// and returns `TLM_OK`; otherwise returns `TLM_UNKNOWN_MATERIAL`,
+/// and returns `TLM_OK`; otherwise returns `TLM_STALE_INDEX` (a maximum age
+/// is set and the list is older), `TLM_UNKNOWN_MATERIAL`,
 /// `TLM_INVALID_RECIPIENT`, `TLM_AUDIENCE_MISMATCH`, `TLM_INVALID_ARGUMENT`
 /// (bad date or UTF-8) or `TLM_NULL_ARGUMENT`, and leaves `*out` untouched.
 ///
-/// Allocates nothing. Thread safety: any number of threads may look up on
-/// one handle at once.
+/// Allocates nothing on success (the first call with date 0 loads the
+/// time-zone rules once). Thread safety: any number of threads may look up
+/// on one handle at once.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_lookup(
     index: *const tlm_index,
@@ -261,11 +264,13 @@ pub extern "C" fn tlm_lookup(
 ///
 /// A number that is not a valid CPR/CVR gets `result` `TLM_INVALID_RECIPIENT`
 /// in its element; the batch goes on. The whole call fails (and writes
-/// nothing) on an unknown material (`TLM_UNKNOWN_MATERIAL`), a material with
-/// no group for `kind` (`TLM_AUDIENCE_MISMATCH`), a bad kind or date
-/// (`TLM_INVALID_ARGUMENT`), or NULL buffers with `count > 0`.
+/// nothing) on a stale index (`TLM_STALE_INDEX`), an unknown material
+/// (`TLM_UNKNOWN_MATERIAL`), a material with no group for `kind`
+/// (`TLM_AUDIENCE_MISMATCH`), a bad kind or date (`TLM_INVALID_ARGUMENT`), or
+/// NULL buffers with `count > 0` (`TLM_NULL_ARGUMENT`). `out` must not
+/// overlap `recipients`.
 ///
-/// Allocates nothing. Thread safety: as `tlm_lookup`.
+/// Allocates nothing on success. Thread safety: as `tlm_lookup`.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_lookup_batch(
     index: *const tlm_index,
@@ -387,7 +392,8 @@ pub extern "C" fn tlm_reader_open(path: *const c_char, out: *mut *mut tlm_reader
 
 /// Frees a reader, stopping its background refresh if one runs (waiting up
 /// to about 50 ms for it). NULL is a no-op. No other thread may be using the
-/// reader. Index handles from `tlm_reader_current` stay valid until closed.
+/// reader, and it must not be used after this call. Index handles from
+/// `tlm_reader_current` stay valid until closed.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_close(reader: *mut tlm_reader) {
     let _ = ffi_boundary!({
@@ -407,8 +413,9 @@ pub extern "C" fn tlm_reader_close(reader: *mut tlm_reader) {
 /// On success writes 1 to `*replaced` if a new index was swapped in, else 0
 /// (`replaced` may be NULL). On failure (`TLM_IO` for a missing file,
 /// `TLM_CORRUPT_INDEX`, ...) the current index keeps serving and
-/// `tlm_last_error_message` says why. Thread safety: any thread, concurrently
-/// with lookups; concurrent refreshes run one at a time.
+/// `tlm_last_error_message` says why. A NULL `reader` gives
+/// `TLM_NULL_ARGUMENT`. Thread safety: any thread, concurrently with
+/// lookups; concurrent refreshes run one at a time.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_refresh(reader: *const tlm_reader, replaced: *mut u32) -> tlm_result {
     ffi_boundary!({
@@ -426,7 +433,10 @@ pub extern "C" fn tlm_reader_refresh(reader: *const tlm_reader, replaced: *mut u
 
 /// Starts refreshing the reader every `interval_ms` milliseconds on a
 /// background thread, until `tlm_reader_close` (a second call replaces the
-/// first). Failed refreshes keep the current index serving.
+/// first). Failed refreshes keep the current index serving;
+/// `tlm_reader_refresh_error` tells why the latest one failed. A NULL
+/// `reader` gives `TLM_NULL_ARGUMENT`, an interval of 0 `TLM_INVALID_ARGUMENT`.
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_refresh_every(
     reader: *const tlm_reader,
@@ -448,7 +458,9 @@ pub extern "C" fn tlm_reader_refresh_every(
 }
 
 /// Sets the maximum age (seconds, 0 = off) for the index serving now and
-/// every index a refresh swaps in; see `tlm_index_set_max_age`.
+/// every index a refresh swaps in; see `tlm_index_set_max_age`. A NULL
+/// `reader` gives `TLM_NULL_ARGUMENT`. Thread safety: any thread, also while
+/// a refresh runs (the setting is never lost to a concurrent swap).
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_set_max_age(
     reader: *const tlm_reader,
@@ -465,7 +477,8 @@ pub extern "C" fn tlm_reader_set_max_age(
 /// Writes to `*out` a new handle on the index serving now, which stays valid
 /// (and keeps its file mapped) until closed with `tlm_index_close`, whatever
 /// refreshes happen meanwhile. Use it to make several lookups, and read the
-/// snapshot id they came from, against one snapshot.
+/// snapshot id they came from, against one snapshot. NULL arguments give
+/// `TLM_NULL_ARGUMENT`. Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_current(
     reader: *const tlm_reader,
@@ -483,7 +496,9 @@ pub extern "C" fn tlm_reader_current(
     })
 }
 
-/// `tlm_lookup` on the index serving now.
+/// `tlm_lookup` on the index serving now; results, NULL handling and thread
+/// safety as there. To tie the answer to its snapshot, look up on a handle
+/// from `tlm_reader_current` instead.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_lookup(
     reader: *const tlm_reader,
@@ -511,7 +526,8 @@ pub extern "C" fn tlm_reader_lookup(
     })
 }
 
-/// `tlm_lookup_batch` on the index serving now (one snapshot for the whole batch).
+/// `tlm_lookup_batch` on the index serving now (one snapshot for the whole
+/// batch); results, NULL handling and thread safety as there.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_lookup_batch(
     reader: *const tlm_reader,
@@ -540,6 +556,39 @@ pub extern "C" fn tlm_reader_lookup_batch(
             out,
         )
     })
+}
+
+/// Copies why the latest background refresh (`tlm_reader_refresh_every`)
+/// failed into `buf`, as `tlm_last_error_message` does, and returns the
+/// message's length: 0 (and "") when the latest one succeeded or none ran.
+/// A NULL `reader` returns 0. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_reader_refresh_error(
+    reader: *const tlm_reader,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
+    let mut needed = 0;
+    let _ = ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let Ok(handle) = (unsafe { arg_ref(reader, "reader") }) else {
+            return Ok(());
+        };
+        let slot = handle.refresher.lock().unwrap_or_else(|p| p.into_inner());
+        let message = slot
+            .as_ref()
+            .and_then(Refresher::last_error)
+            .unwrap_or_default();
+        let buf = if buf.is_null() {
+            &mut []
+        } else {
+            // SAFETY: non-NULL, and the caller passes `len` writable bytes.
+            unsafe { arg_slice_mut(buf.cast::<u8>(), len, "buf") }?
+        };
+        needed = boundary::copy_c_string(&message, buf);
+        Ok(())
+    });
+    needed
 }
 
 fn max_age(seconds: u64) -> Option<Duration> {
@@ -572,11 +621,17 @@ pub extern "C" fn tlm_strerror(result: u32) -> *const c_char {
 /// naming the file, the argument or the masked recipient) into `buf` as a
 /// NUL-terminated string, truncated to `len - 1` bytes; returns the
 /// message's full length without the NUL, so a caller can retry with a
-/// bigger buffer. `buf` may be NULL when `len` is 0. Returns 0 and writes ""
-/// if nothing has failed on this thread. Messages never hold a full CPR number.
+/// bigger buffer; a truncated copy ends at a character boundary. With `buf`
+/// NULL nothing is written, whatever `len`. Returns 0 and writes "" if
+/// nothing has failed on this thread. A success does not clear the message:
+/// read it right after the failing call. Messages never hold a full CPR number.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_last_error_message(buf: *mut c_char, len: usize) -> usize {
     let mut needed = 0;
+    if buf.is_null() {
+        // Asking for the length must not replace the message being asked about.
+        return last_error_into(&mut []);
+    }
     let _ = ffi_boundary!({
         // SAFETY: the caller passes `len` writable bytes (or NULL with 0).
         let buf = unsafe { arg_slice_mut(buf.cast::<u8>(), len, "buf") }?;

@@ -5,21 +5,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The directory holding the built `libtilmelding.so` / `.a` (target/debug or target/release).
+/// The directory holding the `libtilmelding.so` and `.a` that this test run
+/// built: `cargo test` leaves them in `<target>/<profile>/deps/` (only
+/// `cargo build` copies them up a level, where they may be stale).
 pub fn library_dir() -> PathBuf {
     // The test binary lives in <target>/<profile>/deps/.
     let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("<target>/<profile>")
-        .to_owned();
+    let deps = exe.parent().expect("<target>/<profile>/deps").to_owned();
     assert!(
-        dir.join("libtilmelding.so").exists(),
-        "{} has no libtilmelding.so; build the library first (cargo build)",
-        dir.display()
+        deps.join("libtilmelding.so").exists(),
+        "{} has no libtilmelding.so",
+        deps.display()
     );
-    dir
+    deps
 }
 
 /// The repository root.
