@@ -481,7 +481,21 @@ impl Index {
         }
         let bytes = (*self.storage).as_ref();
         let register = &self.registers[kind as usize];
+        // Random lookups wait on memory; prefetching a few recipients ahead
+        // lets those waits overlap.
+        const AHEAD: usize = 8;
+        for number in recipients.iter().take(AHEAD) {
+            if let Ok(r) = Recipient::from_number(kind, *number) {
+                register.prefetch(bytes, r.key());
+            }
+        }
         for (i, number) in recipients.iter().enumerate() {
+            if let Some(Ok(r)) = recipients
+                .get(i + AHEAD)
+                .map(|n| Recipient::from_number(kind, *n))
+            {
+                register.prefetch(bytes, r.key());
+            }
             answer(
                 i,
                 match Recipient::from_number(kind, *number) {

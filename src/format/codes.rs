@@ -137,6 +137,16 @@ impl Register {
         })
     }
 
+    /// Starts loading what `find(bytes, key)` will read first (the key's
+    /// place in the set and, approximately, its code byte).
+    #[inline]
+    pub(crate) fn prefetch(&self, bytes: &[u8], key: u32) {
+        if let Some((at, rank)) = self.layout.probe_hint(key) {
+            super::prefetch(bytes, self.set.start + at);
+            super::prefetch(bytes, self.codes.start + rank as usize);
+        }
+    }
+
     #[cold]
     fn window(&self, bytes: &[u8], key: u32) -> Option<(Option<Date>, Option<Date>)> {
         let windows = bytes.get(self.windows.clone())?;

@@ -362,6 +362,23 @@ fn align(at: usize) -> usize {
     at.next_multiple_of(ALIGN)
 }
 
+/// Asks the CPU to start loading the cache line holding `bytes[at]`, so that
+/// a lookup a few steps later finds it there. A hint only: no effect on
+/// results, nothing if `at` is out of bounds or the target has no prefetch.
+#[inline(always)]
+pub(crate) fn prefetch(bytes: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(byte) = bytes.get(at) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch never faults and reads nothing into the program;
+        // the pointer is in bounds of a live slice anyway. SSE is part of the
+        // x86_64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (bytes, at);
+}
+
 pub(crate) fn u16_at(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }

@@ -528,6 +528,26 @@ impl RoaringLayout {
         self.containers.get(index as usize)
     }
 
+    /// Where a lookup of `value` will probe first: the byte offset (within
+    /// the bitmap's bytes) of its interpolated position in an array
+    /// container, and the rank that position would have. For batches, which
+    /// prefetch both a few lookups ahead. `None` if no container can hold it.
+    #[inline]
+    pub fn probe_hint(&self, value: u32) -> Option<(usize, u32)> {
+        let container = self.container(value)?;
+        let guess = match container.kind {
+            Kind::Array => (usize::from(value as u16) * container.cardinality() as usize) >> 16,
+            Kind::Bitmap | Kind::Run => 0,
+        };
+        let at = container.offset as usize
+            + match container.kind {
+                Kind::Array => 2 * guess,
+                Kind::Bitmap => usize::from(value as u16 >> 3),
+                Kind::Run => 0,
+            };
+        Some((at, container.rank_base.saturating_add(guess as u32)))
+    }
+
     /// If `value` is a member, its rank: the number of members smaller than it
     /// (0-based position). This is the hot path.
     ///

@@ -1,0 +1,168 @@
+package dk.tilmelding;
+
+import com.sun.jna.IntegerType;
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The C ABI of {@code include/tilmelding.h}, bound with JNA direct mapping
+ * ({@code static native} methods registered once, about 100 ns a call).
+ *
+ * <p>Conventions: strings are passed as NUL-terminated UTF-8 {@code byte[]}
+ * (see {@link #cString}), never as {@link String}, so {@code jna.encoding}
+ * plays no part; handles are {@link Pointer}s; {@code tlm_result} and
+ * {@code tlm_recipient_kind} ({@code uint32_t}) are {@code int};
+ * {@code size_t} is {@link SizeT}. Package-private: use {@link Index}.
+ */
+final class Native {
+    static {
+        com.sun.jna.Native.register(Native.class, "tilmelding");
+    }
+
+    private Native() {}
+
+    /** {@code tlm_result tlm_index_open(const char *path, tlm_index **out)}. {@code out} holds one pointer. */
+    static native int tlm_index_open(byte[] path, Pointer out);
+
+    /** {@code void tlm_index_close(tlm_index *index)}. */
+    static native void tlm_index_close(Pointer index);
+
+    /**
+     * {@code tlm_result tlm_lookup(const tlm_index *, const char *material_id,
+     * const char *recipient, int32_t date_yyyymmdd, tlm_answer *out)}, with all
+     * arguments in native memory: the fast path ({@link Index} keeps a
+     * per-thread scratch {@link com.sun.jna.Memory}), since JNA copies every
+     * Java array argument through the C heap, in and out, on every call.
+     * {@code out} is one 8-byte {@code tlm_answer}.
+     */
+    static native int tlm_lookup(Pointer index, Pointer material, Pointer recipient, int date, Pointer out);
+
+    /** {@code tlm_lookup} for strings that do not fit the scratch memory or are not ASCII. */
+    static native int tlm_lookup(Pointer index, byte[] material, byte[] recipient, int date, Pointer out);
+
+    /**
+     * {@code tlm_result tlm_lookup_batch(const tlm_index *, const char *material_id,
+     * tlm_recipient_kind kind, const uint64_t *recipients, size_t count,
+     * int32_t date_yyyymmdd, tlm_answer *out)}; {@code out} is native memory for
+     * {@code count} 8-byte {@code tlm_answer}s.
+     */
+    static native int tlm_lookup_batch(
+            Pointer index, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
+
+    /** {@code tlm_result tlm_index_info(const tlm_index *, tlm_info *out)}. */
+    static native int tlm_index_info(Pointer index, TlmInfo out);
+
+    /** {@code tlm_result tlm_index_set_max_age(const tlm_index *, uint64_t max_age_seconds)}. */
+    static native int tlm_index_set_max_age(Pointer index, long maxAgeSeconds);
+
+    /** {@code tlm_result tlm_index_snapshot_id(const tlm_index *, char *buf, size_t len)}. */
+    static native int tlm_index_snapshot_id(Pointer index, byte[] buf, SizeT len);
+
+    /** {@code const char *tlm_strerror(uint32_t result)}: static, never NULL. */
+    static native Pointer tlm_strerror(int result);
+
+    /** {@code size_t tlm_last_error_message(char *buf, size_t len)}. */
+    static native SizeT tlm_last_error_message(byte[] buf, SizeT len);
+
+    /** {@code const char *tlm_version(void)}: static. */
+    static native Pointer tlm_version();
+
+    /** {@code TLM_SNAPSHOT_ID_LEN}. */
+    static final int SNAPSHOT_ID_LEN = 64;
+
+    /** {@code size_t}: as wide as the platform's. */
+    public static final class SizeT extends IntegerType {
+        private static final long serialVersionUID = 1L;
+
+        /** Zero (JNA needs a public no-argument constructor). */
+        public SizeT() {
+            this(0);
+        }
+
+        SizeT(long value) {
+            super(com.sun.jna.Native.SIZE_T_SIZE, value, true);
+        }
+    }
+
+    /** {@code tlm_info}; JNA lays it out by the platform's C rules. */
+    @Structure.FieldOrder({
+        "format_major", "format_minor", "materials", "groups", "sender_systems",
+        "build_time", "as_of", "cpr_contacts", "cvr_contacts", "file_size"
+    })
+    public static final class TlmInfo extends Structure {
+        public short format_major;
+        public short format_minor;
+        public int materials;
+        public int groups;
+        public int sender_systems;
+        public long build_time;
+        public long as_of;
+        public long cpr_contacts;
+        public long cvr_contacts;
+        public long file_size;
+    }
+
+    /**
+     * {@code s} as NUL-terminated UTF-8. Rejects what C would misread: a NUL
+     * inside the string (C would see only the part before it) and unpaired
+     * surrogates (which {@link String#getBytes} would silently turn into '?').
+     */
+    static byte[] cString(String s, String what) {
+        int n = s.length();
+        boolean ascii = true;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                throw new IllegalArgumentException(what + " contains a NUL character");
+            }
+            if (c >= 0x80) {
+                ascii = false;
+            }
+        }
+        if (ascii) {
+            byte[] out = new byte[n + 1];
+            for (int i = 0; i < n; i++) {
+                out[i] = (byte) s.charAt(i);
+            }
+            return out;
+        }
+        ByteBuffer encoded;
+        try {
+            encoded = java.nio.charset.StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(s));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(what + " is not valid Unicode (unpaired surrogate)", e);
+        }
+        byte[] out = new byte[encoded.remaining() + 1];
+        encoded.get(out, 0, out.length - 1);
+        return out;
+    }
+
+    /** A static NUL-terminated UTF-8 string from the library. */
+    static String staticString(Pointer p) {
+        return p == null ? "" : p.getString(0, "UTF-8");
+    }
+
+    /**
+     * This thread's last error message from the library: call it right after
+     * the failing call, on the same thread. Retries once with the full length
+     * if the first buffer was too small.
+     */
+    static String lastErrorMessage() {
+        byte[] buf = new byte[256];
+        long needed = tlm_last_error_message(buf, new SizeT(buf.length)).longValue();
+        if (needed >= buf.length) {
+            if (needed >= Integer.MAX_VALUE - 8) {
+                return "(error message of " + needed + " bytes not shown)";
+            }
+            buf = new byte[(int) needed + 1];
+            needed = tlm_last_error_message(buf, new SizeT(buf.length)).longValue();
+        }
+        int n = (int) Math.min(needed, buf.length - 1);
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
