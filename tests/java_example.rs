@@ -34,25 +34,6 @@ fn have_jna() -> bool {
     found
 }
 
-/// The directory of the libtilmelding.so this `cargo test` built. Cargo
-/// writes the cdylib next to the test binary, in <target>/<profile>/deps, but
-/// only `cargo build` copies it up to <target>/<profile>, where
-/// `common::library_dir()` looks (and can find a stale library, or none on
-/// a fresh checkout). So: deps if it has one, else `library_dir()`.
-fn native_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let deps = exe.parent().expect("<target>/<profile>/deps");
-        if deps.join("libtilmelding.so").exists() {
-            deps.to_owned()
-        } else {
-            library_dir()
-        }
-    })
-    .clone()
-}
-
 /// The compiled classes (examples/java and `ApiCheck`), built once per test
 /// run; `None` when Java or JNA is missing and the tests are skipped.
 fn classes() -> Option<&'static Path> {
@@ -121,7 +102,7 @@ fn java(classes: &Path, main: &str, args: &[OsString]) -> Output {
     class_path.push(":");
     class_path.push(JNA_JAR);
     let mut library_path = OsString::from("-Djna.library.path=");
-    library_path.push(native_dir());
+    library_path.push(library_dir());
     Command::new("java")
         .arg("-cp")
         .arg(class_path)

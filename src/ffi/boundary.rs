@@ -151,3 +151,55 @@ fn null(name: &str) -> tlm_result {
         format_args!("`{name}` is NULL"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> String {
+        let mut buf = [MaybeUninit::new(0u8); 128];
+        let n = last_error_into(&mut buf).min(127);
+        // SAFETY: the first `n` bytes were written just now.
+        let bytes: Vec<u8> = buf[..n]
+            .iter()
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_a_result_code_and_a_message() {
+        let result = ffi_boundary!({
+            let empty: &[u8] = &[];
+            let _ = empty[std::hint::black_box(3)];
+            Ok(())
+        });
+        assert_eq!(result, tlm_result::TlmPanic);
+        assert!(
+            message().starts_with("internal error (panic)"),
+            "{}",
+            message()
+        );
+    }
+
+    #[test]
+    fn errors_pass_through_and_success_is_ok() {
+        assert_eq!(ffi_boundary!({ Ok(()) }), tlm_result::TlmOk);
+        let result = ffi_boundary!({ Err(fail(tlm_result::TlmIo, "disk on fire")) });
+        assert_eq!(result, tlm_result::TlmIo);
+        assert_eq!(message(), "disk on fire");
+    }
+
+    #[test]
+    fn copies_are_cut_at_character_boundaries() {
+        let mut buf = [MaybeUninit::new(0xffu8); 4];
+        assert_eq!(copy_c_string("æøå", &mut buf), 6);
+        // SAFETY: written above: "æ" (2 bytes), then NUL.
+        let bytes: Vec<u8> = buf[..3]
+            .iter()
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        assert_eq!(bytes, "æ\0".as_bytes());
+        assert_eq!(copy_c_string("abc", &mut []), 3);
+    }
+}
