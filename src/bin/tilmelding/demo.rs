@@ -102,7 +102,7 @@ pub fn run(args: Args) -> Result<()> {
     let batch_material = queries
         .iter()
         .find(|(_, r)| r.kind() == RecipientKind::Cpr)
-        .map(|(m, _)| m.as_str())
+        .map(|(m, _)| *m)
         .context("no CPR query in the sample")?;
     let numbers: Vec<u64> = data
         .sample_cpr
@@ -156,11 +156,11 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Recipients from the generated sample, plus one in ten numbers absent from
 /// the register, each with a random material addressed to its audience.
-fn sample_queries(
-    index: &Index,
+fn sample_queries<'a>(
+    index: &'a Index,
     data: &tilmelding::synth::SynthSummary,
     n: usize,
-) -> Result<Vec<(String, Recipient)>> {
+) -> Result<Vec<(&'a str, Recipient)>> {
     let catalog = index.catalog();
     let by_audience = |audience: Audience| -> Vec<&str> {
         catalog
@@ -200,7 +200,7 @@ fn sample_queries(
         };
         let list = &materials[kind as usize];
         let material = list[rng.random_range(0..list.len())];
-        queries.push((material.to_owned(), recipient));
+        queries.push((material, recipient));
     }
     Ok(queries)
 }
