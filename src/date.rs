@@ -1,5 +1,6 @@
 //! Calendar dates, stored as the index stores them: days since 1970-01-01.
 
+use std::cell::Cell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -78,9 +79,33 @@ impl Date {
     }
 
     /// Today's date in Danish time (Europe/Copenhagen), the default date of a lookup.
+    ///
+    /// Cheap enough to call for every lookup: each thread remembers the
+    /// current Danish day's bounds and only consults the time-zone rules
+    /// again when the clock leaves them.
     pub fn today() -> Date {
+        thread_local! {
+            /// [start, end) of the current Danish day in Unix seconds, and its date.
+            static TODAY: Cell<(i64, i64, i32)> = const { Cell::new((0, 0, 0)) };
+        }
+        let now = jiff::Timestamp::now();
+        let second = now.as_second();
+        let (start, end, days) = TODAY.get();
+        if start <= second && second < end {
+            return Date(days);
+        }
         let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC);
-        Date::from_jiff(jiff::Timestamp::now().to_zoned(tz).date())
+        let zoned = now.to_zoned(tz);
+        let today = Date::from_jiff(zoned.date());
+        // Days are 23 to 25 hours long around daylight saving changes.
+        let bounds = zoned.start_of_day().and_then(|start| {
+            let end = zoned.tomorrow()?.start_of_day()?;
+            Ok((start.timestamp().as_second(), end.timestamp().as_second()))
+        });
+        if let Ok((start, end)) = bounds {
+            TODAY.set((start, end, today.0));
+        }
+        today
     }
 
     pub(crate) fn from_jiff(date: jiff::civil::Date) -> Date {
@@ -214,6 +239,17 @@ mod tests {
             assert_eq!(bad.parse::<Date>(), Err(DateError::Malformed), "{bad:?}");
         }
         assert_eq!("0000-01-01".parse::<Date>(), Err(DateError::OutOfRange));
+    }
+
+    #[test]
+    fn today_is_the_danish_date_and_stays_cached() {
+        let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap();
+        let expected = Date::from_jiff(jiff::Timestamp::now().to_zoned(tz).date());
+        let first = Date::today();
+        let second = Date::today();
+        // Around midnight the day may change between the calls.
+        assert!(first == expected || first.days() == expected.days() + 1);
+        assert!(second == first || second.days() == first.days() + 1);
     }
 
     #[test]

@@ -555,6 +555,32 @@ fn lex(s: &str) -> Result<(RecipientKind, u64), RecipientError> {
     lexed.ok_or(RecipientError::Malformed)
 }
 
+/// Quotes any text from outside (a field of the extract, a material ID, a
+/// recipient) for an error message: control characters replaced, at most
+/// 40 characters, and masked with [`mask_input`] when it could hold a CPR
+/// number or most of one (seven digits in a row, or ten in all). Dates and
+/// ordinary IDs stay readable.
+pub fn quote_for_message(text: &str) -> String {
+    // Replaced, not escaped: `\0` followed by digits would read as a number.
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    let digits = text.chars().filter(|c| c.is_numeric()).count();
+    let longest_run = text
+        .split(|c: char| !c.is_numeric())
+        .map(|run| run.chars().count())
+        .max()
+        .unwrap_or(0);
+    if longest_run >= 7 || digits >= 10 {
+        format!("\"{}\"", mask_input(&text))
+    } else if text.chars().count() > 40 {
+        format!("\"{}…\"", text.chars().take(39).collect::<String>())
+    } else {
+        format!("\"{text}\"")
+    }
+}
+
 /// Masks raw, possibly invalid input so it can be quoted in an error message.
 ///
 /// Keeps the first 6 digits seen and replaces every later digit by `x`, so a

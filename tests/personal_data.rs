@@ -148,11 +148,18 @@ fn last_error_messages_of_the_c_abi() {
             format!("{c}0"),
         ]
     }) {
-        for material in ["100", "600", "999"] {
+        // The last pair swaps the arguments: the CPR number as the material ID.
+        let pairs = [
+            ("100", cpr.as_str()),
+            ("600", &cpr),
+            ("999", &cpr),
+            (&cpr, "100"),
+        ];
+        for (material, recipient) in pairs {
             let result = tlm_lookup(
                 index,
                 c(material).as_ptr(),
-                c(&cpr).as_ptr(),
+                c(recipient).as_ptr(),
                 20261122,
                 out.as_mut_ptr(),
             );

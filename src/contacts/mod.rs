@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use self::lines::{Fields, Line, LineReader, MAX_LINE};
 use crate::date::Date;
-use crate::recipient::{Recipient, RecipientError, mask_input};
+use crate::recipient::{Recipient, RecipientError, quote_for_message};
 
 /// A recipient's public registration status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -489,29 +489,9 @@ impl ContactReader {
     }
 }
 
-/// A field's value fit for an error message: quoted, shortened, and with
-/// anything that could hold a CPR number or most of one masked: seven digits
-/// in a row, or ten in all (a dashed CPR). Dates stay readable.
+/// A field's value fit for an error message (see [`quote_for_message`]).
 fn shown(value: &[u8]) -> String {
-    // Control characters are replaced, not escaped: an error message is one
-    // line in a log, and `\0` followed by digits would read as a number.
-    let text: String = String::from_utf8_lossy(value)
-        .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    let digits = text.chars().filter(|c| c.is_numeric()).count();
-    let longest_run = text
-        .split(|c: char| !c.is_numeric())
-        .map(|run| run.chars().count())
-        .max()
-        .unwrap_or(0);
-    if longest_run >= 7 || digits >= 10 {
-        format!("\"{}\"", mask_input(&text))
-    } else if text.chars().count() > 40 {
-        format!("\"{}…\"", text.chars().take(40).collect::<String>())
-    } else {
-        format!("\"{text}\"")
-    }
+    quote_for_message(&String::from_utf8_lossy(value))
 }
 
 /// Counts the bytes read through it, for progress reports.

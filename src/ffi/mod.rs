@@ -22,7 +22,7 @@ use std::time::Duration;
 use self::boundary::{
     arg_out, arg_ref, arg_slice, arg_slice_mut, arg_str, fail, ffi_boundary, last_error_into,
 };
-use crate::recipient::mask_input;
+use crate::recipient::quote_for_message;
 use crate::{
     Answer, Channel, Date, FormatError, Index, LookupError, OpenError, Reader, Reason, Recipient,
     RecipientKind, Refresh, Refresher,
@@ -663,8 +663,8 @@ fn lookup_on(
         fail(
             tlm_result::TlmInvalidRecipient,
             format_args!(
-                "{:?} is not a valid CPR or CVR number: {e}",
-                mask_input(recipient_text)
+                "{} is not a valid CPR or CVR number: {e}",
+                quote_for_message(recipient_text)
             ),
         )
     })?;
@@ -751,10 +751,17 @@ fn result_of(e: LookupError) -> tlm_result {
 }
 
 fn lookup_error(e: LookupError, material: &str, recipient: &str) -> tlm_result {
-    fail(
-        result_of(e),
-        format_args!("material {material:?} {recipient}: {e}"),
-    )
+    // The material ID is the caller's text too: swapped arguments would
+    // otherwise put a CPR number in the message.
+    let material = quote_for_message(material);
+    if recipient.is_empty() {
+        fail(result_of(e), format_args!("material {material}: {e}"))
+    } else {
+        fail(
+            result_of(e),
+            format_args!("material {material}, {recipient}: {e}"),
+        )
+    }
 }
 
 fn check_fresh(index: &Index) -> Result<(), tlm_result> {
