@@ -383,6 +383,29 @@ tlm_result tlm_index_snapshot_id(const tlm_index *index, char *buf, size_t len);
 tlm_result tlm_index_set_max_age(const tlm_index *index, uint64_t max_age_seconds);
 
 /**
+ * A static, NUL-terminated description of a result code (never NULL; an
+ * unknown code gives "unknown result code"). Thread safety: any thread.
+ */
+const char *tlm_strerror(uint32_t result);
+
+/**
+ * Copies the detail of the last failure on the calling thread (a message
+ * naming the file, the argument or the masked recipient) into `buf` as a
+ * NUL-terminated string, truncated to `len - 1` bytes; returns the
+ * message's full length without the NUL, so a caller can retry with a
+ * bigger buffer; a truncated copy ends at a character boundary. With `buf`
+ * NULL nothing is written, whatever `len`. Returns 0 and writes "" if
+ * nothing has failed on this thread. A success does not clear the message:
+ * read it right after the failing call. Messages never hold a full CPR number.
+ */
+size_t tlm_last_error_message(char *buf, size_t len);
+
+/**
+ * The library's version, e.g. "0.1.0" (static, NUL-terminated).
+ */
+const char *tlm_version(void);
+
+/**
  * Opens a reader on the index file at `path`: like `tlm_index_open`, but
  * `tlm_reader_refresh` can later swap in a file renamed over the path.
  * Free with `tlm_reader_close`. Results as `tlm_index_open`.
@@ -468,29 +491,6 @@ tlm_result tlm_reader_lookup_batch(const tlm_reader *reader,
  * A NULL `reader` returns 0. Thread safety: any thread.
  */
 size_t tlm_reader_refresh_error(const tlm_reader *reader, char *buf, size_t len);
-
-/**
- * A static, NUL-terminated description of a result code (never NULL; an
- * unknown code gives "unknown result code"). Thread safety: any thread.
- */
-const char *tlm_strerror(uint32_t result);
-
-/**
- * Copies the detail of the last failure on the calling thread (a message
- * naming the file, the argument or the masked recipient) into `buf` as a
- * NUL-terminated string, truncated to `len - 1` bytes; returns the
- * message's full length without the NUL, so a caller can retry with a
- * bigger buffer; a truncated copy ends at a character boundary. With `buf`
- * NULL nothing is written, whatever `len`. Returns 0 and writes "" if
- * nothing has failed on this thread. A success does not clear the message:
- * read it right after the failing call. Messages never hold a full CPR number.
- */
-size_t tlm_last_error_message(char *buf, size_t len);
-
-/**
- * The library's version, e.g. "0.1.0" (static, NUL-terminated).
- */
-const char *tlm_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"
