@@ -1,14 +1,17 @@
 //! The C# bindings (examples/csharp), compiled with Mono's `mcs` and run with
 //! `mono` against the fixture index: every row of tests/data/lookups.tsv must
-//! get the table's answer and the CLI's, batches must answer per element, and
-//! open failures must name the file.
+//! get the table's answer and the CLI's, batches must answer per element,
+//! open failures must name the file, and a `Reader` must follow an index path
+//! that is replaced by rename.
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{OnceLock, mpsc};
+use std::time::{Duration, Instant};
 
 use common::{Lookup, cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups};
 
@@ -66,14 +69,17 @@ internal static class ApiCheck
         {
             Console.WriteLine("bad_kind " + e.Code);
         }
+        // A message longer than the first buffer LastErrorMessage tries: a long
+        // path (a material ID is cut short in messages).
+        string longPath = System.IO.Path.Combine(
+            System.IO.Path.GetDirectoryName(args[0]), new string('x', 200), new string('y', 200) + ".tlm");
         try
         {
-            index.LookupBatch("999" + new string('x', 600), RecipientKind.Cpr, new ulong[] { 101901234 });
+            Index.Open(longPath);
         }
         catch (TilmeldingException e)
         {
-            // Longer than the first buffer LastErrorMessage tries.
-            Console.WriteLine("long_message " + e.Code + " " + e.Message.Contains(new string('x', 600)));
+            Console.WriteLine("long_message " + e.Code + " " + e.Message.Contains(longPath));
         }
 
         // Lookups on other threads while the index is disposed: each call
@@ -388,12 +394,513 @@ fn api_reports_info_snapshot_and_disposal() {
         ("invalid", "InvalidRecipient False".to_owned()),
         ("nul", "ArgumentException".to_owned()),
         ("bad_kind", "InvalidArgument".to_owned()),
-        ("long_message", "UnknownMaterial True".to_owned()),
+        ("long_message", "Io True".to_owned()),
         ("disposed", "ObjectDisposedException".to_owned()),
     ];
     for (key, value) in expected {
         assert_eq!(got.get(key), Some(&value), "{key}; all: {got:?}");
     }
+}
+
+/// Follows a replaced index through the `Reader` API. Reads one command per
+/// line on stdin and answers each with one line on stdout, so that the test
+/// can rename files between commands (see `follow_a_replaced_index`).
+const READER_CHECK: &str = r#"
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading;
+using Tilmelding;
+using Index = Tilmelding.Index;
+
+internal static class ReaderCheck
+{
+    private static readonly DateTime Day = new DateTime(2026, 11, 22);
+    private static Reader reader;
+    private static Index pinned;
+
+    private static int Main()
+    {
+        UTF8Encoding utf8 = new UTF8Encoding(false);
+        TextReader input = new StreamReader(Console.OpenStandardInput(), utf8);
+        StreamWriter output = new StreamWriter(Console.OpenStandardOutput(), utf8);
+        output.AutoFlush = true;
+        string line;
+        while ((line = input.ReadLine()) != null)
+        {
+            int space = line.IndexOf(' ');
+            string command = space < 0 ? line : line.Substring(0, space);
+            string arg = space < 0 ? "" : line.Substring(space + 1);
+            if (command == "quit")
+            {
+                return 0;
+            }
+            string answer;
+            try
+            {
+                answer = Run(command, arg);
+            }
+            catch (TilmeldingException e)
+            {
+                answer = "error " + Snake(e.Code.ToString()) + ": " + e.Message;
+            }
+            catch (Exception e)
+            {
+                answer = "exception " + e.GetType().Name + ": " + e.Message;
+            }
+            output.WriteLine(answer.Replace('\n', ' '));
+        }
+        return 1;
+    }
+
+    private static string Run(string command, string arg)
+    {
+        switch (command)
+        {
+            case "open":
+                Reader opened = Reader.Open(arg);
+                if (reader != null)
+                {
+                    reader.Dispose();
+                }
+                reader = opened;
+                return "ok";
+            case "lookup":
+                return Text(reader.Lookup("100", "0101901234", Day));
+            case "batch":
+                Answer[] answers = reader.LookupBatch("100", RecipientKind.Cpr, new ulong[] { 101901234, 202902345 }, Day);
+                return Text(answers[0]) + ", " + Text(answers[1]);
+            case "refresh":
+                return reader.Refresh() ? "true" : "false";
+            case "pin":
+                if (pinned != null)
+                {
+                    pinned.Dispose();
+                }
+                pinned = reader.Current();
+                return pinned.SnapshotId;
+            case "pinned":
+                return Text(pinned.Lookup("100", "0101901234", Day));
+            case "current":
+                using (Index index = reader.Current())
+                {
+                    return index.SnapshotId;
+                }
+            case "current-lookup":
+                using (Index index = reader.Current())
+                {
+                    return Text(index.Lookup("100", "0101901234", Day));
+                }
+            case "max-age":
+                reader.SetMaxAge(MaxAge(arg));
+                return "ok";
+            case "index-max-age":
+                using (Index index = reader.Current())
+                {
+                    index.SetMaxAge(MaxAge(arg));
+                }
+                return "ok";
+            case "every":
+                reader.RefreshEvery(TimeSpan.FromMilliseconds(double.Parse(arg, CultureInfo.InvariantCulture)));
+                return "ok";
+            case "error":
+                string error = reader.RefreshError;
+                return error == null ? "none" : "some " + error;
+            case "close":
+                return Close();
+            case "unreferenced":
+                return Unreferenced(arg);
+            default:
+                return "unknown command " + command;
+        }
+    }
+
+    private static TimeSpan? MaxAge(string arg)
+    {
+        if (arg == "off")
+        {
+            return null;
+        }
+        return TimeSpan.FromSeconds(double.Parse(arg, CultureInfo.InvariantCulture));
+    }
+
+    /// Disposes the reader while other threads look up on it: each call either
+    /// completes or throws ObjectDisposedException, never crashes. Then every
+    /// method must throw ObjectDisposedException.
+    private static string Close()
+    {
+        Reader r = reader;
+        long calls = 0;
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        r.LookupBatch("100", RecipientKind.Cpr, new ulong[] { 101901234, 202902345 }, Day);
+                        r.Lookup("100", "0101901234", Day);
+                        try
+                        {
+                            r.Refresh();
+                        }
+                        catch (TilmeldingException)
+                        {
+                            // No file at the path: the reader keeps serving.
+                        }
+                        Interlocked.Increment(ref calls);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            });
+            threads[t].Start();
+        }
+        while (Interlocked.Read(ref calls) < 200)
+        {
+            Thread.Sleep(1);
+        }
+        r.Dispose();
+        r.Dispose();
+        foreach (Thread t in threads)
+        {
+            t.Join();
+        }
+        List<Action> calls_after = new List<Action>
+        {
+            () => r.Lookup("100", "0101901234", Day),
+            () => r.LookupBatch("100", RecipientKind.Cpr, new ulong[1], Day),
+            () => r.Refresh(),
+            () => r.RefreshEvery(TimeSpan.FromSeconds(1)),
+            () => { string unused = r.RefreshError; },
+            () => r.SetMaxAge(null),
+            () => r.Current().Dispose(),
+        };
+        SortedSet<string> thrown = new SortedSet<string>();
+        foreach (Action call in calls_after)
+        {
+            try
+            {
+                call();
+                thrown.Add("nothing");
+            }
+            catch (Exception e)
+            {
+                thrown.Add(e.GetType().Name);
+            }
+        }
+        return "closed " + string.Join(",", thrown);
+    }
+
+    /// Opens readers with a background refresh and drops them undisposed: the
+    /// finalizer closes them, which stops their refresh threads.
+    private static string Unreferenced(string path)
+    {
+        int before = RefreshThreads();
+        OpenAndDrop(path, 3);
+        // A new thread names itself when it starts: wait for the names.
+        int during = RefreshThreads();
+        for (int i = 0; i < 100 && during < before + 3; i++)
+        {
+            Thread.Sleep(20);
+            during = RefreshThreads();
+        }
+        int after = during;
+        for (int i = 0; i < 100 && after != before; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(50);
+            after = RefreshThreads();
+        }
+        return before + " " + during + " " + after;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OpenAndDrop(string path, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Reader.Open(path).RefreshEvery(TimeSpan.FromMilliseconds(20));
+        }
+    }
+
+    /// The threads of this process that are background refreshes (Linux).
+    private static int RefreshThreads()
+    {
+        int n = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith("tilmelding-ref"))
+                {
+                    n++;
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+        return n;
+    }
+
+    private static string Text(Answer a)
+    {
+        return a.IsOk ? Snake(a.Channel.ToString()) + " " + Snake(a.Reason.ToString()) : "error " + Snake(a.Result.ToString());
+    }
+
+    /// `StaleIndex` -> `stale_index`, as the CLI prints codes.
+    private static string Snake(string name)
+    {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                b.Append('_');
+            }
+            b.Append(char.ToLowerInvariant(name[i]));
+        }
+        return b.ToString();
+    }
+}
+"#;
+
+/// A check program that answers one command per line on stdin with one line
+/// on stdout.
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Session {
+    fn start(mut command: Command) -> Session {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting the check program");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Sends `command`; returns the program's one-line answer.
+    fn ask(&mut self, command: &str) -> String {
+        let sent = writeln!(self.stdin, "{command}").and_then(|()| self.stdin.flush());
+        match (sent, self.lines.recv_timeout(Duration::from_secs(30))) {
+            (Ok(()), Ok(line)) => line,
+            _ => self.fail(&format!("no answer to {command:?}")),
+        }
+    }
+
+    /// Sends `command` until its answer satisfies `done`, for up to 10 s.
+    fn ask_until(&mut self, command: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let answer = self.ask(command);
+            if done(&answer) {
+                return answer;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("{command:?} still answers {answer:?} after 10 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn fail(&mut self, problem: &str) -> ! {
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        panic!("{problem}; the program's stderr:\n{stderr}");
+    }
+
+    fn quit(mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        drop(self.stdin);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "the check program exited with {status}");
+    }
+}
+
+/// Another index: 0101901234 is closed (0202902345 is not in it at all),
+/// and the list is as of 2001, so any maximum age makes it stale.
+fn next_index(dir: &Path) -> PathBuf {
+    let contacts = dir.join("next.csv");
+    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
+    let next = dir.join("next.tlm");
+    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
+        .args(["build", "--catalog"])
+        .arg(common::root().join("tests/data/catalog.toml"))
+        .arg("--contacts")
+        .arg(&contacts)
+        .args(["--as-of", "2001-09-09T01:46:40Z", "-o"])
+        .arg(&next)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    next
+}
+
+/// What a service does with an index path that is replaced daily: follow it
+/// with a reader, refresh by hand and in the background, survive a missing
+/// file, refuse a stale list, pin a snapshot for the audit log. The check
+/// program's exceptions for a bad argument and for a closed reader differ by
+/// language.
+fn follow_a_replaced_index(mut s: Session, bad_argument: &str, closed: &str) {
+    let (dir, fixture) = fixture_index();
+    let live = dir.path().join("løbende.tlm");
+    std::fs::copy(&fixture, &live).unwrap();
+    let next = next_index(dir.path());
+    let live_text = live.to_str().unwrap();
+    let bad_argument = format!("exception {bad_argument}: ");
+    let ask = |s: &mut Session, command: &str, expected: &str| {
+        assert_eq!(s.ask(command), expected, "answer to {command:?}");
+    };
+    let ask_error = |s: &mut Session, command: &str, prefix: &str, naming: &str| {
+        let answer = s.ask(command);
+        assert!(
+            answer.starts_with(prefix) && answer.contains(naming),
+            "answer to {command:?} should start with {prefix:?} and name {naming:?}: {answer:?}"
+        );
+    };
+
+    let missing = dir.path().join("mangler.tlm");
+    ask_error(
+        &mut s,
+        &format!("open {}", missing.display()),
+        "error io: ",
+        missing.to_str().unwrap(),
+    );
+    ask(&mut s, &format!("open {live_text}"), "ok");
+    ask(&mut s, "lookup", "digital registered");
+    ask(&mut s, "batch", "digital registered, physical exempt");
+    ask(&mut s, "refresh", "false");
+    let first = s.ask("pin");
+    assert_eq!(first.len(), 64, "a snapshot id: {first:?}");
+
+    // Replaced by rename: the reader answers from the old file until it refreshes.
+    std::fs::rename(&next, &live).unwrap();
+    ask(&mut s, "lookup", "digital registered");
+    ask(&mut s, "refresh", "true");
+    ask(&mut s, "refresh", "false");
+    ask(&mut s, "lookup", "physical closed");
+    ask(&mut s, "batch", "physical closed, physical not_registered");
+    ask(&mut s, "current-lookup", "physical closed");
+    let second = s.ask("current");
+    assert!(second.len() == 64 && second != first, "{first} -> {second}");
+    // The pinned index keeps its snapshot.
+    ask(&mut s, "pinned", "digital registered");
+
+    // A maximum age: the new list is as of 2001.
+    ask(&mut s, "max-age 1", "ok");
+    ask_error(&mut s, "lookup", "error stale_index: ", "");
+    ask_error(&mut s, "batch", "error stale_index: ", "");
+    ask_error(&mut s, "current-lookup", "error stale_index: ", "");
+    ask(&mut s, "pinned", "digital registered");
+    ask(&mut s, "max-age off", "ok");
+    ask(&mut s, "lookup", "physical closed");
+    // Set on an index from Current(), it holds for the reader on that snapshot too.
+    ask(&mut s, "index-max-age 0.5", "ok");
+    ask_error(&mut s, "lookup", "error stale_index: ", "");
+    ask(&mut s, "max-age 0", "ok");
+    ask(&mut s, "lookup", "physical closed");
+    ask_error(&mut s, "max-age -1", &bad_argument, "");
+
+    // A failed refresh says why, naming the path, and the index keeps serving.
+    std::fs::remove_file(&live).unwrap();
+    ask_error(&mut s, "refresh", "error io: ", live_text);
+    ask(&mut s, "lookup", "physical closed");
+    ask(&mut s, "error", "none");
+
+    // In the background: failures are kept for RefreshError; a file renamed in is picked up.
+    ask_error(&mut s, "every 0", &bad_argument, "");
+    ask(&mut s, "every 50", "ok");
+    let error = s.ask_until("error", |a| a != "none");
+    assert!(
+        error.starts_with("some ") && error.contains(live_text),
+        "{error:?}"
+    );
+    ask(&mut s, "lookup", "physical closed");
+    let again = dir.path().join("again.tlm");
+    std::fs::copy(&fixture, &again).unwrap();
+    std::fs::rename(&again, &live).unwrap();
+    let picked_up = Instant::now();
+    s.ask_until("lookup", |a| a == "digital registered");
+    assert!(
+        picked_up.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        picked_up.elapsed()
+    );
+    s.ask_until("error", |a| a == "none");
+    ask(&mut s, "current", &first);
+
+    // Closing: idempotent, later calls throw; the pinned index outlives the reader.
+    ask(&mut s, "close", &format!("closed {closed}"));
+    ask(&mut s, "pinned", "digital registered");
+    // A reader dropped without closing is closed after GC: its refresh thread stops.
+    let threads = s.ask(&format!("unreferenced {live_text}"));
+    let counts: Vec<u32> = threads
+        .split(' ')
+        .map(|n| n.parse().unwrap_or_else(|_| panic!("{threads:?}")))
+        .collect();
+    assert!(
+        counts.len() == 3 && counts[1] == counts[0] + 3 && counts[2] == counts[0],
+        "refresh threads before, with 3 unreferenced readers, after GC: {threads:?}"
+    );
+    s.quit();
+}
+
+#[test]
+fn a_reader_follows_a_replaced_index() {
+    if !have_mono() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("ReaderCheck.cs");
+    std::fs::write(&source, READER_CHECK).unwrap();
+    let exe = compile(
+        "ReaderCheck.exe",
+        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
+    );
+    let mut command = Command::new("mono");
+    command.arg(exe).env("LD_LIBRARY_PATH", library_dir());
+    follow_a_replaced_index(
+        Session::start(command),
+        "ArgumentOutOfRangeException",
+        "ObjectDisposedException",
+    );
 }
 
 /// `Name = value` entries of the block that follows `opening` in `text`, up to `}`.

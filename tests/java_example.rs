@@ -1,8 +1,9 @@
 //! The Java bindings in examples/java (JNA, direct mapping) against the
 //! fixture index: `Example` answers every row of tests/data/lookups.tsv as the
 //! table and the CLI do, one by one and in batches; a missing index fails
-//! cleanly; and `ApiCheck` (below) exercises the rest of the API: info,
-//! snapshot id, error messages, threads, close.
+//! cleanly; `ApiCheck` (below) exercises the rest of the API: info,
+//! snapshot id, error messages, threads, close; and `ReaderCheck` follows an
+//! index path that is replaced by rename.
 //!
 //! Needs a JDK (17+) and JNA: `apt-get install -y openjdk-17-jdk-headless
 //! libjna-java`. Without them the tests are skipped, or fail under `CI=true`.
@@ -11,9 +12,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{OnceLock, mpsc};
+use std::time::{Duration, Instant};
 
 use common::{Lookup, cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups};
 
@@ -67,9 +70,11 @@ fn compile() -> PathBuf {
     std::fs::create_dir_all(&classes).unwrap();
     let api_check = dir.join("ApiCheck.java");
     std::fs::write(&api_check, API_CHECK).unwrap();
-    let mut sources = vec![api_check];
+    let reader_check = dir.join("ReaderCheck.java");
+    std::fs::write(&reader_check, READER_CHECK).unwrap();
+    let mut sources = vec![api_check, reader_check];
     java_files(&common::root().join("examples/java"), &mut sources);
-    assert!(sources.len() > 2, "no Java sources under examples/java");
+    assert!(sources.len() > 3, "no Java sources under examples/java");
     let out = Command::new("javac")
         .args(["--release", "17", "-d"])
         .arg(&classes)
@@ -351,6 +356,234 @@ fn the_api_behaves_as_documented() {
     );
 }
 
+/// A check program that answers one command per line on stdin with one line
+/// on stdout.
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Session {
+    fn start(mut command: Command) -> Session {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting the check program");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Session {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Sends `command`; returns the program's one-line answer.
+    fn ask(&mut self, command: &str) -> String {
+        let sent = writeln!(self.stdin, "{command}").and_then(|()| self.stdin.flush());
+        match (sent, self.lines.recv_timeout(Duration::from_secs(30))) {
+            (Ok(()), Ok(line)) => line,
+            _ => self.fail(&format!("no answer to {command:?}")),
+        }
+    }
+
+    /// Sends `command` until its answer satisfies `done`, for up to 10 s.
+    fn ask_until(&mut self, command: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let answer = self.ask(command);
+            if done(&answer) {
+                return answer;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("{command:?} still answers {answer:?} after 10 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn fail(&mut self, problem: &str) -> ! {
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut stderr);
+        }
+        panic!("{problem}; the program's stderr:\n{stderr}");
+    }
+
+    fn quit(mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        drop(self.stdin);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "the check program exited with {status}");
+    }
+}
+
+/// Another index: 0101901234 is closed (0202902345 is not in it at all),
+/// and the list is as of 2001, so any maximum age makes it stale.
+fn next_index(dir: &Path) -> PathBuf {
+    let contacts = dir.join("next.csv");
+    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
+    let next = dir.join("next.tlm");
+    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
+        .args(["build", "--catalog"])
+        .arg(common::root().join("tests/data/catalog.toml"))
+        .arg("--contacts")
+        .arg(&contacts)
+        .args(["--as-of", "2001-09-09T01:46:40Z", "-o"])
+        .arg(&next)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    next
+}
+
+/// What a service does with an index path that is replaced daily: follow it
+/// with a reader, refresh by hand and in the background, survive a missing
+/// file, refuse a stale list, pin a snapshot for the audit log. The check
+/// program's exceptions for a bad argument and for a closed reader differ by
+/// language.
+fn follow_a_replaced_index(mut s: Session, bad_argument: &str, closed: &str) {
+    let (dir, fixture) = fixture_index();
+    let live = dir.path().join("løbende.tlm");
+    std::fs::copy(&fixture, &live).unwrap();
+    let next = next_index(dir.path());
+    let live_text = live.to_str().unwrap();
+    let bad_argument = format!("exception {bad_argument}: ");
+    let ask = |s: &mut Session, command: &str, expected: &str| {
+        assert_eq!(s.ask(command), expected, "answer to {command:?}");
+    };
+    let ask_error = |s: &mut Session, command: &str, prefix: &str, naming: &str| {
+        let answer = s.ask(command);
+        assert!(
+            answer.starts_with(prefix) && answer.contains(naming),
+            "answer to {command:?} should start with {prefix:?} and name {naming:?}: {answer:?}"
+        );
+    };
+
+    let missing = dir.path().join("mangler.tlm");
+    ask_error(
+        &mut s,
+        &format!("open {}", missing.display()),
+        "error io: ",
+        missing.to_str().unwrap(),
+    );
+    ask(&mut s, &format!("open {live_text}"), "ok");
+    ask(&mut s, "lookup", "digital registered");
+    ask(&mut s, "batch", "digital registered, physical exempt");
+    ask(&mut s, "refresh", "false");
+    let first = s.ask("pin");
+    assert_eq!(first.len(), 64, "a snapshot id: {first:?}");
+
+    // Replaced by rename: the reader answers from the old file until it refreshes.
+    std::fs::rename(&next, &live).unwrap();
+    ask(&mut s, "lookup", "digital registered");
+    ask(&mut s, "refresh", "true");
+    ask(&mut s, "refresh", "false");
+    ask(&mut s, "lookup", "physical closed");
+    ask(&mut s, "batch", "physical closed, physical not_registered");
+    ask(&mut s, "current-lookup", "physical closed");
+    let second = s.ask("current");
+    assert!(second.len() == 64 && second != first, "{first} -> {second}");
+    // The pinned index keeps its snapshot.
+    ask(&mut s, "pinned", "digital registered");
+
+    // A maximum age: the new list is as of 2001.
+    ask(&mut s, "max-age 1", "ok");
+    ask_error(&mut s, "lookup", "error stale_index: ", "");
+    ask_error(&mut s, "batch", "error stale_index: ", "");
+    ask_error(&mut s, "current-lookup", "error stale_index: ", "");
+    ask(&mut s, "pinned", "digital registered");
+    ask(&mut s, "max-age off", "ok");
+    ask(&mut s, "lookup", "physical closed");
+    // Set on an index from Current(), it holds for the reader on that snapshot too.
+    ask(&mut s, "index-max-age 0.5", "ok");
+    ask_error(&mut s, "lookup", "error stale_index: ", "");
+    ask(&mut s, "max-age 0", "ok");
+    ask(&mut s, "lookup", "physical closed");
+    ask_error(&mut s, "max-age -1", &bad_argument, "");
+
+    // A failed refresh says why, naming the path, and the index keeps serving.
+    std::fs::remove_file(&live).unwrap();
+    ask_error(&mut s, "refresh", "error io: ", live_text);
+    ask(&mut s, "lookup", "physical closed");
+    ask(&mut s, "error", "none");
+
+    // In the background: failures are kept for RefreshError; a file renamed in is picked up.
+    ask_error(&mut s, "every 0", &bad_argument, "");
+    ask(&mut s, "every 50", "ok");
+    let error = s.ask_until("error", |a| a != "none");
+    assert!(
+        error.starts_with("some ") && error.contains(live_text),
+        "{error:?}"
+    );
+    ask(&mut s, "lookup", "physical closed");
+    let again = dir.path().join("again.tlm");
+    std::fs::copy(&fixture, &again).unwrap();
+    std::fs::rename(&again, &live).unwrap();
+    let picked_up = Instant::now();
+    s.ask_until("lookup", |a| a == "digital registered");
+    assert!(
+        picked_up.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        picked_up.elapsed()
+    );
+    s.ask_until("error", |a| a == "none");
+    ask(&mut s, "current", &first);
+
+    // Closing: idempotent, later calls throw; the pinned index outlives the reader.
+    ask(&mut s, "close", &format!("closed {closed}"));
+    ask(&mut s, "pinned", "digital registered");
+    // A reader dropped without closing is closed after GC: its refresh thread stops.
+    let threads = s.ask(&format!("unreferenced {live_text}"));
+    let counts: Vec<u32> = threads
+        .split(' ')
+        .map(|n| n.parse().unwrap_or_else(|_| panic!("{threads:?}")))
+        .collect();
+    assert!(
+        counts.len() == 3 && counts[1] == counts[0] + 3 && counts[2] == counts[0],
+        "refresh threads before, with 3 unreferenced readers, after GC: {threads:?}"
+    );
+    s.quit();
+}
+
+#[test]
+fn a_reader_follows_a_replaced_index() {
+    let Some(classes) = classes() else { return };
+    let mut class_path = OsString::from(classes);
+    class_path.push(":");
+    class_path.push(JNA_JAR);
+    let mut library_path = OsString::from("-Djna.library.path=");
+    library_path.push(library_dir());
+    let mut command = Command::new("java");
+    command
+        .arg("-cp")
+        .arg(class_path)
+        .arg(library_path)
+        .arg("ReaderCheck");
+    follow_a_replaced_index(
+        Session::start(command),
+        "IllegalArgumentException",
+        "IllegalStateException",
+    );
+}
+
 /// Checks the parts of the API that `Example` does not show. Compiled with
 /// examples/java; prints `info KEY VALUE` lines, a `bench` line and `ok`.
 const API_CHECK: &str = r##"import dk.tilmelding.*;
@@ -424,9 +657,11 @@ public final class ApiCheck {
                 "masked message: " + e.getMessage());
         e = expect(TilmeldingException.class, () -> index.lookup("nope", "0101901234", DAY));
         check(e.code() == ResultCode.UNKNOWN_MATERIAL && e.getMessage().contains("\"nope\""), e.getMessage());
-        String longId = "m".repeat(5000);
-        e = expect(TilmeldingException.class, () -> index.lookup(longId, "0101901234", DAY));
-        check(e.getMessage().contains(longId), "long message fetched whole: " + e.getMessage().length());
+        // Longer than the first buffer for messages: a long path (a material ID is cut short in messages).
+        Path longPath = path.resolveSibling("d".repeat(200)).resolve("x".repeat(200) + ".tlm");
+        e = expect(TilmeldingException.class, () -> Index.open(longPath));
+        check(e.code() == ResultCode.IO && e.getMessage().contains(longPath.toString()),
+                "long message fetched whole: " + e.getMessage().length());
         e = expect(TilmeldingException.class, () -> index.lookup("600", "0101901234", DAY));
         check(e.code() == ResultCode.AUDIENCE_MISMATCH, "audience " + e.code());
         expect(IllegalArgumentException.class, () -> index.lookup("100\0junk", "0101901234", DAY));
@@ -527,6 +762,11 @@ public final class ApiCheck {
         check(!index.lookup("100", "0101901234", DAY).isError(), "generous maximum age");
         index.setMaxAge(java.time.Duration.ZERO);
         check(!index.lookup("100", "0101901234", DAY).isError(), "maximum age off");
+        if (java.time.Duration.between(info.asOf(), java.time.Instant.now()).getSeconds() > 5) {
+            index.setMaxAge(java.time.Duration.ofSeconds(1));
+            index.setMaxAge(null);
+            check(!index.lookup("100", "0101901234", DAY).isError(), "maximum age off (null)");
+        }
         expect(IllegalArgumentException.class, () -> index.setMaxAge(java.time.Duration.ofSeconds(-1)));
 
         // Close: idempotent, safe from many threads at once; later use throws.
@@ -572,6 +812,207 @@ public final class ApiCheck {
         System.gc();
         Thread.sleep(100);
         System.out.println("ok");
+    }
+}
+"##;
+
+/// Follows a replaced index through the `Reader` API: the same commands and
+/// answers as `ReaderCheck` in tests/csharp_example.rs. Reads one command per
+/// line on stdin and answers each with one line on stdout, so that the test
+/// can rename files between commands (see `follow_a_replaced_index`).
+const READER_CHECK: &str = r##"import dk.tilmelding.*;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/** Answers one command per line of stdin with one line of stdout. */
+public final class ReaderCheck {
+    static final LocalDate DAY = LocalDate.of(2026, 11, 22);
+    static Reader reader;
+    static Index pinned;
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        String line;
+        while ((line = in.readLine()) != null) {
+            int space = line.indexOf(' ');
+            String command = space < 0 ? line : line.substring(0, space);
+            String arg = space < 0 ? "" : line.substring(space + 1);
+            if (command.equals("quit")) {
+                System.exit(0);
+            }
+            String answer;
+            try {
+                answer = run(command, arg);
+            } catch (TilmeldingException e) {
+                answer = "error " + e.code().text() + ": " + e.getMessage();
+            } catch (RuntimeException e) {
+                answer = "exception " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            out.println(answer.replace('\n', ' '));
+        }
+        System.exit(1);
+    }
+
+    static String run(String command, String arg) throws Exception {
+        switch (command) {
+            case "open": {
+                Reader opened = Reader.open(Path.of(arg));
+                if (reader != null) {
+                    reader.close();
+                }
+                reader = opened;
+                return "ok";
+            }
+            case "lookup":
+                return reader.lookup("100", "0101901234", DAY).toString();
+            case "batch": {
+                Answer[] a = reader.lookupBatch("100", RecipientKind.CPR, new long[] {101901234L, 202902345L}, DAY);
+                return a[0] + ", " + a[1];
+            }
+            case "refresh":
+                return Boolean.toString(reader.refresh());
+            case "pin":
+                if (pinned != null) {
+                    pinned.close();
+                }
+                pinned = reader.current();
+                return pinned.snapshotId();
+            case "pinned":
+                return pinned.lookup("100", "0101901234", DAY).toString();
+            case "current":
+                try (Index index = reader.current()) {
+                    return index.snapshotId();
+                }
+            case "current-lookup":
+                try (Index index = reader.current()) {
+                    return index.lookup("100", "0101901234", DAY).toString();
+                }
+            case "max-age":
+                reader.setMaxAge(maxAge(arg));
+                return "ok";
+            case "index-max-age":
+                try (Index index = reader.current()) {
+                    index.setMaxAge(maxAge(arg));
+                }
+                return "ok";
+            case "every":
+                reader.refreshEvery(Duration.ofNanos((long) (Double.parseDouble(arg) * 1e6)));
+                return "ok";
+            case "error":
+                return reader.refreshError().map(e -> "some " + e).orElse("none");
+            case "close":
+                return close();
+            case "unreferenced":
+                return unreferenced(arg);
+            default:
+                return "unknown command " + command;
+        }
+    }
+
+    static Duration maxAge(String arg) {
+        return arg.equals("off") ? null : Duration.ofMillis((long) (Double.parseDouble(arg) * 1000));
+    }
+
+    /** Closes the reader from many threads at once; then every method must throw. */
+    static String close() throws Exception {
+        Reader r = reader;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> closers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            Thread c = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException x) {
+                    throw new RuntimeException(x);
+                }
+                r.close();
+            });
+            c.start();
+            closers.add(c);
+        }
+        go.countDown();
+        for (Thread c : closers) {
+            c.join();
+        }
+        r.close();
+        if (!r.isClosed()) {
+            return "not closed";
+        }
+        List<Body> after = List.of(
+                () -> r.lookup("100", "0101901234", DAY),
+                () -> r.lookup("100", "0101901234"),
+                () -> r.lookupBatch("100", RecipientKind.CPR, new long[1], DAY),
+                r::refresh,
+                () -> r.refreshEvery(Duration.ofSeconds(1)),
+                r::refreshError,
+                () -> r.setMaxAge(null),
+                () -> r.current().close());
+        TreeSet<String> thrown = new TreeSet<>();
+        for (Body call : after) {
+            try {
+                call.run();
+                thrown.add("nothing");
+            } catch (Exception e) {
+                thrown.add(e.getClass().getSimpleName());
+            }
+        }
+        return "closed " + String.join(",", thrown);
+    }
+
+    /** Readers with a background refresh, never closed: the Cleaner closes them, stopping their threads. */
+    static String unreferenced(String path) throws Exception {
+        int before = refreshThreads();
+        for (int i = 0; i < 3; i++) {
+            Reader.open(path).refreshEvery(Duration.ofMillis(20));
+        }
+        // A new thread names itself when it starts: wait for the names.
+        int during = refreshThreads();
+        for (int i = 0; i < 100 && during < before + 3; i++) {
+            Thread.sleep(20);
+            during = refreshThreads();
+        }
+        int after = during;
+        for (int i = 0; i < 100 && after != before; i++) {
+            System.gc();
+            Thread.sleep(50);
+            after = refreshThreads();
+        }
+        return before + " " + during + " " + after;
+    }
+
+    /** The threads of this process that are background refreshes (Linux). */
+    static int refreshThreads() throws IOException {
+        int n = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("tilmelding-ref")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        return n;
     }
 }
 "##;

@@ -237,8 +237,9 @@ namespace Tilmelding
     /// index is held in a <see cref="SafeHandle"/> whose reference count keeps the native index
     /// alive until calls already in flight have returned, and only then closes it.</para>
     /// <para>The index file must not be truncated or rewritten in place while it is open (the
-    /// process would crash with SIGBUS); replace it by renaming a new file over it, and open the
-    /// new file.</para>
+    /// process would crash with SIGBUS); replace it by renaming a new file over it. An open
+    /// <see cref="Index"/> keeps answering from the file it opened: a long-running service follows
+    /// the path with a <see cref="Reader"/> instead.</para>
     /// <para>Name: <c>System.Index</c> exists too (.NET Core 3+, Mono). A file with
     /// <c>using System;</c> outside this namespace names this class <c>Tilmelding.Index</c> or
     /// aliases it: <c>using Index = Tilmelding.Index;</c>.</para>
@@ -247,7 +248,8 @@ namespace Tilmelding
     {
         private readonly IndexHandle handle;
 
-        private Index(IndexHandle handle)
+        /// <summary>Wraps an open handle: from <see cref="Open"/> or <see cref="Reader.Current"/>.</summary>
+        internal Index(IndexHandle handle)
         {
             this.handle = handle;
         }
@@ -295,7 +297,8 @@ namespace Tilmelding
         /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
         /// <exception cref="TilmeldingException">With <see cref="TilmeldingException.Code"/>
         /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.InvalidRecipient"/> or
-        /// <see cref="ResultCode.AudienceMismatch"/>.</exception>
+        /// <see cref="ResultCode.AudienceMismatch"/>; <see cref="ResultCode.StaleIndex"/> if a maximum
+        /// age is set (<see cref="SetMaxAge"/>) and the list is older.</exception>
         public Answer Lookup(string material, string recipient, DateTime? date = null)
         {
             byte[] materialUtf8 = Native.Utf8(material, "material");
@@ -327,8 +330,9 @@ namespace Tilmelding
         /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
         /// <exception cref="TilmeldingException">For the whole batch:
         /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.AudienceMismatch"/> (the
-        /// material has no group for <paramref name="kind"/>) or
-        /// <see cref="ResultCode.InvalidArgument"/> (an undefined <paramref name="kind"/>).</exception>
+        /// material has no group for <paramref name="kind"/>), <see cref="ResultCode.StaleIndex"/>
+        /// (see <see cref="SetMaxAge"/>) or <see cref="ResultCode.InvalidArgument"/> (an undefined
+        /// <paramref name="kind"/>).</exception>
         public Answer[] LookupBatch(
             string material, RecipientKind kind, ulong[] recipients, DateTime? date = null)
         {
@@ -386,6 +390,34 @@ namespace Tilmelding
             }
         }
 
+        /// <summary>
+        /// Refuses answers from a list that is too old: once the list's as-of time
+        /// (<see cref="IndexInfo.AsOf"/>) is more than <paramref name="maxAge"/> in the past, every
+        /// <see cref="Lookup"/> and <see cref="LookupBatch"/> throws <see cref="TilmeldingException"/>
+        /// with <see cref="ResultCode.StaleIndex"/>, so that an index that was not replaced in time
+        /// cannot silently decide a letter. Null or <see cref="TimeSpan.Zero"/> turns the check off
+        /// (the default). Whole seconds; a fraction counts as a second.
+        /// </summary>
+        /// <remarks>
+        /// The setting belongs to the index, not to this object: it also applies to every
+        /// <see cref="Index"/> from <see cref="Reader.Current"/> on the same snapshot, and to the
+        /// <see cref="Reader"/> while that snapshot serves. On a reader, use
+        /// <see cref="Reader.SetMaxAge"/>, which also covers the indexes later refreshes swap in.
+        /// Safe from any thread, concurrently with lookups.
+        /// </remarks>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxAge"/> is negative.</exception>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        public void SetMaxAge(TimeSpan? maxAge)
+        {
+            ulong seconds = Native.MaxAgeSeconds(maxAge);
+            CheckNotDisposed();
+            ResultCode rc = Native.tlm_index_set_max_age(handle, seconds);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+        }
+
         /// <summary>The native library's version, e.g. <c>0.1.0</c>.</summary>
         public static string LibraryVersion
         {
@@ -412,7 +444,8 @@ namespace Tilmelding
             }
         }
 
-        private static int DateArg(DateTime? date)
+        /// <summary>The native date argument: <c>YYYYMMDD</c>, or 0 for today in Danish time.</summary>
+        internal static int DateArg(DateTime? date)
         {
             if (!date.HasValue)
             {
@@ -420,6 +453,305 @@ namespace Tilmelding
             }
             DateTime d = date.Value;
             return d.Year * 10000 + d.Month * 100 + d.Day;
+        }
+    }
+
+    /// <summary>
+    /// The native handle of a reader (<c>tlm_reader*</c>); releasing it calls <c>tlm_reader_close</c>,
+    /// which also stops the reader's background refresh.
+    /// </summary>
+    /// <remarks>
+    /// As for <see cref="IndexHandle"/>: every P/Invoke takes it as a <see cref="SafeHandle"/>, so
+    /// <c>tlm_reader_close</c> runs only after the last call in flight has returned, and a
+    /// <see cref="Reader"/> that is garbage collected without being disposed is closed by the
+    /// finalizer (its background refresh stops then).
+    /// </remarks>
+    internal sealed class ReaderHandle : SafeHandle
+    {
+        /// <summary>Called by the marshaller for <c>out ReaderHandle</c>.</summary>
+        public ReaderHandle() : base(IntPtr.Zero, true)
+        {
+        }
+
+        /// <summary>Whether the handle is NULL (no reader).</summary>
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        /// <summary>
+        /// Frees the native reader, stopping its background refresh (waiting up to about 50 ms, or
+        /// until a refresh in progress ends). Runs exactly once (SafeHandle guarantees it).
+        /// </summary>
+        protected override bool ReleaseHandle()
+        {
+            Native.tlm_reader_close(handle);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Follows an index <em>path</em> whose file is replaced (renamed over) while the process runs,
+    /// typically every day: answers from the index serving now, and swaps in the new file on
+    /// <see cref="Refresh"/> or, every interval, on a background thread (<see cref="RefreshEvery"/>).
+    /// Lookups never stop: those in flight finish on the old index.
+    /// </summary>
+    /// <remarks>
+    /// <para>A long-running service opens one reader at start-up, sets a maximum age
+    /// (<see cref="SetMaxAge"/>, e.g. 36 hours for a daily list) and a background refresh, and keeps
+    /// the reader for the life of the process:</para>
+    /// <code>
+    /// Reader reader = Reader.Open("/srv/tilmelding/current.tlm");
+    /// reader.SetMaxAge(TimeSpan.FromHours(36));
+    /// reader.RefreshEvery(TimeSpan.FromMinutes(1));
+    /// Answer a = reader.Lookup("100", "0101901234");
+    /// </code>
+    /// <para>A failed refresh (file missing, truncated, corrupt) keeps the current index serving:
+    /// <see cref="Refresh"/> throws, and the background refresh records why in
+    /// <see cref="RefreshError"/> and tries again at the next interval. With a maximum age, an index
+    /// that is never replaced ends up refusing to decide (<see cref="ResultCode.StaleIndex"/>)
+    /// instead of deciding on old data.</para>
+    /// <para>To know which list made a decision, look up on <see cref="Current"/>, an
+    /// <see cref="Index"/> pinned to the snapshot serving now, and log its
+    /// <see cref="Index.SnapshotId"/>.</para>
+    /// <para>Thread safety: any number of threads may call every method but <see cref="Dispose"/>
+    /// at once, concurrently with refreshes. Lifetime: as <see cref="Index"/>: <see cref="Dispose"/>
+    /// is idempotent, calls that start after it throw <see cref="ObjectDisposedException"/>, and
+    /// calls already in flight finish first (the <see cref="SafeHandle"/> keeps the native reader
+    /// alive until they return). Indexes from <see cref="Current"/> stay valid after the reader is
+    /// disposed, until they are disposed themselves.</para>
+    /// </remarks>
+    public sealed class Reader : IDisposable
+    {
+        private readonly ReaderHandle handle;
+
+        private Reader(ReaderHandle handle)
+        {
+            this.handle = handle;
+        }
+
+        /// <summary>
+        /// Opens a reader on the index file at <paramref name="path"/>: opens and checks the file as
+        /// <see cref="Index.Open"/> does, and remembers the path for later refreshes. No maximum
+        /// age and no background refresh until they are set.
+        /// </summary>
+        /// <param name="path">The index path (passed to the library as UTF-8).</param>
+        /// <returns>The reader; dispose it when done.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character.</exception>
+        /// <exception cref="TilmeldingException">As for <see cref="Index.Open"/>: the file cannot be
+        /// opened (<see cref="ResultCode.Io"/>), is not a valid index
+        /// (<see cref="ResultCode.CorruptIndex"/>) or has an unsupported format version
+        /// (<see cref="ResultCode.UnsupportedVersion"/>); the message names the path.</exception>
+        public static Reader Open(string path)
+        {
+            byte[] utf8 = Native.Utf8(path, "path");
+            ReaderHandle handle;
+            ResultCode rc = Native.tlm_reader_open(utf8, out handle);
+            if (rc != ResultCode.Ok)
+            {
+                TilmeldingException e = TilmeldingException.FromLastError(rc);
+                if (handle != null)
+                {
+                    handle.Dispose();
+                }
+                throw e;
+            }
+            return new Reader(handle);
+        }
+
+        /// <summary>
+        /// Checks whether the file at the reader's path was replaced (another file: device, inode,
+        /// size or modification time differ); if so opens it, checks it fully and swaps it in
+        /// atomically. The new index gets the reader's maximum age.
+        /// </summary>
+        /// <returns>True if a new index was swapped in; false if the file is unchanged.</returns>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        /// <exception cref="TilmeldingException">The file at the path cannot be opened
+        /// (<see cref="ResultCode.Io"/>, e.g. it is missing), is not a valid index
+        /// (<see cref="ResultCode.CorruptIndex"/>) or has an unsupported format version; the
+        /// message names the path. The current index keeps serving.</exception>
+        public bool Refresh()
+        {
+            CheckNotDisposed();
+            uint replaced;
+            ResultCode rc = Native.tlm_reader_refresh(handle, out replaced);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return replaced != 0;
+        }
+
+        /// <summary>
+        /// Refreshes every <paramref name="interval"/> on a background thread owned by the native
+        /// library, until the reader is disposed. A second call replaces the first. Failed refreshes
+        /// keep the current index serving and are retried at the next interval;
+        /// <see cref="RefreshError"/> tells why the latest one failed. Set a maximum age too
+        /// (<see cref="SetMaxAge"/>), so that an index that is never replaced stops deciding.
+        /// </summary>
+        /// <param name="interval">How often to look at the file: positive; a fraction of a
+        /// millisecond counts as a millisecond.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="interval"/> is zero or
+        /// negative.</exception>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public void RefreshEvery(TimeSpan interval)
+        {
+            if (interval <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException("interval", interval, "must be positive");
+            }
+            ulong ms = ((ulong)interval.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+            CheckNotDisposed();
+            ResultCode rc = Native.tlm_reader_refresh_every(handle, ms);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+        }
+
+        /// <summary>
+        /// Why the latest background refresh (<see cref="RefreshEvery"/>) failed, naming the path;
+        /// null when it succeeded, or when none has run. (<see cref="Refresh"/> throws instead.)
+        /// Log it, e.g. from a health check: a refresh that keeps failing leaves the old index
+        /// serving.
+        /// </summary>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public string RefreshError
+        {
+            get
+            {
+                CheckNotDisposed();
+                // The background thread may replace the message between two calls, so a
+                // message that did not fit is fetched again until one fits.
+                byte[] buf = new byte[256];
+                for (int attempt = 0; ; attempt++)
+                {
+                    ulong needed = Native.tlm_reader_refresh_error(handle, buf, new UIntPtr((uint)buf.Length)).ToUInt64();
+                    if (needed == 0)
+                    {
+                        return null;
+                    }
+                    if (needed < (ulong)buf.Length || attempt == 3)
+                    {
+                        return Native.Utf8UpToNul(buf);
+                    }
+                    buf = new byte[checked((int)needed + 1)];
+                }
+            }
+        }
+
+        /// <summary>
+        /// Sets the maximum age of the list for the index serving now and for every index a refresh
+        /// swaps in later: once the list's as-of time is more than <paramref name="maxAge"/> in the
+        /// past, lookups throw <see cref="TilmeldingException"/> with
+        /// <see cref="ResultCode.StaleIndex"/>. Null or <see cref="TimeSpan.Zero"/> turns the check
+        /// off (the default). Whole seconds; a fraction counts as a second. Safe from any thread,
+        /// also while a refresh runs (the setting is never lost to a concurrent swap).
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxAge"/> is negative.</exception>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public void SetMaxAge(TimeSpan? maxAge)
+        {
+            ulong seconds = Native.MaxAgeSeconds(maxAge);
+            CheckNotDisposed();
+            ResultCode rc = Native.tlm_reader_set_max_age(handle, seconds);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+        }
+
+        /// <summary>
+        /// An <see cref="Index"/> pinned to the snapshot serving now: it keeps answering from that
+        /// snapshot (and keeps its file mapped) whatever refreshes happen meanwhile, even after the
+        /// reader is disposed. Use it to make several lookups against one snapshot and to log the
+        /// <see cref="Index.SnapshotId"/> they came from; dispose it when done (typically per
+        /// request or per mailing), so that an old snapshot's memory is released.
+        /// </summary>
+        /// <remarks>The pinned index shares the snapshot's maximum age with the reader.</remarks>
+        /// <returns>A new <see cref="Index"/>, owned by the caller.</returns>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public Index Current()
+        {
+            CheckNotDisposed();
+            IndexHandle pinned;
+            ResultCode rc = Native.tlm_reader_current(handle, out pinned);
+            if (rc != ResultCode.Ok)
+            {
+                TilmeldingException e = TilmeldingException.FromLastError(rc);
+                if (pinned != null)
+                {
+                    pinned.Dispose();
+                }
+                throw e;
+            }
+            return new Index(pinned);
+        }
+
+        /// <summary>
+        /// <see cref="Index.Lookup"/> on the index serving now: the same arguments, answers and
+        /// exceptions (<see cref="ResultCode.StaleIndex"/> included). To tie the answer to its
+        /// snapshot, look up on <see cref="Current"/> instead.
+        /// </summary>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public Answer Lookup(string material, string recipient, DateTime? date = null)
+        {
+            byte[] materialUtf8 = Native.Utf8(material, "material");
+            byte[] recipientUtf8 = Native.Utf8(recipient, "recipient");
+            CheckNotDisposed();
+            Answer answer;
+            ResultCode rc = Native.tlm_reader_lookup(
+                handle, materialUtf8, recipientUtf8, Index.DateArg(date), out answer);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return answer;
+        }
+
+        /// <summary>
+        /// <see cref="Index.LookupBatch"/> on the index serving now, the whole batch from one
+        /// snapshot: the same arguments, answers and exceptions.
+        /// </summary>
+        /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
+        public Answer[] LookupBatch(
+            string material, RecipientKind kind, ulong[] recipients, DateTime? date = null)
+        {
+            byte[] materialUtf8 = Native.Utf8(material, "material");
+            if (recipients == null)
+            {
+                throw new ArgumentNullException("recipients");
+            }
+            CheckNotDisposed();
+            Answer[] answers = new Answer[recipients.Length];
+            ResultCode rc = Native.tlm_reader_lookup_batch(
+                handle, materialUtf8, kind, recipients,
+                new UIntPtr((uint)recipients.Length), Index.DateArg(date), answers);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return answers;
+        }
+
+        /// <summary>
+        /// Closes the reader: stops its background refresh and releases the index serving now
+        /// (unless an <see cref="Index"/> from <see cref="Current"/> still holds it). Idempotent.
+        /// Calls already in flight on other threads finish first; later calls throw
+        /// <see cref="ObjectDisposedException"/>.
+        /// </summary>
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+
+        private void CheckNotDisposed()
+        {
+            if (handle.IsClosed)
+            {
+                throw new ObjectDisposedException("Tilmelding.Reader");
+            }
         }
     }
 
@@ -469,6 +801,39 @@ namespace Tilmelding
         internal static extern ResultCode tlm_index_snapshot_id(IndexHandle index, [Out] byte[] buf, UIntPtr len);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_set_max_age(IndexHandle index, ulong maxAgeSeconds);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_open(byte[] path, out ReaderHandle reader);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void tlm_reader_close(IntPtr reader);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_refresh(ReaderHandle reader, out uint replaced);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_refresh_every(ReaderHandle reader, ulong intervalMs);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern UIntPtr tlm_reader_refresh_error(ReaderHandle reader, [Out] byte[] buf, UIntPtr len);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_set_max_age(ReaderHandle reader, ulong maxAgeSeconds);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_current(ReaderHandle reader, out IndexHandle index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_lookup(
+            ReaderHandle reader, byte[] materialId, byte[] recipient, int dateYyyymmdd, out Answer answer);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_reader_lookup_batch(
+            ReaderHandle reader, byte[] materialId, RecipientKind kind,
+            [In] ulong[] recipients, UIntPtr count, int dateYyyymmdd, [Out] Answer[] answers);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr tlm_strerror(uint result);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -509,6 +874,31 @@ namespace Tilmelding
             byte[] bytes = new byte[n];
             Marshal.Copy(p, bytes, 0, n);
             return Encoding.UTF8.GetString(bytes);
+        }
+
+        /// <summary>The UTF-8 text in <paramref name="buf"/> up to its first NUL.</summary>
+        internal static string Utf8UpToNul(byte[] buf)
+        {
+            int n = Array.IndexOf(buf, (byte)0);
+            return Encoding.UTF8.GetString(buf, 0, n < 0 ? buf.Length : n);
+        }
+
+        /// <summary>
+        /// A maximum age as the native argument: whole seconds, rounded up; 0 (off) for null or
+        /// zero.
+        /// </summary>
+        internal static ulong MaxAgeSeconds(TimeSpan? maxAge)
+        {
+            if (!maxAge.HasValue)
+            {
+                return 0;
+            }
+            long ticks = maxAge.Value.Ticks;
+            if (ticks < 0)
+            {
+                throw new ArgumentOutOfRangeException("maxAge", maxAge.Value, "must not be negative");
+            }
+            return ((ulong)ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
         }
 
         /// <summary>The static description of <paramref name="code"/>.</summary>

@@ -538,17 +538,17 @@ fn lookup_error(e: LookupError, material: &str, recipient: &str) -> tlm_result {
 
 fn check_fresh(index: &Index) -> Result<(), tlm_result> {
     if index.is_stale() {
-        let age = index.age().as_secs();
-        let max = index.max_age().unwrap_or_default().as_secs();
+        let hms = |d: Duration| {
+            let s = d.as_secs();
+            format!("{}h{:02}m{:02}s", s / 3600, s % 3600 / 60, s % 60)
+        };
         return Err(fail(
             tlm_result::TlmStaleIndex,
             format_args!(
-                "{} (the list is {}h{:02}m old; the maximum age is {}h{:02}m)",
+                "{} (the list is {} old; the maximum age is {})",
                 LookupError::StaleIndex,
-                age / 3600,
-                age % 3600 / 60,
-                max / 3600,
-                max % 3600 / 60
+                hms(index.age()),
+                hms(index.max_age().unwrap_or_default())
             ),
         ));
     }

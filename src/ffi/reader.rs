@@ -210,7 +210,11 @@ pub extern "C" fn tlm_reader_lookup_batch(
 /// Copies why the latest background refresh (`tlm_reader_refresh_every`)
 /// failed into `buf`, as `tlm_last_error_message` does, and returns the
 /// message's length: 0 (and "") when the latest one succeeded or none ran.
-/// A NULL `reader` returns 0. Thread safety: any thread.
+/// A NULL `reader` returns 0. Thread safety: any thread. The message
+/// belongs to the background thread and may change between two calls: when
+/// retrying with a bigger buffer, read up to the NUL rather than trusting the
+/// earlier length. A failed manual `tlm_reader_refresh` is reported by its
+/// own result and `tlm_last_error_message`, not here.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_refresh_error(
     reader: *const tlm_reader,

@@ -58,13 +58,16 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>The file must not be truncated or rewritten in place while it is open
  * (readers would crash with SIGBUS); replace it by renaming a new file over
- * it, then open the new file and close the old {@code Index} once idle.
+ * it. An {@code Index} keeps answering from the file it opened: a
+ * long-running service follows the path with a {@link Reader} instead, whose
+ * {@link Reader#current()} gives an {@code Index} pinned to one snapshot.
  *
  * <p>The native library {@code libtilmelding.so} is found through
  * {@code -Djna.library.path=DIR} or {@code LD_LIBRARY_PATH}.
  */
 public final class Index implements AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create();
+    /** Closes indexes and readers that become unreachable unclosed (one thread for both). */
+    static final Cleaner CLEANER = Cleaner.create();
     private static final int ANSWER_SIZE = 8;
     /** Largest window of answers read through one ByteBuffer view (a multiple of ANSWER_SIZE). */
     private static final long WINDOW = 1L << 30;
@@ -74,7 +77,8 @@ public final class Index implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
     private final String path;
 
-    private Index(Pointer handle, String path) {
+    /** Takes over {@code handle}, from {@code tlm_index_open} or {@code tlm_reader_current}. */
+    Index(Pointer handle, String path) {
         this.handle = new AtomicReference<>(handle);
         this.cleanable = CLEANER.register(this, new Free(handle));
         this.path = path;
@@ -215,15 +219,31 @@ public final class Index implements AutoCloseable {
     private Answer lookupAt(String material, String recipient, int date) {
         Objects.requireNonNull(material, "material");
         Objects.requireNonNull(recipient, "recipient");
-        Scratch scratch = SCRATCH.get();
-        int rc;
         try {
-            rc = scratch.put(material, recipient)
-                    ? Native.tlm_lookup(handle(), scratch.material, scratch.recipient, date, scratch.out)
-                    : Native.tlm_lookup(handle(), Native.cString(material, "material"),
-                            Native.cString(recipient, "recipient"), date, scratch.out);
+            return lookupOn(handle(), false, material, recipient, date);
         } finally {
             Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * {@code tlm_lookup}, or {@code tlm_reader_lookup} if {@code reader}, on
+     * {@code handle}, through this thread's scratch memory. The caller keeps
+     * the owner of {@code handle} reachable until this returns.
+     */
+    static Answer lookupOn(Pointer handle, boolean reader, String material, String recipient, int date) {
+        Scratch scratch = SCRATCH.get();
+        int rc;
+        if (scratch.put(material, recipient)) {
+            rc = reader
+                    ? Native.tlm_reader_lookup(handle, scratch.material, scratch.recipient, date, scratch.out)
+                    : Native.tlm_lookup(handle, scratch.material, scratch.recipient, date, scratch.out);
+        } else {
+            byte[] m = Native.cString(material, "material");
+            byte[] r = Native.cString(recipient, "recipient");
+            rc = reader
+                    ? Native.tlm_reader_lookup(handle, m, r, date, scratch.out)
+                    : Native.tlm_lookup(handle, m, r, date, scratch.out);
         }
         if (rc != 0) {
             throw failure(rc);
@@ -263,15 +283,27 @@ public final class Index implements AutoCloseable {
     private Answer[] lookupBatchAt(String material, RecipientKind kind, long[] recipients, int date) {
         byte[] m = Native.cString(Objects.requireNonNull(material, "material"), "material");
         int k = Objects.requireNonNull(kind, "kind").code();
-        int n = Objects.requireNonNull(recipients, "recipients").length;
+        Objects.requireNonNull(recipients, "recipients");
+        try {
+            return lookupBatchOn(handle(), false, m, k, recipients, date);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * {@code tlm_lookup_batch}, or {@code tlm_reader_lookup_batch} if
+     * {@code reader}, on {@code handle}. The caller keeps the owner of
+     * {@code handle} reachable until this returns.
+     */
+    static Answer[] lookupBatchOn(Pointer handle, boolean reader, byte[] m, int k, long[] recipients, int date) {
+        int n = recipients.length;
         long bytes = (long) n * ANSWER_SIZE;
         try (Memory out = n == 0 ? null : new Memory(bytes)) {
-            int rc;
-            try {
-                rc = Native.tlm_lookup_batch(handle(), m, k, recipients, new Native.SizeT(n), date, out);
-            } finally {
-                Reference.reachabilityFence(this);
-            }
+            Native.SizeT count = new Native.SizeT(n);
+            int rc = reader
+                    ? Native.tlm_reader_lookup_batch(handle, m, k, recipients, count, date, out)
+                    : Native.tlm_lookup_batch(handle, m, k, recipients, count, date, out);
             if (rc != 0) {
                 throw failure(rc);
             }
@@ -347,23 +379,23 @@ public final class Index implements AutoCloseable {
      * ({@link Info#asOf()}) is older than {@code maxAge}, every lookup and
      * batch on this index throws {@link TilmeldingException} with
      * {@link ResultCode#STALE_INDEX}, so that an index that was not replaced in
-     * time cannot silently decide a letter. {@link Duration#ZERO} turns the
-     * check off (the default). Whole seconds; a fraction counts as a second.
-     * Safe from any thread, concurrently with lookups.
+     * time cannot silently decide a letter. {@code null} or
+     * {@link Duration#ZERO} turns the check off (the default). Whole seconds;
+     * a fraction counts as a second. Safe from any thread, concurrently with
+     * lookups.
      *
-     * @param maxAge the maximum age, zero or positive
+     * <p>The setting belongs to the index, not to this object: it also applies
+     * to every {@code Index} from {@link Reader#current()} on the same
+     * snapshot, and to the {@link Reader} while that snapshot serves. On a
+     * reader use {@link Reader#setMaxAge}, which also covers the indexes later
+     * refreshes swap in.
+     *
+     * @param maxAge the maximum age, zero or positive; {@code null} for none
      * @throws IllegalArgumentException if {@code maxAge} is negative
      * @throws IllegalStateException if the index is closed
      */
     public void setMaxAge(Duration maxAge) {
-        Objects.requireNonNull(maxAge, "maxAge");
-        if (maxAge.isNegative()) {
-            throw new IllegalArgumentException("maxAge is negative: " + maxAge);
-        }
-        long seconds = maxAge.getSeconds();
-        if (maxAge.getNano() > 0 && seconds < Long.MAX_VALUE) {
-            seconds++;
-        }
+        long seconds = maxAgeSeconds(maxAge);
         int rc;
         try {
             rc = Native.tlm_index_set_max_age(handle(), seconds);
@@ -423,8 +455,23 @@ public final class Index implements AutoCloseable {
         return h;
     }
 
+    /** A maximum age as the native argument: whole seconds, rounded up; 0 (off) for null. */
+    static long maxAgeSeconds(Duration maxAge) {
+        if (maxAge == null) {
+            return 0;
+        }
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("maxAge is negative: " + maxAge);
+        }
+        long seconds = maxAge.getSeconds();
+        if (maxAge.getNano() > 0 && seconds < Long.MAX_VALUE) {
+            seconds++;
+        }
+        return seconds;
+    }
+
     /** The exception for a failed call; fetches the message first, on this thread. */
-    private static RuntimeException failure(int rc) {
+    static RuntimeException failure(int rc) {
         String message = Native.lastErrorMessage();
         ResultCode code;
         try {
@@ -440,7 +487,7 @@ public final class Index implements AutoCloseable {
     }
 
     /** {@code date} as the int {@code YYYYMMDD}. */
-    private static int yyyymmdd(LocalDate date) {
+    static int yyyymmdd(LocalDate date) {
         Objects.requireNonNull(date, "date");
         int year = date.getYear();
         if (year < 1 || year > 9999) {

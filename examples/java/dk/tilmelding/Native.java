@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
  * (see {@link #cString}), never as {@link String}, so {@code jna.encoding}
  * plays no part; handles are {@link Pointer}s; {@code tlm_result} and
  * {@code tlm_recipient_kind} ({@code uint32_t}) are {@code int};
- * {@code size_t} is {@link SizeT}. Package-private: use {@link Index}.
+ * {@code size_t} is {@link SizeT}. Package-private: use {@link Index} and
+ * {@link Reader}.
  */
 final class Native {
     static {
@@ -59,6 +60,40 @@ final class Native {
 
     /** {@code tlm_result tlm_index_snapshot_id(const tlm_index *, char *buf, size_t len)}. */
     static native int tlm_index_snapshot_id(Pointer index, byte[] buf, SizeT len);
+
+    /** {@code tlm_result tlm_reader_open(const char *path, tlm_reader **out)}. {@code out} holds one pointer. */
+    static native int tlm_reader_open(byte[] path, Pointer out);
+
+    /** {@code void tlm_reader_close(tlm_reader *reader)}: also stops its background refresh. */
+    static native void tlm_reader_close(Pointer reader);
+
+    /**
+     * {@code tlm_result tlm_reader_refresh(const tlm_reader *, uint32_t *replaced)};
+     * {@code replaced} is one {@code uint32_t} of native memory.
+     */
+    static native int tlm_reader_refresh(Pointer reader, Pointer replaced);
+
+    /** {@code tlm_result tlm_reader_refresh_every(const tlm_reader *, uint64_t interval_ms)}. */
+    static native int tlm_reader_refresh_every(Pointer reader, long intervalMs);
+
+    /** {@code size_t tlm_reader_refresh_error(const tlm_reader *, char *buf, size_t len)}. */
+    static native SizeT tlm_reader_refresh_error(Pointer reader, byte[] buf, SizeT len);
+
+    /** {@code tlm_result tlm_reader_set_max_age(const tlm_reader *, uint64_t max_age_seconds)}. */
+    static native int tlm_reader_set_max_age(Pointer reader, long maxAgeSeconds);
+
+    /** {@code tlm_result tlm_reader_current(const tlm_reader *, tlm_index **out)}. {@code out} holds one pointer. */
+    static native int tlm_reader_current(Pointer reader, Pointer out);
+
+    /** {@code tlm_reader_lookup}: {@code tlm_lookup} on a reader, arguments in native memory (the fast path). */
+    static native int tlm_reader_lookup(Pointer reader, Pointer material, Pointer recipient, int date, Pointer out);
+
+    /** {@code tlm_reader_lookup} for strings that do not fit the scratch memory or are not ASCII. */
+    static native int tlm_reader_lookup(Pointer reader, byte[] material, byte[] recipient, int date, Pointer out);
+
+    /** {@code tlm_reader_lookup_batch}: {@code tlm_lookup_batch} on a reader. */
+    static native int tlm_reader_lookup_batch(
+            Pointer reader, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 
     /** {@code const char *tlm_strerror(uint32_t result)}: static, never NULL. */
     static native Pointer tlm_strerror(int result);

@@ -29,7 +29,8 @@ public enum ResultCode {
     PANIC(10),
     /**
      * {@code TLM_STALE_INDEX}: the index's list is older than the maximum age
-     * set for it ({@link Index#setMaxAge}): publish a newer index.
+     * set for it ({@link Index#setMaxAge}, {@link Reader#setMaxAge}): publish a
+     * newer index.
      */
     STALE_INDEX(11);
 

@@ -1,0 +1,371 @@
+package dk.tilmelding;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Follows an index <em>path</em> whose file is replaced (renamed over) while
+ * the process runs, typically every day: answers from the index serving now,
+ * and swaps in the new file on {@link #refresh()} or, every interval, on a
+ * background thread ({@link #refreshEvery}). Lookups never stop: those in
+ * flight finish on the old index.
+ *
+ * <pre>{@code
+ * Reader reader = Reader.open("/var/lib/tilmelding/current.tlm");  // at start-up, kept for the process
+ * reader.setMaxAge(Duration.ofHours(36));       // a daily list: refuse one older than 36 hours
+ * reader.refreshEvery(Duration.ofMinutes(1));   // look for a new file every minute
+ *
+ * try (Index snapshot = reader.current()) {     // per request: one snapshot, for the audit log
+ *     Answer a = snapshot.lookup("100", "0101901234");
+ *     log.info("{} snapshot {}", a, snapshot.snapshotId());
+ * }
+ * }</pre>
+ *
+ * <p>A failed refresh (file missing, truncated, corrupt) keeps the current
+ * index serving: {@link #refresh()} throws, and the background refresh
+ * records why in {@link #refreshError()} and tries again at the next
+ * interval. With a maximum age, an index that is never replaced ends up
+ * refusing to decide ({@link ResultCode#STALE_INDEX}) instead of deciding on
+ * old data.
+ *
+ * <h2>Threads and lifetime</h2>
+ *
+ * <p>Any number of threads may call every method but {@link #close()} at
+ * once, concurrently with refreshes (each thread that looks up keeps 512
+ * bytes of native scratch memory, shared with {@link Index}). {@code close()}
+ * follows the rules of {@link Index#close()}: the native reader is freed
+ * exactly once, however many threads close it; calls that start afterwards
+ * throw {@link IllegalStateException}; but <b>a call already inside the
+ * native library when another thread closes the reader reads freed
+ * memory</b>, so close only after the threads using it are done. Closing
+ * stops the background refresh (waiting up to about 50 ms for it). A reader
+ * that becomes unreachable without being closed is closed by a
+ * {@link Cleaner}, which also stops its background refresh: keep the reader
+ * referenced (e.g. in a field of the service) for as long as it should
+ * follow the path. Indexes from {@link #current()} stay usable after the
+ * reader is closed, until they are closed themselves.
+ *
+ * <p>The native library {@code libtilmelding.so} is found through
+ * {@code -Djna.library.path=DIR} or {@code LD_LIBRARY_PATH}.
+ */
+public final class Reader implements AutoCloseable {
+    private final AtomicReference<Pointer> handle;
+    private final Cleaner.Cleanable cleanable;
+    private final String path;
+
+    private Reader(Pointer handle, String path) {
+        this.handle = new AtomicReference<>(handle);
+        this.cleanable = Index.CLEANER.register(this, new Free(handle));
+        this.path = path;
+    }
+
+    /** Frees a reader; holds no reference to the {@code Reader}, as a Cleaner action must not. */
+    private static final class Free implements Runnable {
+        private final Pointer handle;
+
+        Free(Pointer handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void run() {
+            Native.tlm_reader_close(handle);
+        }
+    }
+
+    /**
+     * Opens a reader on the index file at {@code path}: opens and checks the
+     * file as {@link Index#open(String)} does, and remembers the path for later
+     * refreshes. No maximum age and no background refresh until they are set.
+     *
+     * @throws TilmeldingException as {@link Index#open(String)}: {@link ResultCode#IO},
+     *     {@link ResultCode#CORRUPT_INDEX} or {@link ResultCode#UNSUPPORTED_VERSION};
+     *     the message names the file
+     * @throws IllegalArgumentException if the path contains a NUL character
+     * @throws UnsatisfiedLinkError if {@code libtilmelding.so} (or JNA's own
+     *     native part) cannot be loaded
+     */
+    public static Reader open(String path) {
+        Objects.requireNonNull(path, "path");
+        byte[] cpath = Native.cString(path, "path");
+        try (Memory out = new Memory(com.sun.jna.Native.POINTER_SIZE)) {
+            int rc = Native.tlm_reader_open(cpath, out);
+            if (rc != 0) {
+                throw Index.failure(rc);
+            }
+            return new Reader(out.getPointer(0), path);
+        }
+    }
+
+    /**
+     * Opens a reader on the index file at {@code path} (on the default file
+     * system); as {@link #open(String)}.
+     */
+    public static Reader open(Path path) {
+        Objects.requireNonNull(path, "path");
+        if (path.getFileSystem() != FileSystems.getDefault()) {
+            throw new IllegalArgumentException("an index must be a file on the default file system: " + path.toUri());
+        }
+        return open(path.toString());
+    }
+
+    /**
+     * Checks whether the file at the reader's path was replaced (another
+     * file: device, inode, size or modification time differ); if so opens it,
+     * checks it fully and swaps it in atomically. The new index gets the
+     * reader's maximum age.
+     *
+     * @return true if a new index was swapped in, false if the file is unchanged
+     * @throws TilmeldingException if the file at the path cannot be opened
+     *     ({@link ResultCode#IO}, e.g. it is missing), is not a valid index
+     *     ({@link ResultCode#CORRUPT_INDEX}) or has an unsupported format
+     *     version; the message names the path, and the current index keeps serving
+     * @throws IllegalStateException if the reader is closed
+     */
+    public boolean refresh() {
+        try (Memory replaced = new Memory(4)) {
+            replaced.setInt(0, 0);
+            int rc;
+            try {
+                rc = Native.tlm_reader_refresh(handle(), replaced);
+            } finally {
+                Reference.reachabilityFence(this);
+            }
+            if (rc != 0) {
+                throw Index.failure(rc);
+            }
+            return replaced.getInt(0) != 0;
+        }
+    }
+
+    /**
+     * Refreshes every {@code interval} on a background thread owned by the
+     * native library, until the reader is closed; a second call replaces the
+     * first. Failed refreshes keep the current index serving and are retried
+     * at the next interval; {@link #refreshError()} tells why the latest one
+     * failed. Set a maximum age too ({@link #setMaxAge}), so that an index
+     * that is never replaced stops deciding.
+     *
+     * @param interval how often to look at the file: positive; a fraction of a
+     *     millisecond counts as a millisecond
+     * @throws IllegalArgumentException if {@code interval} is zero or negative
+     * @throws IllegalStateException if the reader is closed
+     */
+    public void refreshEvery(Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive: " + interval);
+        }
+        long ms;
+        try {
+            ms = interval.plusNanos(999_999).toMillis();
+        } catch (ArithmeticException e) {
+            ms = Long.MAX_VALUE;
+        }
+        int rc;
+        try {
+            rc = Native.tlm_reader_refresh_every(handle(), ms);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (rc != 0) {
+            throw Index.failure(rc);
+        }
+    }
+
+    /**
+     * Why the latest background refresh ({@link #refreshEvery}) failed, naming
+     * the path; empty when it succeeded, or when none has run
+     * ({@link #refresh()} throws instead). Log it, e.g. from a health check:
+     * a refresh that keeps failing leaves the old index serving.
+     *
+     * @throws IllegalStateException if the reader is closed
+     */
+    public Optional<String> refreshError() {
+        try {
+            Pointer h = handle();
+            // The background thread may replace the message between two
+            // calls, so a message that did not fit is fetched again.
+            byte[] buf = new byte[256];
+            for (int attempt = 0; ; attempt++) {
+                long needed = Native.tlm_reader_refresh_error(h, buf, new Native.SizeT(buf.length)).longValue();
+                if (needed == 0) {
+                    return Optional.empty();
+                }
+                if (needed < buf.length || attempt == 3 || needed >= Integer.MAX_VALUE - 8) {
+                    int n = 0;
+                    while (n < buf.length && buf[n] != 0) {
+                        n++;
+                    }
+                    return Optional.of(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+                buf = new byte[(int) needed + 1];
+            }
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Sets the maximum age of the list for the index serving now and for
+     * every index a refresh swaps in later: once the list's as-of time is
+     * older than {@code maxAge}, lookups throw {@link TilmeldingException}
+     * with {@link ResultCode#STALE_INDEX}. {@code null} or
+     * {@link Duration#ZERO} turns the check off (the default). Whole seconds;
+     * a fraction counts as a second. Safe from any thread, also while a
+     * refresh runs (the setting is never lost to a concurrent swap).
+     *
+     * @param maxAge the maximum age, zero or positive; {@code null} for none
+     * @throws IllegalArgumentException if {@code maxAge} is negative
+     * @throws IllegalStateException if the reader is closed
+     */
+    public void setMaxAge(Duration maxAge) {
+        long seconds = Index.maxAgeSeconds(maxAge);
+        int rc;
+        try {
+            rc = Native.tlm_reader_set_max_age(handle(), seconds);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (rc != 0) {
+            throw Index.failure(rc);
+        }
+    }
+
+    /**
+     * An {@link Index} pinned to the snapshot serving now: it keeps answering
+     * from that snapshot (and keeps its file mapped) whatever refreshes happen
+     * meanwhile, even after the reader is closed. Use it to make several
+     * lookups against one snapshot and to log the {@link Index#snapshotId()}
+     * they came from; close it when done (try-with-resources, typically per
+     * request or per mailing) so that an old snapshot's memory is released.
+     * It shares the snapshot's maximum age with the reader.
+     *
+     * @return a new {@code Index}, owned by the caller
+     * @throws IllegalStateException if the reader is closed
+     */
+    public Index current() {
+        try (Memory out = new Memory(com.sun.jna.Native.POINTER_SIZE)) {
+            int rc;
+            try {
+                rc = Native.tlm_reader_current(handle(), out);
+            } finally {
+                Reference.reachabilityFence(this);
+            }
+            if (rc != 0) {
+                throw Index.failure(rc);
+            }
+            return new Index(out.getPointer(0), path);
+        }
+    }
+
+    /**
+     * Which channel a letter of {@code material} to {@code recipient} takes
+     * today (in Danish time), and why, on the index serving now. As
+     * {@link Index#lookup(String, String)}.
+     */
+    public Answer lookup(String material, String recipient) {
+        return lookupAt(material, recipient, 0);
+    }
+
+    /**
+     * {@link Index#lookup(String, String, LocalDate)} on the index serving
+     * now: the same arguments, answers and exceptions
+     * ({@link ResultCode#STALE_INDEX} included), and
+     * {@link IllegalStateException} if the reader is closed. To tie the
+     * answer to its snapshot, look up on {@link #current()} instead.
+     */
+    public Answer lookup(String material, String recipient, LocalDate date) {
+        return lookupAt(material, recipient, Index.yyyymmdd(date));
+    }
+
+    private Answer lookupAt(String material, String recipient, int date) {
+        Objects.requireNonNull(material, "material");
+        Objects.requireNonNull(recipient, "recipient");
+        try {
+            return Index.lookupOn(handle(), true, material, recipient, date);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * Looks up many recipients of one kind for {@code material} today (in
+     * Danish time), on the index serving now. As
+     * {@link #lookupBatch(String, RecipientKind, long[], LocalDate)}.
+     */
+    public Answer[] lookupBatch(String material, RecipientKind kind, long[] recipients) {
+        return lookupBatchAt(material, kind, recipients, 0);
+    }
+
+    /**
+     * {@link Index#lookupBatch(String, RecipientKind, long[], LocalDate)} on
+     * the index serving now, the whole batch from one snapshot: the same
+     * arguments, answers and exceptions, and {@link IllegalStateException} if
+     * the reader is closed.
+     */
+    public Answer[] lookupBatch(String material, RecipientKind kind, long[] recipients, LocalDate date) {
+        return lookupBatchAt(material, kind, recipients, Index.yyyymmdd(date));
+    }
+
+    private Answer[] lookupBatchAt(String material, RecipientKind kind, long[] recipients, int date) {
+        byte[] m = Native.cString(Objects.requireNonNull(material, "material"), "material");
+        int k = Objects.requireNonNull(kind, "kind").code();
+        Objects.requireNonNull(recipients, "recipients");
+        try {
+            return Index.lookupBatchOn(handle(), true, m, k, recipients, date);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The path this reader follows. */
+    public String path() {
+        return path;
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return handle.get() == null;
+    }
+
+    /**
+     * Stops the background refresh and frees the native reader, releasing the
+     * index serving now unless an {@link Index} from {@link #current()} still
+     * holds it. Idempotent and safe to call from several threads at once (the
+     * reader is freed exactly once); afterwards every method but
+     * {@link #close()}, {@link #isClosed()} and {@link #path()} throws
+     * {@link IllegalStateException}. Must not be called while another thread
+     * is inside a call on this reader: see the class documentation.
+     */
+    @Override
+    public void close() {
+        if (handle.getAndSet(null) != null) {
+            cleanable.clean();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Reader[" + path + (isClosed() ? ", closed]" : "]");
+    }
+
+    private Pointer handle() {
+        Pointer h = handle.get();
+        if (h == null) {
+            throw new IllegalStateException("the reader of " + path + " is closed");
+        }
+        return h;
+    }
+}
