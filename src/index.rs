@@ -252,11 +252,18 @@ impl Index {
         let range = |kind: SectionKind| find_section(&sections, kind);
 
         let meta_range = range(SectionKind::Meta)?;
-        let meta: Meta =
-            postcard::from_bytes(&bytes[meta_range]).map_err(|e| FormatError::SectionContents {
-                section: SectionKind::Meta.name(),
-                detail: e.to_string(),
-            })?;
+        let meta_error = |detail: String| FormatError::SectionContents {
+            section: SectionKind::Meta.name(),
+            detail,
+        };
+        let (meta, rest): (Meta, _) =
+            postcard::take_from_bytes(&bytes[meta_range]).map_err(|e| meta_error(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(meta_error(format!(
+                "{} bytes follow the records",
+                rest.len()
+            )));
+        }
         let rules = rules(&meta.catalog)?;
         // The fst's own bytes are never walked before they are known to be
         // exactly what the builder makes of the (checked) catalog: a crafted
@@ -404,7 +411,7 @@ impl Index {
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
-        self.lookup_material(material, recipient, date)
+        self.answer(material, recipient, date)
     }
 
     /// Like [`Index::lookup`], with the material already resolved.
@@ -416,6 +423,17 @@ impl Index {
         date: Date,
     ) -> Result<Answer, LookupError> {
         self.check_fresh()?;
+        self.answer(material, recipient, date)
+    }
+
+    /// The answer, once the caller has checked freshness.
+    #[inline]
+    pub(crate) fn answer(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
         let rule = self
             .rules
             .get(material.index())
@@ -461,7 +479,7 @@ impl Index {
 
     /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: calls
     /// `answer(i, result)` for each recipient number, in order, after checking
-    /// the material's audience once.
+    /// the material's audience once. The caller has checked freshness.
     #[inline]
     pub(crate) fn for_each_answer(
         &self,
@@ -471,7 +489,6 @@ impl Index {
         date: Date,
         mut answer: impl FnMut(usize, Result<Answer, LookupError>),
     ) -> Result<(), LookupError> {
-        self.check_fresh()?;
         let rule = self
             .rules
             .get(material.index())
@@ -649,3 +666,41 @@ const _: () = {
     const fn send_sync<T: Send + Sync>() {}
     send_sync::<Index>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Catalog, IndexBuilder};
+
+    /// Rebuilds `bytes` with `edit` applied to the meta section, sealed with
+    /// fresh checksums: only the content check can catch what `edit` did.
+    fn with_meta(bytes: &[u8], edit: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+        let header = Header::decode(bytes).unwrap();
+        let sections = format::read_sections(bytes, &header).unwrap();
+        let mut parts: Vec<(SectionKind, Vec<u8>)> = sections
+            .iter()
+            .map(|s| {
+                let kind = *SectionKind::ALL
+                    .iter()
+                    .find(|k| **k as u32 == s.kind)
+                    .unwrap();
+                (kind, bytes[s.start..s.end].to_vec())
+            })
+            .collect();
+        edit(&mut parts[0].1);
+        let borrowed: Vec<(SectionKind, &[u8])> =
+            parts.iter().map(|(k, b)| (*k, b.as_slice())).collect();
+        format::assemble(header, &borrowed)
+    }
+
+    #[test]
+    fn bytes_after_the_meta_records_are_refused() {
+        let bytes = IndexBuilder::new(Catalog::default()).finish(0, 0, &mut |_| {});
+        assert!(Index::from_bytes(with_meta(&bytes, |_| {})).is_ok());
+        let error = Index::from_bytes(with_meta(&bytes, |meta| meta.push(0))).unwrap_err();
+        assert!(
+            error.to_string().contains("1 bytes follow the records"),
+            "{error}"
+        );
+    }
+}

@@ -441,7 +441,7 @@ pub(crate) fn lookup_on(
         )
     })?;
     let answer = index
-        .lookup_material(material, &recipient, date)
+        .answer(material, &recipient, date)
         .map_err(|e| lookup_error(e, material_id, &recipient.masked().to_string()))?;
     out.write(answer.into());
     Ok(())
