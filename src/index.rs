@@ -1,5 +1,6 @@
 //! [`Index`]: an opened, validated index file and the lookups on it.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::ops::Range;
@@ -143,19 +144,6 @@ impl OpenError {
 
 type Storage = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
-/// A section of the shared storage, as the fst map wants its bytes.
-#[derive(Clone)]
-struct SectionBytes {
-    storage: Storage,
-    range: Range<usize>,
-}
-
-impl AsRef<[u8]> for SectionBytes {
-    fn as_ref(&self) -> &[u8] {
-        &(*self.storage).as_ref()[self.range.clone()]
-    }
-}
-
 /// A material resolved once, for many lookups (see [`Index::material`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MaterialId(u32);
@@ -174,7 +162,9 @@ impl MaterialId {
 /// is `Send + Sync`: share one between threads behind an `Arc`.
 pub struct Index {
     storage: Storage,
-    materials: fst::Map<SectionBytes>,
+    /// The materials fst's entries in a hash table: a lookup by material ID
+    /// is the common case, and walking the fst costs a cache miss per node.
+    material_ids: HashMap<Box<str>, u32>,
     rules: Vec<Rule>,
     registers: [Register; 2],
     meta: Meta,
@@ -278,11 +268,15 @@ impl Index {
         if canonical != bytes[materials_range.clone()] {
             return Err(materials_error("does not match the catalog's material IDs"));
         }
-        let materials = fst::Map::new(SectionBytes {
-            storage: Arc::clone(&storage),
-            range: materials_range,
-        })
-        .map_err(|e| materials_error(&e.to_string()))?;
+        let materials =
+            fst::Map::new(&bytes[materials_range]).map_err(|e| materials_error(&e.to_string()))?;
+        let mut material_ids = HashMap::with_capacity(materials.len());
+        let mut entries = materials.stream();
+        while let Some((id, i)) = fst::Streamer::next(&mut entries) {
+            // The fst equals the one built from the catalog, so IDs are UTF-8.
+            let id = std::str::from_utf8(id).map_err(|_| materials_error("an ID is not UTF-8"))?;
+            material_ids.insert(Box::from(id), i as u32);
+        }
         let register = |kinds: [SectionKind; 3]| {
             Register::open(
                 bytes,
@@ -319,7 +313,7 @@ impl Index {
         drop(sections);
         Ok(Index {
             storage,
-            materials,
+            material_ids,
             rules,
             registers,
             meta,
@@ -388,14 +382,19 @@ impl Index {
             .map(Register::heap_size)
             .sum::<usize>()
             + self.rules.capacity() * std::mem::size_of::<Rule>()
+            + self
+                .material_ids
+                .keys()
+                .map(|id| id.len() + std::mem::size_of::<(Box<str>, u32)>())
+                .sum::<usize>()
     }
 
     /// Resolves a material ID once, for many lookups.
     pub fn material(&self, id: &str) -> Option<MaterialId> {
-        self.materials
+        self.material_ids
             .get(id)
-            .filter(|&i| i < self.rules.len() as u64)
-            .map(|i| MaterialId(i as u32))
+            .filter(|&&i| (i as usize) < self.rules.len())
+            .map(|&i| MaterialId(i))
     }
 
     /// Which channel a letter of `material` to `recipient` takes on `date`, and why.
