@@ -11,6 +11,7 @@ use super::roaring::RoaringLayout;
 use crate::contacts::{Contact, Registration, Status};
 use crate::date::Date;
 use crate::decision::ContactState;
+use crate::index::KindStats;
 
 const STATUS_MASK: u8 = 0b0000_0011;
 const REGISTRATION_SHIFT: u8 = 2;
@@ -177,19 +178,24 @@ impl Register {
 
     /// Full content check: the bitmap, reserved bits, and that the windows are
     /// sorted, name recipients whose code says they have one (and only those),
-    /// and hold valid dates.
+    /// and hold valid dates. Returns the statistics the codes add up to.
     pub(crate) fn verify(
         &self,
         bytes: &[u8],
         names: [&'static str; 3],
         is_key: impl Fn(u32) -> bool,
-    ) -> Result<(), FormatError> {
+    ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
         self.layout
             .validate_contents(&bytes[self.set.clone()])
             .map_err(|e| contents(names[0], e.to_string()))?;
-        let mut with_window = 0usize;
+        let mut stats = KindStats::default();
         for (key, code) in self.iter(bytes) {
+            let status = Status::from_bits(code & STATUS_MASK);
+            stats.by_status[status as usize] += 1;
+            stats.pending +=
+                u64::from(Registration::from_bits(code >> REGISTRATION_SHIFT).is_pending());
+            stats.nemsms += u64::from(code & NEMSMS != 0);
             if !is_key(key) {
                 return Err(contents(
                     names[0],
@@ -203,7 +209,7 @@ impl Register {
                 ));
             }
             if code & HAS_WINDOW != 0 {
-                with_window += 1;
+                stats.exemption_windows += 1;
                 if self.window(bytes, key).is_none() {
                     return Err(contents(names[2], format!("has no window for key {key}")));
                 }
@@ -211,7 +217,8 @@ impl Register {
         }
         let windows = &bytes[self.windows.clone()];
         let n = windows.len() / WINDOW_LEN;
-        if n != with_window {
+        let with_window = stats.exemption_windows;
+        if n as u64 != with_window {
             return Err(contents(
                 names[2],
                 format!("holds {n} windows for {with_window} recipients that have one"),
@@ -232,7 +239,7 @@ impl Register {
                 return Err(contents(names[2], format!("invalid window for key {key}")));
             }
         }
-        Ok(())
+        Ok(stats)
     }
 }
 
