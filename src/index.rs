@@ -497,28 +497,35 @@ impl Index {
         }
         let bytes = (*self.storage).as_ref();
         let register = &self.registers[kind as usize];
-        // Random lookups wait on memory; prefetching a few recipients ahead
-        // lets those waits overlap.
-        const AHEAD: usize = 8;
-        for number in recipients.iter().take(AHEAD) {
-            if let Ok(r) = Recipient::from_number(kind, *number) {
-                register.prefetch(bytes, r.key());
+        // Random lookups wait on memory. In groups: first check every number
+        // of the group and start loading what its lookup will read, then
+        // answer them, by which time the loads have (mostly) arrived: the
+        // waits overlap instead of following each other.
+        const GROUP: usize = 32;
+        for (group, numbers) in recipients.chunks(GROUP).enumerate() {
+            let mut probes = [None; GROUP];
+            // Bit i: the group's number i is valid.
+            let mut valid = 0u32;
+            for (i, (probe, number)) in probes.iter_mut().zip(numbers).enumerate() {
+                if let Ok(r) = Recipient::from_number(kind, *number) {
+                    valid |= 1 << i;
+                    *probe = register.probe(r.key());
+                    if let Some(probe) = probe {
+                        register.prefetch(bytes, probe);
+                    }
+                }
             }
-        }
-        for (i, number) in recipients.iter().enumerate() {
-            if let Some(Ok(r)) = recipients
-                .get(i + AHEAD)
-                .map(|n| Recipient::from_number(kind, *n))
-            {
-                register.prefetch(bytes, r.key());
+            for (i, probe) in probes[..numbers.len()].iter().enumerate() {
+                answer(
+                    group * GROUP + i,
+                    if valid & (1 << i) != 0 {
+                        let contact = probe.and_then(|probe| register.find_probed(bytes, &probe));
+                        decide(rule, kind, contact, date)
+                    } else {
+                        Err(LookupError::InvalidRecipient)
+                    },
+                );
             }
-            answer(
-                i,
-                match Recipient::from_number(kind, *number) {
-                    Ok(r) => decide(rule, kind, register.find(bytes, r.key()), date),
-                    Err(_) => Err(LookupError::InvalidRecipient),
-                },
-            );
         }
         Ok(())
     }

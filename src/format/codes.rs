@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::FormatError;
-use super::roaring::RoaringLayout;
+use super::roaring::{Probe, RoaringLayout};
 use crate::contacts::{Contact, Registration, Status};
 use crate::date::Date;
 use crate::decision::ContactState;
@@ -122,11 +122,40 @@ impl Register {
     /// The contact with this key, if the register has it. `bytes` is the whole file.
     #[inline]
     pub(crate) fn find(&self, bytes: &[u8], key: u32) -> Option<ContactState> {
+        let probe = self.layout.probe(key)?;
+        // The code byte is within a segment (about 20 bytes) of the hint:
+        // start loading it now, so that its cache miss overlaps the search
+        // instead of following it.
+        super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
+        self.find_probed(bytes, &probe)
+    }
+
+    /// The first step of [`Register::find`], from the heap alone: where the
+    /// key would be. For batches, which prefetch between the two steps.
+    #[inline(always)]
+    pub(crate) fn probe(&self, key: u32) -> Option<Probe<'_>> {
+        self.layout.probe(key)
+    }
+
+    /// Starts loading what [`Register::find_probed`] will read.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, bytes: &[u8], probe: &Probe<'_>) {
+        // An array lookup reads 128 bytes from the hint: up to three lines.
+        let at = self.set.start + probe.byte_hint();
+        super::prefetch(bytes, at);
+        super::prefetch(bytes, at + 64);
+        super::prefetch(bytes, at + 127);
+        super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
+    }
+
+    /// The rest of [`Register::find`].
+    #[inline(always)]
+    pub(crate) fn find_probed(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<ContactState> {
         let set = bytes.get(self.set.clone())?;
-        let rank = self.layout.rank(set, key)?;
+        let rank = self.layout.rank_at(set, probe)?;
         let code = *bytes.get(self.codes.start + rank as usize)?;
         let exemption = if code & HAS_WINDOW != 0 {
-            Some(self.window(bytes, key).unwrap_or((None, None)))
+            Some(self.window(bytes, probe.value()).unwrap_or((None, None)))
         } else {
             None
         };
@@ -136,16 +165,6 @@ impl Register {
             nemsms: code & NEMSMS != 0,
             exemption,
         })
-    }
-
-    /// Starts loading what `find(bytes, key)` will read first (the key's
-    /// place in the set and, approximately, its code byte).
-    #[inline]
-    pub(crate) fn prefetch(&self, bytes: &[u8], key: u32) {
-        if let Some((at, rank)) = self.layout.probe_hint(key) {
-            super::prefetch(bytes, self.set.start + at);
-            super::prefetch(bytes, self.codes.start + rank as usize);
-        }
     }
 
     #[cold]

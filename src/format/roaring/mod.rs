@@ -54,6 +54,13 @@ const BITMAP_WORDS: usize = BITMAP_BYTES / 8;
 const MAX_CONTAINERS: usize = 1 << 16;
 /// Direct-table entry for a key that has no container.
 const NO_CONTAINER: u32 = u32::MAX;
+/// The rank directory cuts each container into this many segments.
+const SEGMENTS: usize = 32;
+/// In a bitmap container, `low >> SEGMENT_SHIFT` is the segment of a low
+/// value (2048 values each).
+const SEGMENT_SHIFT: u32 = 11;
+/// Bitmap words per segment.
+const SEGMENT_WORDS: usize = BITMAP_WORDS / SEGMENTS;
 
 /// How a container's members are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +91,127 @@ struct Container {
 }
 
 const _: () = assert!(std::mem::size_of::<Container>() == 16);
+
+/// Rank directory of one container, one cache line of 32 `u16` entries, built
+/// at open. A lookup reads it from the heap, then searches only one segment
+/// of the container: at most 64 values of an array (about 20 in a national
+/// index), at most 32 words of a bitmap.
+///
+/// - Array of `n` values: cut into 32 segments of `step = ceil(n / 32)`
+///   values; `entries[s]` is the first value of segment `s + 1` (`u16::MAX`
+///   past the end). The number of entries below `low` is `low`'s segment.
+/// - Bitmap: cut into 32 segments of 2048 low values (32 words);
+///   `entries[s]` is the number of members before segment `s`.
+/// - Run: unused (zero).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+struct Directory {
+    entries: [u16; SEGMENTS],
+}
+
+const _: () = assert!(std::mem::size_of::<Directory>() == 64);
+
+impl Directory {
+    /// Values per segment of an array container of `cardinality` values.
+    #[inline]
+    fn array_step(cardinality: u32) -> u32 {
+        cardinality.div_ceil(SEGMENTS as u32)
+    }
+
+    /// The directory of an array container (`values`: 2 bytes each).
+    fn of_array(values: &[u8]) -> Directory {
+        let count = values.len() / 2;
+        let step = Directory::array_step(count as u32) as usize;
+        let mut entries = [u16::MAX; SEGMENTS];
+        for (segment, entry) in entries.iter_mut().enumerate() {
+            if let Some(value) = read_u16(values, 2 * (segment + 1) * step) {
+                *entry = value;
+            }
+        }
+        Directory { entries }
+    }
+
+    /// The directory of a bitmap container (`words`: 8192 bytes).
+    fn of_bitmap(words: &[u8]) -> Directory {
+        let mut entries = [0u16; SEGMENTS];
+        let mut count = 0u32;
+        for (entry, block) in entries
+            .iter_mut()
+            .zip(words.chunks_exact(8 * SEGMENT_WORDS))
+        {
+            // At most 2048 members per earlier segment: below 65536.
+            *entry = count as u16;
+            count += popcount(block);
+        }
+        Directory { entries }
+    }
+
+    /// Positions `lo..=hi` (within an array container of `cardinality`
+    /// values) that hold `low`'s position, the number of values below it:
+    /// every value before `lo` is below `low`, the one at `hi` (if any) is not.
+    #[inline]
+    fn array_segment(&self, low: u16, cardinality: u32) -> (u32, u32) {
+        // A branch-free count over one cache line (four vector compares).
+        let segment: u16 = self
+            .entries
+            .iter()
+            .map(|&entry| u16::from(entry < low))
+            .sum();
+        let segment = u32::from(segment);
+        let step = Directory::array_step(cardinality);
+        let lo = (segment * step).min(cardinality);
+        (lo, (lo + step).min(cardinality))
+    }
+
+    /// Members of a bitmap container before `low`'s segment of 2048 values.
+    #[inline]
+    fn bitmap_before(&self, low: u16) -> u32 {
+        u32::from(self.entries[usize::from(low >> SEGMENT_SHIFT)])
+    }
+}
+
+/// Where a value would be, found from the heap directory alone (no bitmap
+/// bytes read): its container and the positions within it that can hold it.
+/// [`RoaringLayout::probe`] makes one; [`RoaringLayout::rank_at`] finishes the
+/// lookup. In between, a caller can prefetch what the rest will read.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe<'a> {
+    container: &'a Container,
+    low: u16,
+    /// Array: every value before this position is below `low`. Bitmap: the
+    /// number of members before `low`'s segment. Run: 0.
+    lo: u32,
+    /// Array: the value at this position, if any, is not below `low`.
+    /// Otherwise the cardinality.
+    hi: u32,
+}
+
+impl Probe<'_> {
+    /// The probed value.
+    #[inline]
+    pub fn value(&self) -> u32 {
+        self.container.high() | u32::from(self.low)
+    }
+
+    /// A rank at most a segment (about 20 members of a national array
+    /// container) before the value's rank, if it is a member.
+    #[inline]
+    pub fn rank_hint(&self) -> u32 {
+        self.container.rank_base.saturating_add(self.lo)
+    }
+
+    /// Byte offset (within the bitmap's bytes) of the first byte the lookup
+    /// will read from the container.
+    #[inline]
+    pub fn byte_hint(&self) -> usize {
+        let offset = self.container.offset as usize;
+        match self.container.kind {
+            Kind::Array => offset + 2 * self.lo as usize,
+            Kind::Bitmap => offset + 8 * usize::from(self.low >> 6),
+            Kind::Run => offset,
+        }
+    }
+}
 
 impl Container {
     /// Declared number of members, 1..=65536.
@@ -286,12 +414,15 @@ pub enum RoaringError {
 /// example beside a file mapping), and pass the same bytes to every query.
 /// Queries given other bytes never panic, but their answers are unspecified.
 ///
-/// Memory: 16 bytes per container plus a 4-byte direct-table entry per key up
-/// to the largest key (up to 256 KiB); see [`RoaringLayout::heap_size`].
+/// Memory: 80 bytes per container (its directory entry and its rank
+/// directory) plus a 4-byte direct-table entry per key up to the largest key
+/// (up to 256 KiB); see [`RoaringLayout::heap_size`].
 #[derive(Clone)]
 pub struct RoaringLayout {
     /// Containers in serialized (key) order.
     containers: Vec<Container>,
+    /// Rank directory per container, same order.
+    directories: Vec<Directory>,
     /// `high16 -> index into containers`, or [`NO_CONTAINER`]; sized max key + 1.
     table: Vec<u32>,
     /// Total number of members.
@@ -323,8 +454,11 @@ impl RoaringLayout {
     /// this keeps our reading identical to theirs). A run container must
     /// declare at least one run and no more runs than members.
     ///
-    /// Container contents are not examined; see
-    /// [`RoaringLayout::validate_contents`]. Never panics, whatever the bytes.
+    /// Container contents are not validated; see
+    /// [`RoaringLayout::validate_contents`]. They are read once, to build the
+    /// rank directory that makes lookups touch one segment of a container
+    /// (about a millisecond per million members). Never panics, whatever the
+    /// bytes.
     pub fn parse(bytes: &[u8]) -> Result<RoaringLayout, RoaringError> {
         let available = bytes.len();
         let truncated = |needed: usize| RoaringError::Truncated { needed, available };
@@ -472,6 +606,16 @@ impl RoaringLayout {
         let table_len = containers
             .last()
             .map_or(0, |last| usize::from(last.key) + 1);
+        let directories = containers
+            .iter()
+            .map(|container| match container.kind {
+                Kind::Array => container.array(bytes).map(Directory::of_array),
+                Kind::Bitmap => container.bitmap(bytes).map(Directory::of_bitmap),
+                Kind::Run => None,
+            })
+            // Every container lies inside `bytes` (checked above).
+            .map(Option::unwrap_or_default)
+            .collect();
         let mut table = vec![NO_CONTAINER; table_len];
         for (index, container) in containers.iter().enumerate() {
             if let Some(slot) = table.get_mut(usize::from(container.key)) {
@@ -482,6 +626,7 @@ impl RoaringLayout {
 
         Ok(RoaringLayout {
             containers,
+            directories,
             table,
             // Checked against u32::MAX in the loop.
             len: total as u32,
@@ -517,35 +662,30 @@ impl RoaringLayout {
     /// container plus 4 bytes per key up to the largest key.
     pub fn heap_size(&self) -> usize {
         self.containers.capacity() * std::mem::size_of::<Container>()
+            + self.directories.capacity() * std::mem::size_of::<Directory>()
             + self.table.capacity() * std::mem::size_of::<u32>()
     }
 
-    /// The container holding the values with these high 16 bits, if any.
-    #[inline]
-    fn container(&self, value: u32) -> Option<&Container> {
-        let index = *self.table.get((value >> 16) as usize)?;
+    /// Where `value` would be: its container and segment, from the heap
+    /// directory alone. `None` if no container can hold it.
+    #[inline(always)]
+    pub fn probe(&self, value: u32) -> Option<Probe<'_>> {
+        let index = *self.table.get((value >> 16) as usize)? as usize;
         // NO_CONTAINER (u32::MAX) is never a valid index, so `get` rejects it.
-        self.containers.get(index as usize)
-    }
-
-    /// Where a lookup of `value` will probe first: the byte offset (within
-    /// the bitmap's bytes) of its interpolated position in an array
-    /// container, and the rank that position would have. For batches, which
-    /// prefetch both a few lookups ahead. `None` if no container can hold it.
-    #[inline]
-    pub fn probe_hint(&self, value: u32) -> Option<(usize, u32)> {
-        let container = self.container(value)?;
-        let guess = match container.kind {
-            Kind::Array => (usize::from(value as u16) * container.cardinality() as usize) >> 16,
-            Kind::Bitmap | Kind::Run => 0,
+        let container = self.containers.get(index)?;
+        let low = value as u16;
+        let cardinality = container.cardinality();
+        let (lo, hi) = match container.kind {
+            Kind::Array => self.directories.get(index)?.array_segment(low, cardinality),
+            Kind::Bitmap => (self.directories.get(index)?.bitmap_before(low), cardinality),
+            Kind::Run => (0, cardinality),
         };
-        let at = container.offset as usize
-            + match container.kind {
-                Kind::Array => 2 * guess,
-                Kind::Bitmap => usize::from(value as u16 >> 3),
-                Kind::Run => 0,
-            };
-        Some((at, container.rank_base.saturating_add(guess as u32)))
+        Some(Probe {
+            container,
+            low,
+            lo,
+            hi,
+        })
     }
 
     /// If `value` is a member, its rank: the number of members smaller than it
@@ -554,22 +694,26 @@ impl RoaringLayout {
     /// `bytes` must be the slice given to `parse`; with other bytes the answer
     /// is unspecified but it never panics. Never allocates.
     ///
-    /// Cost after a direct-table lookup of the container: an array container
-    /// takes a binary search (at most 12 probes, mostly cache misses on a
-    /// large mapping); a bitmap container takes a popcount of up to 512 words
-    /// (counting from whichever end of the 8 KiB bitmap is nearer, using the
-    /// declared cardinality), a few hundred nanoseconds on baseline x86-64,
-    /// which lacks a popcount instruction (`-C target-feature=+popcnt` or a
-    /// newer `target-cpu` makes it about 4 times faster); a run container takes
-    /// a binary search plus a vectorized sum over up to half of its runs.
+    /// Cost after the heap directory ([`RoaringLayout::probe`]): an array
+    /// container takes a branch-free count of 64 values around its segment
+    /// (two or three cache lines; segments of more than 64 values, in arrays
+    /// of more than 2048, are first halved); a bitmap container a popcount of
+    /// at most 32 words; a run container a binary search plus a vectorized sum
+    /// over up to half of its runs.
     #[inline]
     pub fn rank(&self, bytes: &[u8], value: u32) -> Option<u32> {
-        let container = self.container(value)?;
-        let low = value as u16;
+        self.rank_at(bytes, &self.probe(value)?)
+    }
+
+    /// Finishes a lookup that [`RoaringLayout::probe`] started: the rank of
+    /// the probed value, if it is a member. Same rules as [`RoaringLayout::rank`].
+    #[inline(always)]
+    pub fn rank_at(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<u32> {
+        let container = probe.container;
         let within = match container.kind {
-            Kind::Array => array_rank(container.array(bytes)?, low),
-            Kind::Bitmap => bitmap_rank(container.bitmap(bytes)?, container.cardinality(), low),
-            Kind::Run => run_rank(container.runs(bytes)?, container.cardinality(), low),
+            Kind::Array => array_rank(container.array(bytes)?, probe.low, probe.lo, probe.hi),
+            Kind::Bitmap => bitmap_rank(container.bitmap(bytes)?, probe.low, probe.lo),
+            Kind::Run => run_rank(container.runs(bytes)?, container.cardinality(), probe.low),
         }?;
         container.rank_base.checked_add(within)
     }
@@ -578,20 +722,18 @@ impl RoaringLayout {
     /// bytes the answer is unspecified but it never panics.
     #[inline]
     pub fn contains(&self, bytes: &[u8], value: u32) -> bool {
-        let Some(container) = self.container(value) else {
+        let Some(probe) = self.probe(value) else {
             return false;
         };
-        let low = value as u16;
+        let container = probe.container;
         match container.kind {
-            Kind::Array => container
-                .array(bytes)
-                .is_some_and(|values| array_rank(values, low).is_some()),
+            Kind::Array => self.rank_at(bytes, &probe).is_some(),
             Kind::Bitmap => container
                 .bitmap(bytes)
-                .is_some_and(|words| bitmap_contains(words, low)),
+                .is_some_and(|words| bitmap_contains(words, probe.low)),
             Kind::Run => container
                 .runs(bytes)
-                .is_some_and(|runs| find_run(runs, low).is_some()),
+                .is_some_and(|runs| find_run(runs, probe.low).is_some()),
         }
     }
 
@@ -694,78 +836,74 @@ fn last_at_most(bytes: &[u8], stride: usize, count: usize, low: u16) -> usize {
     base
 }
 
-/// Position of `low` in a sorted array container.
+/// An array lookup counts this many values without a branch; longer
+/// segments are halved down to it first.
+const WINDOW: usize = 64;
+
+/// Position of `low` in a sorted array container whose values (2 bytes
+/// each) are `values`, searching only positions `lo..hi` (its segment, from
+/// the rank directory).
+///
+/// The position is the number of values below `low`. Every value before the
+/// segment is below `low` and every value after it is not, so counting a
+/// fixed window of [`WINDOW`] values that covers the segment gives it: a
+/// branch-free count that the compiler vectorizes. Segments longer than the
+/// window are halved down to it first.
 #[inline]
-fn array_rank(values: &[u8], low: u16) -> Option<u32> {
+fn array_rank(values: &[u8], low: u16, lo: u32, hi: u32) -> Option<u32> {
     let count = values.len() / 2;
-    if count == 0 {
-        return None;
+    let (mut base, mut size) = (lo as usize, hi.checked_sub(lo)? as usize);
+    while size > WINDOW {
+        let half = size / 2;
+        if read_u16(values, 2 * (base + half - 1))? < low {
+            base += half;
+            size -= half;
+        } else {
+            size = half;
+        }
     }
-    // Values tend to spread evenly over a container's 65536 slots, so the
-    // interpolated position is usually a cache line or two from the answer:
-    // gallop out from it rather than bisect from the middle, which would
-    // touch a new cache line at nearly every step.
-    let guess = (usize::from(low) * count) >> 16;
-    let (lo, hi) = bracket(values, count, guess, low);
-    let index = lo + last_at_most(values.get(2 * lo..2 * hi)?, 2, hi - lo, low);
-    // At most 65536 values.
+    let index = match count.checked_sub(WINDOW) {
+        // The window starts at the segment, or ends with the container.
+        Some(last_start) => {
+            let start = base.min(last_start);
+            let window = values.get(2 * start..)?.first_chunk::<{ 2 * WINDOW }>()?;
+            start + count_below(window, low)
+        }
+        None => values
+            .chunks_exact(2)
+            .filter(|value| u16::from_le_bytes([value[0], value[1]]) < low)
+            .count(),
+    };
+    // At most 4096 values.
     (read_u16(values, 2 * index)? == low).then_some(index as u32)
 }
 
-/// A range `lo..hi` of a sorted array of `count` values holding the last
-/// position whose value is at most `low` (or 0), found by galloping from
-/// `guess`. Terminates, in bounds, whatever the bytes.
+/// How many of the [`WINDOW`] `u16` values in `window` are below `low`.
 #[inline]
-fn bracket(values: &[u8], count: usize, guess: usize, low: u16) -> (usize, usize) {
-    let at = |i: usize| read_u16(values, 2 * i).unwrap_or(u16::MAX);
-    let mut step = 1;
-    if at(guess) <= low {
-        let mut lo = guess;
-        loop {
-            let probe = lo + step;
-            if probe >= count {
-                return (lo, count);
-            }
-            if at(probe) > low {
-                return (lo, probe);
-            }
-            lo = probe;
-            step *= 2;
-        }
-    } else {
-        let mut hi = guess;
-        loop {
-            let Some(probe) = hi.checked_sub(step) else {
-                return (0, hi);
-            };
-            if at(probe) <= low {
-                return (probe, hi);
-            }
-            hi = probe;
-            step *= 2;
-        }
-    }
+fn count_below(window: &[u8; 2 * WINDOW], low: u16) -> usize {
+    // Sums in 16 bits: the compiler makes this a vector compare and
+    // subtract per 8 values.
+    let below: u16 = window
+        .chunks_exact(2)
+        .map(|value| u16::from(u16::from_le_bytes([value[0], value[1]]) < low))
+        .sum();
+    usize::from(below)
 }
 
-/// Rank of `low` within a bitmap container of declared `cardinality`.
+/// Rank of `low` within a bitmap container, given the number of members
+/// before its segment (`before`, from the rank directory).
 #[inline]
-fn bitmap_rank(words: &[u8], cardinality: u32, low: u16) -> Option<u32> {
+fn bitmap_rank(words: &[u8], low: u16, before: u32) -> Option<u32> {
     let word_index = usize::from(low >> 6);
     let bit = u32::from(low & 63);
     let word = u64::from_le_bytes(*words.get(8 * word_index..)?.first_chunk::<8>()?);
     if (word >> bit) & 1 == 0 {
         return None;
     }
-    if word_index < BITMAP_WORDS / 2 {
-        let before = popcount(words.get(..8 * word_index)?);
-        let below = (word & ((1u64 << bit) - 1)).count_ones();
-        Some(before + below)
-    } else {
-        // Count the members >= low from the end instead: fewer words.
-        let after = popcount(words.get(8 * (word_index + 1)..)?);
-        let from_low = (word >> bit).count_ones();
-        cardinality.checked_sub(after + from_low)
-    }
+    let segment_start = usize::from(low >> SEGMENT_SHIFT) * SEGMENT_WORDS;
+    let in_segment = popcount(words.get(8 * segment_start..8 * word_index)?);
+    let below = (word & ((1u64 << bit) - 1)).count_ones();
+    before.checked_add(in_segment + below)
 }
 
 /// Whether `low` is set in a bitmap container.

@@ -579,7 +579,7 @@ fn cardinality_must_fit_u32() {
     assert_eq!(layout.rank(&bytes, 0), Some(0));
     assert_eq!(layout.rank(&bytes, u32::MAX - 1), Some(u32::MAX - 1));
     assert_eq!(layout.rank(&bytes, u32::MAX), None);
-    assert_eq!(layout.heap_size(), 65536 * 16 + 65536 * 4);
+    assert_eq!(layout.heap_size(), 65536 * (16 + 64) + 65536 * 4);
 }
 
 #[test]
@@ -637,6 +637,42 @@ fn content_errors() {
     for bytes in [array(&[1, 2, 60000]), runs(3, &[(5, 1), (8, 1)])] {
         let layout = RoaringLayout::parse(&bytes).unwrap();
         assert_eq!(layout.validate_contents(&bytes), Ok(()));
+    }
+}
+
+/// Array containers of every size around the rank directory's and the
+/// window's boundaries (segments of 1, 2, 64 and more than 64 values; fewer
+/// values than the window), spread evenly or bunched at either end or in the
+/// middle: every one of the 65536 values of the container gets the rank
+/// `roaring` gives it.
+#[test]
+fn array_ranks_around_every_boundary() {
+    let sizes = [
+        1, 2, 31, 32, 33, 63, 64, 65, 95, 96, 97, 2047, 2048, 2049, 2112, 4095, 4096,
+    ];
+    let spreads: [fn(u32, u32) -> u32; 4] = [
+        |i, n| i * (65536 / n),
+        |i, _| i,
+        |i, n| 65535 - (n - 1 - i),
+        |i, _| 30000 + 3 * i,
+    ];
+    for n in sizes {
+        for (which, spread) in spreads.iter().enumerate() {
+            let high = 7 << 16;
+            let rb: RoaringBitmap = (0..n).map(|i| high | spread(i, n)).collect();
+            assert_eq!(rb.len(), u64::from(n), "size {n}, spread {which}");
+            let bytes = serialize(&rb);
+            let layout = RoaringLayout::parse(&bytes).unwrap();
+            for low in 0..=0xFFFF {
+                let value = high | low;
+                let expected = rb.contains(value).then(|| (rb.rank(value) - 1) as u32);
+                assert_eq!(
+                    layout.rank(&bytes, value),
+                    expected,
+                    "size {n}, spread {which}, value {low}"
+                );
+            }
+        }
     }
 }
 
