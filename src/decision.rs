@@ -121,7 +121,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    const fn new(channel: Channel, reason: Reason) -> Answer {
+    pub(crate) const fn new(channel: Channel, reason: Reason) -> Answer {
         Answer { channel, reason }
     }
 }
@@ -200,18 +200,15 @@ impl ContactState {
     }
 }
 
-/// Steps 3 to 11 of the decision table (steps 1 and 2 are the caller's:
-/// finding the material and parsing the recipient).
+/// Steps 3 to 5 of the decision table (steps 1 and 2 are the caller's:
+/// finding the material and parsing the recipient): what the material
+/// decides on its own, the same for every recipient of `kind`. `Ok(None)`: the contact decides ([`decide_contact`]).
 #[inline]
-pub(crate) fn decide(
+pub(crate) fn decide_material(
     rule: &Rule,
     kind: RecipientKind,
-    contact: Option<ContactState>,
     date: Date,
-) -> Result<Answer, LookupError> {
-    use Channel::*;
-    use Reason::*;
-
+) -> Result<Option<Answer>, LookupError> {
     let Some(active_from) = rule.active_from[kind as usize] else {
         return Err(LookupError::AudienceMismatch);
     };
@@ -219,31 +216,45 @@ pub(crate) fn decide(
         .certificate_expires
         .is_some_and(|expires| date > expires)
     {
-        return Ok(Answer::new(Physical, SenderCertificateExpired));
+        return Ok(Some(Answer::new(
+            Channel::Physical,
+            Reason::SenderCertificateExpired,
+        )));
     }
     if date < active_from {
-        return Ok(Answer::new(Physical, GroupNotActive));
+        return Ok(Some(Answer::new(Channel::Physical, Reason::GroupNotActive)));
     }
+    Ok(None)
+}
+
+/// Steps 6 to 11: what the contact decides, once [`decide_material`] let
+/// it. Of the material it reads only `nemsms` and `mandatory`; `date` only
+/// matters to a contact with an exemption window.
+#[inline]
+pub(crate) fn decide_contact(rule: &Rule, contact: Option<ContactState>, date: Date) -> Answer {
+    use Channel::*;
+    use Reason::*;
+
     let contact = match contact {
         Some(c) if c.status != Status::Unknown => c,
-        _ => return Ok(Answer::new(Physical, NotRegistered)),
+        _ => return Answer::new(Physical, NotRegistered),
     };
     if contact.status == Status::Closed {
-        return Ok(Answer::new(Physical, Closed));
+        return Answer::new(Physical, Closed);
     }
     if contact.registration.is_pending() {
-        return Ok(Answer::new(Physical, PendingRegistration));
+        return Answer::new(Physical, PendingRegistration);
     }
     if contact.exempt_on(date) {
-        return Ok(if rule.mandatory && !rule.nemsms {
+        return if rule.mandatory && !rule.nemsms {
             Answer::new(Digital, MandatoryDespiteExemption)
         } else {
             Answer::new(Physical, Exempt)
-        });
+        };
     }
-    Ok(match (rule.nemsms, contact.nemsms) {
+    match (rule.nemsms, contact.nemsms) {
         (true, true) => Answer::new(Nemsms, Registered),
         (true, false) => Answer::new(Physical, NoNemsms),
         (false, _) => Answer::new(Digital, Registered),
-    })
+    }
 }

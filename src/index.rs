@@ -15,8 +15,8 @@ use crate::Date;
 use crate::catalog::{Audience, Catalog, MessageType};
 #[allow(unused_imports)] // for the docs of `KindStats`
 use crate::contacts::Status;
-use crate::decision::{Answer, LookupError, Rule, decide};
-use crate::format::codes::Register;
+use crate::decision::{Answer, LookupError, Rule, decide_material};
+use crate::format::codes::{CodeAnswers, Register};
 use crate::format::{self, FormatError, Header, Section, SectionKind};
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -166,6 +166,8 @@ pub struct Index {
     /// is the common case, and walking the fst costs a cache miss per node.
     material_ids: HashMap<Box<str>, u32>,
     rules: Vec<Rule>,
+    /// The contact's part of the decision, per code byte.
+    answers: Box<CodeAnswers>,
     registers: [Register; 2],
     meta: Meta,
     metadata: Metadata,
@@ -315,6 +317,7 @@ impl Index {
             storage,
             material_ids,
             rules,
+            answers: CodeAnswers::new(),
             registers,
             meta,
             metadata,
@@ -438,9 +441,13 @@ impl Index {
             .get(material.index())
             .ok_or(LookupError::UnknownMaterial)?;
         let kind = recipient.kind();
+        if let Some(answer) = decide_material(rule, kind, date)? {
+            return Ok(answer);
+        }
         let bytes = (*self.storage).as_ref();
-        let contact = self.registers[kind as usize].find(bytes, recipient.key());
-        decide(rule, kind, contact, date)
+        let register = &self.registers[kind as usize];
+        let probe = register.probe(recipient.key());
+        Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
     }
 
     /// Looks up many recipients of one kind, given as numbers (CPR: the ten
@@ -492,8 +499,16 @@ impl Index {
             .rules
             .get(material.index())
             .ok_or(LookupError::UnknownMaterial)?;
-        if rule.active_from[kind as usize].is_none() {
-            return Err(LookupError::AudienceMismatch);
+        if let Some(same) = decide_material(rule, kind, date)? {
+            // The material decides for every recipient.
+            for (i, number) in recipients.iter().enumerate() {
+                let valid = Recipient::from_number(kind, *number).is_ok();
+                answer(
+                    i,
+                    valid.then_some(same).ok_or(LookupError::InvalidRecipient),
+                );
+            }
+            return Ok(());
         }
         let bytes = (*self.storage).as_ref();
         let register = &self.registers[kind as usize];
@@ -519,8 +534,7 @@ impl Index {
                 answer(
                     group * GROUP + i,
                     if valid & (1 << i) != 0 {
-                        let contact = probe.and_then(|probe| register.find_probed(bytes, &probe));
-                        decide(rule, kind, contact, date)
+                        Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
                     } else {
                         Err(LookupError::InvalidRecipient)
                     },

@@ -2,7 +2,7 @@
 //! and every answer is compared with a plain, independent model of the
 //! decision table in DESIGN.md.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 #[path = "support/model.rs"]
@@ -311,4 +311,95 @@ proptest! {
             Err(LookupError::UnknownMaterial)
         );
     }
+}
+
+/// Batches are answered in groups, with the material's own part of the
+/// decision taken once: a batch of any length, mixing recipients in the
+/// register, valid numbers not in it and invalid numbers, answers exactly
+/// as one lookup per recipient does, for materials and dates that reach
+/// every step of the table.
+#[test]
+fn batches_of_any_length_answer_like_single_lookups() {
+    use tilmelding::synth::{self, SynthOptions};
+
+    let dir = tempfile::tempdir().unwrap();
+    let options = SynthOptions {
+        citizens: 3_000,
+        companies: 400,
+        ..SynthOptions::default()
+    };
+    let data = synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
+    let path = dir.path().join("index.tlm");
+    tilmelding::build(
+        &data.catalog_path,
+        &data.contacts_path,
+        &path,
+        &tilmelding::BuildOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let index = Index::open(&path).unwrap();
+
+    let mut listed: BTreeMap<RecipientKind, Vec<u64>> = BTreeMap::new();
+    let mut reader = tilmelding::contacts::ContactReader::open(&data.contacts_path).unwrap();
+    while let Some(next) = reader.next_record() {
+        let (_, record) = next.unwrap().unwrap();
+        let r = record.recipient;
+        listed.entry(r.kind()).or_default().push(batch_number(r));
+    }
+    let mut seen = BTreeSet::new();
+    for kind in RecipientKind::ALL {
+        // Every listed recipient, then for each a neighbouring number (mostly
+        // valid and not listed, sometimes invalid), then plain invalid ones.
+        let mut numbers = listed[&kind].clone();
+        numbers.extend(listed[&kind].iter().map(|n| n + 1));
+        numbers.extend([0, u64::MAX, 9_999_999_999, 100_000_000]);
+        for (m, material) in index.catalog().materials.iter().enumerate().step_by(97) {
+            for date in [
+                Date::from_ymd(2019, 6, 1),
+                Date::from_ymd(2026, 1, 1),
+                Date::from_ymd(2040, 1, 1),
+            ] {
+                let date = date.unwrap();
+                let single: Vec<Result<Answer, LookupError>> = numbers
+                    .iter()
+                    .map(|&n| match Recipient::from_number(kind, n) {
+                        Ok(r) => index.lookup(&material.id, &r, date),
+                        Err(_) => Err(LookupError::InvalidRecipient),
+                    })
+                    .collect();
+                if single.contains(&Err(LookupError::AudienceMismatch)) {
+                    continue;
+                }
+                seen.extend(single.iter().copied());
+                for len in [0, 1, 31, 32, 33, 64, 65, 1000, numbers.len()] {
+                    let start = (m * 7) % (numbers.len() - len.min(numbers.len()) + 1);
+                    let part = &numbers[start..start + len.min(numbers.len())];
+                    let mut out = vec![Err(LookupError::StaleIndex); part.len()];
+                    index
+                        .lookup_batch(&material.id, kind, part, date, &mut out)
+                        .unwrap();
+                    assert_eq!(
+                        out,
+                        single[start..start + part.len()],
+                        "material {} on {date}",
+                        material.id
+                    );
+                }
+            }
+        }
+    }
+    // The materials and dates above reach the steps that matter here.
+    for reason in [
+        Reason::Registered,
+        Reason::NotRegistered,
+        Reason::Exempt,
+        Reason::GroupNotActive,
+    ] {
+        assert!(
+            seen.iter().any(|a| a.map(|a| a.reason) == Ok(reason)),
+            "no {reason:?}"
+        );
+    }
+    assert!(seen.contains(&Err(LookupError::InvalidRecipient)));
 }
