@@ -644,6 +644,11 @@ fn compare(c: &mut Criterion, config: &Config) {
         tlm_result::TlmOk
     );
     let c_date = date.yyyymmdd();
+    let mut c_material_number = 0;
+    assert_eq!(
+        ffi::tlm_index_material(handle, c_material.as_ptr(), &mut c_material_number),
+        tlm_result::TlmOk
+    );
     let no_answer = tlm_answer {
         result: tlm_result::TlmOk,
         channel: tlm_channel::None,
@@ -672,6 +677,13 @@ fn compare(c: &mut Criterion, config: &Config) {
         single(&mut group, "c_abi_tlm_lookup", &q.c_texts, |t| {
             let mut out = no_answer;
             let result = ffi::tlm_lookup(handle, c_material.as_ptr(), t.as_ptr(), c_date, &mut out);
+            (result, out)
+        });
+        single(&mut group, "c_abi_tlm_lookup_number", &q.numbers, |n| {
+            let mut out = no_answer;
+            let kind = ffi::TLM_RECIPIENT_CPR;
+            let result =
+                ffi::tlm_lookup_number(handle, c_material_number, kind, *n, c_date, &mut out);
             (result, out)
         });
         single(&mut group, "hashmap_std", r, |r| {

@@ -337,6 +337,36 @@ tlm_result tlm_lookup(const tlm_index *index,
                       tlm_answer *out);
 
 /**
+ * Resolves `material_id` once, for `tlm_lookup_number`: writes the
+ * material's number in this index to `*out` and returns `TLM_OK`, or returns
+ * `TLM_UNKNOWN_MATERIAL` (or `TLM_INVALID_ARGUMENT`, `TLM_NULL_ARGUMENT`) and
+ * leaves `*out` untouched.
+ *
+ * The number is valid on this handle only: another index (a newer list, or
+ * the snapshot a reader serves after a refresh) may number its materials
+ * differently. Thread safety: any thread, concurrently with lookups.
+ */
+tlm_result tlm_index_material(const tlm_index *index, const char *material_id, uint32_t *out);
+
+/**
+ * `tlm_lookup` for hot loops: the material as numbered by
+ * `tlm_index_material` on the same handle, the recipient as a number of
+ * `kind` (as in `tlm_lookup_batch`). Nothing to parse or resolve per call.
+ *
+ * On success writes `*out` and returns `TLM_OK`; otherwise returns
+ * `TLM_STALE_INDEX`, `TLM_UNKNOWN_MATERIAL` (a number this index does not
+ * have), `TLM_INVALID_RECIPIENT`, `TLM_AUDIENCE_MISMATCH`,
+ * `TLM_INVALID_ARGUMENT` (bad kind or date) or `TLM_NULL_ARGUMENT`, and
+ * leaves `*out` untouched. Allocates nothing. Thread safety: as `tlm_lookup`.
+ */
+tlm_result tlm_lookup_number(const tlm_index *index,
+                             uint32_t material,
+                             tlm_recipient_kind kind,
+                             uint64_t recipient,
+                             int32_t date_yyyymmdd,
+                             tlm_answer *out);
+
+/**
  * Looks up `count` recipients of one `kind` (`TLM_RECIPIENT_CPR` or
  * `TLM_RECIPIENT_CVR`), given as numbers, for `material_id` on
  * `date_yyyymmdd` (0 = today, Danish time), writing `count` answers to `out`.

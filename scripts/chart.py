@@ -40,6 +40,7 @@ LABELS = {
     "tilmelding_from_text": "tilmelding (Rust, parse text + lookup)",
     "tilmelding_number_order": "tilmelding, sorted as CPR numbers",
     "c_abi_tlm_lookup": "C ABI tlm_lookup (text)",
+    "c_abi_tlm_lookup_number": "C ABI tlm_lookup_number (resolved material, number)",
     "c_abi_tlm_lookup_batch": "C ABI tlm_lookup_batch",
     "csv_read_only": "reading the CSV only (ContactReader)",
     "hashmap_std": "std HashMap<u64, u8> (SipHash)",

@@ -153,6 +153,17 @@ impl MaterialId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The same as a number, for callers across the C ABI.
+    pub(crate) fn number(self) -> u32 {
+        self.0
+    }
+
+    /// A number from [`MaterialId::number`]; one the index does not have
+    /// makes a lookup fail with [`LookupError::UnknownMaterial`].
+    pub(crate) fn from_number(number: u32) -> MaterialId {
+        MaterialId(number)
+    }
 }
 
 /// An opened index: answers which channel a letter takes.

@@ -75,6 +75,106 @@ fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
     tlm_index_close(index);
 }
 
+/// `tlm_index_material` + `tlm_lookup_number` answer every row of the table
+/// as `tlm_lookup` does with the same material and recipient as text.
+#[test]
+fn resolved_materials_and_numbers_answer_like_text_lookups() {
+    let (_dir, path) = common::fixture_index();
+    let index = open(&path);
+    for l in common::lookups() {
+        let date: i32 = l.date.replace('-', "").parse().unwrap();
+        let mut expected = UNTOUCHED;
+        let by_text = tlm_lookup(
+            index,
+            c(&l.material).as_ptr(),
+            c(&l.recipient).as_ptr(),
+            date,
+            &mut expected,
+        );
+        let mut material = u32::MAX;
+        let resolved = tlm_index_material(index, c(&l.material).as_ptr(), &mut material);
+        if resolved != tlm_result::TlmOk {
+            assert_eq!(
+                (resolved, by_text),
+                (tlm_result::TlmUnknownMaterial, resolved)
+            );
+            assert_eq!(material, u32::MAX, "an output was written on failure");
+            continue;
+        }
+        let Ok(recipient) = l.recipient.parse::<tilmelding::Recipient>() else {
+            assert_eq!(by_text, tlm_result::TlmInvalidRecipient, "{l:?}");
+            continue;
+        };
+        let (kind, number) = match recipient {
+            tilmelding::Recipient::Cpr(cpr) => (TLM_RECIPIENT_CPR, cpr.digits()),
+            tilmelding::Recipient::Cvr(cvr) => (TLM_RECIPIENT_CVR, u64::from(cvr.number())),
+        };
+        let mut out = UNTOUCHED;
+        let result = tlm_lookup_number(index, material, kind, number, date, &mut out);
+        assert_eq!((result, out), (by_text, expected), "{l:?}");
+    }
+
+    // A number the index does not have, bad kinds, numbers and dates.
+    let mut out = UNTOUCHED;
+    let mut material = 0;
+    assert_eq!(
+        tlm_index_material(index, c("100").as_ptr(), &mut material),
+        tlm_result::TlmOk
+    );
+    let cpr = 101901234;
+    for (material, kind, number, date, expected) in [
+        (
+            u32::MAX,
+            TLM_RECIPIENT_CPR,
+            cpr,
+            20261122,
+            tlm_result::TlmUnknownMaterial,
+        ),
+        (material, 7, cpr, 20261122, tlm_result::TlmInvalidArgument),
+        (
+            material,
+            TLM_RECIPIENT_CPR,
+            3213901234,
+            20261122,
+            tlm_result::TlmInvalidRecipient,
+        ),
+        (
+            material,
+            TLM_RECIPIENT_CPR,
+            cpr,
+            20260230,
+            tlm_result::TlmInvalidArgument,
+        ),
+    ] {
+        assert_eq!(
+            tlm_lookup_number(index, material, kind, number, date, &mut out),
+            expected
+        );
+        assert_eq!(out, UNTOUCHED);
+        assert!(!last_error().contains("3213901234"), "{}", last_error());
+    }
+    assert_eq!(
+        tlm_lookup_number(
+            index,
+            material,
+            TLM_RECIPIENT_CPR,
+            cpr,
+            20261122,
+            ptr::null_mut()
+        ),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_index_material(index, ptr::null(), &mut material),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_index_material(index, c("100").as_ptr(), ptr::null_mut()),
+        tlm_result::TlmNullArgument
+    );
+    tlm_index_close(index);
+}
+
 #[test]
 fn a_batch_reports_invalid_numbers_per_element() {
     let (_dir, path) = common::fixture_index();

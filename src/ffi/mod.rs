@@ -27,8 +27,8 @@ use self::boundary::{
 };
 use crate::recipient::quote_for_message;
 use crate::{
-    Answer, Channel, Date, FormatError, Index, LookupError, OpenError, Reason, Recipient,
-    RecipientKind,
+    Answer, Channel, Date, FormatError, Index, LookupError, MaterialId, OpenError, Reason,
+    Recipient, RecipientKind,
 };
 
 /// The outcome of a call. Fixed width (`uint32_t`); numbers are never reused.
@@ -254,6 +254,79 @@ pub extern "C" fn tlm_lookup(
     })
 }
 
+/// Resolves `material_id` once, for `tlm_lookup_number`: writes the
+/// material's number in this index to `*out` and returns `TLM_OK`, or returns
+/// `TLM_UNKNOWN_MATERIAL` (or `TLM_INVALID_ARGUMENT`, `TLM_NULL_ARGUMENT`) and
+/// leaves `*out` untouched.
+///
+/// The number is valid on this handle only: another index (a newer list, or
+/// the snapshot a reader serves after a refresh) may number its materials
+/// differently. Thread safety: any thread, concurrently with lookups.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_index_material(
+    index: *const tlm_index,
+    material_id: *const c_char,
+    out: *mut u32,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let index = &unsafe { arg_ref(index, "index") }?.index;
+        // SAFETY: the caller passes a NUL-terminated string or NULL.
+        let material_id = unsafe { arg_str(material_id, "material_id") }?;
+        // SAFETY: the caller passes a writable pointer or NULL.
+        let out = unsafe { arg_out(out, "out") }?;
+        let material = index
+            .material(material_id)
+            .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
+        out.write(material.number());
+        Ok(())
+    })
+}
+
+/// `tlm_lookup` for hot loops: the material as numbered by
+/// `tlm_index_material` on the same handle, the recipient as a number of
+/// `kind` (as in `tlm_lookup_batch`). Nothing to parse or resolve per call.
+///
+/// On success writes `*out` and returns `TLM_OK`; otherwise returns
+/// `TLM_STALE_INDEX`, `TLM_UNKNOWN_MATERIAL` (a number this index does not
+/// have), `TLM_INVALID_RECIPIENT`, `TLM_AUDIENCE_MISMATCH`,
+/// `TLM_INVALID_ARGUMENT` (bad kind or date) or `TLM_NULL_ARGUMENT`, and
+/// leaves `*out` untouched. Allocates nothing. Thread safety: as `tlm_lookup`.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_lookup_number(
+    index: *const tlm_index,
+    material: u32,
+    kind: tlm_recipient_kind,
+    recipient: u64,
+    date_yyyymmdd: i32,
+    out: *mut tlm_answer,
+) -> tlm_result {
+    ffi_boundary!({
+        // SAFETY: the caller passes a live handle or NULL.
+        let index = &unsafe { arg_ref(index, "index") }?.index;
+        // SAFETY: the caller passes a writable pointer or NULL.
+        let out = unsafe { arg_out(out, "out") }?;
+        check_fresh(index)?;
+        let kind = kind_arg(kind)?;
+        let date = date_arg(date_yyyymmdd)?;
+        let material_name = || format!("#{material}");
+        let recipient = Recipient::from_number(kind, recipient).map_err(|e| {
+            fail(
+                tlm_result::TlmInvalidRecipient,
+                format_args!(
+                    "{kind} number {}: {e}",
+                    quote_for_message(&recipient.to_string())
+                ),
+            )
+        })?;
+        let answer = index
+            .answer(MaterialId::from_number(material), &recipient, date)
+            .map_err(|e| lookup_error(e, &material_name(), &recipient.masked().to_string()))?;
+        out.write(answer.into());
+        Ok(())
+    })
+}
+
 /// Looks up `count` recipients of one `kind` (`TLM_RECIPIENT_CPR` or
 /// `TLM_RECIPIENT_CVR`), given as numbers, for `material_id` on
 /// `date_yyyymmdd` (0 = today, Danish time), writing `count` answers to `out`.
@@ -456,16 +529,7 @@ pub(crate) fn lookup_batch_on(
     out: &mut [MaybeUninit<tlm_answer>],
 ) -> Result<(), tlm_result> {
     check_fresh(index)?;
-    let kind = match kind {
-        TLM_RECIPIENT_CPR => RecipientKind::Cpr,
-        TLM_RECIPIENT_CVR => RecipientKind::Cvr,
-        other => {
-            return Err(fail(
-                tlm_result::TlmInvalidArgument,
-                format_args!("`kind` {other} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"),
-            ));
-        }
-    };
+    let kind = kind_arg(kind)?;
     let date = date_arg(date_yyyymmdd)?;
     let material = index
         .material(material_id)
@@ -566,6 +630,17 @@ pub(crate) fn open_error(e: OpenError) -> tlm_result {
 
 pub(crate) fn max_age(seconds: u64) -> Option<Duration> {
     (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
+fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
+    match kind {
+        TLM_RECIPIENT_CPR => Ok(RecipientKind::Cpr),
+        TLM_RECIPIENT_CVR => Ok(RecipientKind::Cvr),
+        other => Err(fail(
+            tlm_result::TlmInvalidArgument,
+            format_args!("`kind` {other} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"),
+        )),
+    }
 }
 
 fn date_arg(yyyymmdd: i32) -> Result<Date, tlm_result> {

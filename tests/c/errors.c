@@ -142,6 +142,7 @@ static void check_null_arguments(const tlm_index *index)
     tlm_answer answer;
     tlm_info info;
     uint64_t number = 101901234;
+    uint32_t material = 12345;
     char buf[TLM_SNAPSHOT_ID_LEN + 1];
 
     CHECK(tlm_index_open(NULL, &opened) == TLM_NULL_ARGUMENT);
@@ -167,6 +168,29 @@ static void check_null_arguments(const tlm_index *index)
           == TLM_NULL_ARGUMENT);
     CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, &number, 1, 20261122, NULL)
           == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_material(NULL, "100", &material) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_material(index, NULL, &material) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_material(index, "100", NULL) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_material(index, "999", &material) == TLM_UNKNOWN_MATERIAL);
+    CHECK(material == 12345);
+    CHECK(tlm_index_material(index, "100", &material) == TLM_OK);
+    answer = UNTOUCHED;
+    CHECK(tlm_lookup_number(NULL, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+          == TLM_NULL_ARGUMENT);
+    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, NULL)
+          == TLM_NULL_ARGUMENT);
+    CHECK(tlm_lookup_number(index, 99999, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+          == TLM_UNKNOWN_MATERIAL);
+    CHECK(tlm_lookup_number(index, material, 7, number, 20261122, &answer)
+          == TLM_INVALID_ARGUMENT);
+    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, 3213901234u, 20261122, &answer)
+          == TLM_INVALID_RECIPIENT);
+    CHECK(untouched(&answer));
+    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+          == TLM_OK);
+    CHECK(answer.result == TLM_OK && answer.channel != TLM_CHANNEL_NONE);
+    answer = UNTOUCHED;
+
     /* An empty batch needs no buffers. */
     CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, NULL, 0, 20261122, NULL) == TLM_OK);
 
