@@ -5,7 +5,6 @@ use std::fmt;
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -142,7 +141,23 @@ impl OpenError {
     }
 }
 
-type Storage = Arc<dyn AsRef<[u8]> + Send + Sync>;
+/// The bytes of an index: a file mapping, or bytes the caller handed over.
+/// An enum rather than one trait object so that the common case, a mapping,
+/// costs no indirect call per lookup.
+enum Storage {
+    Map(memmap2::Mmap),
+    Other(Box<dyn AsRef<[u8]> + Send + Sync>),
+}
+
+impl Storage {
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Storage::Map(map) => map,
+            Storage::Other(bytes) => (**bytes).as_ref(),
+        }
+    }
+}
 
 /// A material resolved once, for many lookups (see [`Index::material`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -219,24 +234,21 @@ impl Index {
             path: path.to_owned(),
             source,
         })?;
-        Index::from_bytes(map).map_err(|e| match e {
-            OpenError::Invalid { source, .. } => OpenError::Invalid {
-                path: Some(path.to_owned()),
-                source,
-            },
-            other => other,
+        Index::from_storage(Storage::Map(map)).map_err(|source| OpenError::Invalid {
+            path: Some(path.to_owned()),
+            source,
         })
     }
 
     /// Opens an index held in memory (a `Vec<u8>`, a `&'static [u8]`, a mapping...),
     /// with the same checks as [`Index::open`].
     pub fn from_bytes(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Index, OpenError> {
-        Index::from_storage(Arc::new(bytes))
+        Index::from_storage(Storage::Other(Box::new(bytes)))
             .map_err(|source| OpenError::Invalid { path: None, source })
     }
 
     fn from_storage(storage: Storage) -> Result<Index, FormatError> {
-        let bytes = (*storage).as_ref();
+        let bytes = storage.bytes();
         let header = Header::decode(bytes)?;
         let sections = format::read_sections(bytes, &header)?;
         for section in &sections {
@@ -455,7 +467,7 @@ impl Index {
         if let Some(answer) = decide_material(rule, kind, date)? {
             return Ok(answer);
         }
-        let bytes = (*self.storage).as_ref();
+        let bytes = self.storage.bytes();
         let register = &self.registers[kind as usize];
         let probe = register.probe(recipient.key());
         Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
@@ -521,7 +533,7 @@ impl Index {
             }
             return Ok(());
         }
-        let bytes = (*self.storage).as_ref();
+        let bytes = self.storage.bytes();
         let register = &self.registers[kind as usize];
         // Random lookups wait on memory. In groups: first check every number
         // of the group and start loading what its lookup will read, then
@@ -558,7 +570,7 @@ impl Index {
     /// Checks everything [`Index::open`] does not: the bitmaps' contents, the
     /// contact codes, the exemption windows, and the snapshot id. O(file size).
     pub fn verify(&self) -> Result<(), FormatError> {
-        let bytes = (*self.storage).as_ref();
+        let bytes = self.storage.bytes();
         let as_of = self.metadata.as_of;
         if format::snapshot_id(as_of, &bytes[format::HEADER_LEN..]) != self.metadata.snapshot_id {
             return Err(FormatError::SnapshotMismatch);

@@ -113,7 +113,7 @@ const _: () = assert!(std::mem::size_of::<Directory>() == 64);
 
 impl Directory {
     /// Values per segment of an array container of `cardinality` values.
-    #[inline]
+    #[inline(always)]
     fn array_step(cardinality: u32) -> u32 {
         cardinality.div_ceil(SEGMENTS as u32)
     }
@@ -149,14 +149,13 @@ impl Directory {
     /// Positions `lo..=hi` (within an array container of `cardinality`
     /// values) that hold `low`'s position, the number of values below it:
     /// every value before `lo` is below `low`, the one at `hi` (if any) is not.
-    #[inline]
+    #[inline(always)]
     fn array_segment(&self, low: u16, cardinality: u32) -> (u32, u32) {
         // A branch-free count over one cache line (four vector compares).
-        let segment: u16 = self
-            .entries
-            .iter()
-            .map(|&entry| u16::from(entry < low))
-            .sum();
+        let mut segment = 0u16;
+        for entry in self.entries {
+            segment += u16::from(entry < low);
+        }
         let segment = u32::from(segment);
         let step = Directory::array_step(cardinality);
         let lo = (segment * step).min(cardinality);
@@ -195,14 +194,14 @@ impl Probe<'_> {
 
     /// A rank at most a segment (about 20 members of a national array
     /// container) before the value's rank, if it is a member.
-    #[inline]
+    #[inline(always)]
     pub fn rank_hint(&self) -> u32 {
         self.container.rank_base.saturating_add(self.lo)
     }
 
     /// Byte offset (within the bitmap's bytes) of the first byte the lookup
     /// will read from the container.
-    #[inline]
+    #[inline(always)]
     pub fn byte_hint(&self) -> usize {
         let offset = self.container.offset as usize;
         match self.container.kind {
@@ -215,7 +214,7 @@ impl Probe<'_> {
 
 impl Container {
     /// Declared number of members, 1..=65536.
-    #[inline]
+    #[inline(always)]
     fn cardinality(&self) -> u32 {
         u32::from(self.card_minus_one) + 1
     }
@@ -227,7 +226,7 @@ impl Container {
     }
 
     /// The array values (2 bytes each), or `None` if they lie outside `bytes`.
-    #[inline]
+    #[inline(always)]
     fn array<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
         let start = self.offset as usize;
         let len = 2 * self.cardinality() as usize;
@@ -849,7 +848,7 @@ const WINDOW: usize = 64;
 /// fixed window of [`WINDOW`] values that covers the segment gives it: a
 /// branch-free count that the compiler vectorizes. Segments longer than the
 /// window are halved down to it first.
-#[inline]
+#[inline(always)]
 fn array_rank(values: &[u8], low: u16, lo: u32, hi: u32) -> Option<u32> {
     let count = values.len() / 2;
     let (mut base, mut size) = (lo as usize, hi.checked_sub(lo)? as usize);
@@ -879,14 +878,14 @@ fn array_rank(values: &[u8], low: u16, lo: u32, hi: u32) -> Option<u32> {
 }
 
 /// How many of the [`WINDOW`] `u16` values in `window` are below `low`.
-#[inline]
+#[inline(always)]
 fn count_below(window: &[u8; 2 * WINDOW], low: u16) -> usize {
     // Sums in 16 bits: the compiler makes this a vector compare and
     // subtract per 8 values.
-    let below: u16 = window
-        .chunks_exact(2)
-        .map(|value| u16::from(u16::from_le_bytes([value[0], value[1]]) < low))
-        .sum();
+    let mut below = 0u16;
+    for i in 0..WINDOW {
+        below += u16::from(u16::from_le_bytes([window[2 * i], window[2 * i + 1]]) < low);
+    }
     usize::from(below)
 }
 
