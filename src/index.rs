@@ -378,6 +378,7 @@ impl Index {
     }
 
     /// True if a maximum age is set and the list is older than it.
+    #[inline]
     pub fn is_stale(&self) -> bool {
         let deadline = self.stale_after.load(Ordering::Relaxed);
         deadline != i64::MAX && unix_now() > deadline

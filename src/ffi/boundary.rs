@@ -65,6 +65,7 @@ pub(crate) use ffi_boundary;
 /// # Safety
 ///
 /// `ptr` must be NULL or valid for reads of a `T` for `'a`.
+#[inline]
 pub(crate) unsafe fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, tlm_result> {
     // SAFETY: the caller guarantees that a non-NULL `ptr` is valid for `'a`.
     unsafe { ptr.as_ref() }.ok_or_else(|| null(name))
@@ -75,6 +76,7 @@ pub(crate) unsafe fn arg_ref<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, 
 /// # Safety
 ///
 /// `ptr` must be NULL or valid for writes of a `T` for `'a`.
+#[inline]
 pub(crate) unsafe fn arg_out<'a, T>(
     ptr: *mut T,
     name: &str,
@@ -89,6 +91,7 @@ pub(crate) unsafe fn arg_out<'a, T>(
 /// # Safety
 ///
 /// `ptr` must be NULL or point to a NUL-terminated string valid for `'a`.
+#[inline]
 pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, tlm_result> {
     if ptr.is_null() {
         return Err(null(name));
@@ -108,6 +111,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
 /// # Safety
 ///
 /// A non-NULL `ptr` must be valid for reads of `len` elements for `'a`.
+#[inline]
 pub(crate) unsafe fn arg_slice<'a, T>(
     ptr: *const T,
     len: usize,
@@ -129,6 +133,7 @@ pub(crate) unsafe fn arg_slice<'a, T>(
 ///
 /// A non-NULL `ptr` must be valid for writes of `len` elements for `'a`, and
 /// not alias any other argument.
+#[inline]
 pub(crate) unsafe fn arg_slice_mut<'a, T>(
     ptr: *mut T,
     len: usize,
@@ -145,6 +150,7 @@ pub(crate) unsafe fn arg_slice_mut<'a, T>(
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr.cast::<MaybeUninit<T>>(), len) })
 }
 
+#[cold]
 fn null(name: &str) -> tlm_result {
     fail(
         tlm_result::TlmNullArgument,

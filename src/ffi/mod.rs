@@ -600,23 +600,29 @@ fn lookup_error(e: LookupError, material: &str, recipient: &str) -> tlm_result {
     }
 }
 
+#[inline]
 fn check_fresh(index: &Index) -> Result<(), tlm_result> {
     if index.is_stale() {
-        let hms = |d: Duration| {
-            let s = d.as_secs();
-            format!("{}h{:02}m{:02}s", s / 3600, s % 3600 / 60, s % 60)
-        };
-        return Err(fail(
-            tlm_result::TlmStaleIndex,
-            format_args!(
-                "{} (the list is {} old; the maximum age is {})",
-                LookupError::StaleIndex,
-                hms(index.age()),
-                hms(index.max_age().unwrap_or_default())
-            ),
-        ));
+        return Err(stale(index));
     }
     Ok(())
+}
+
+#[cold]
+fn stale(index: &Index) -> tlm_result {
+    let hms = |d: Duration| {
+        let s = d.as_secs();
+        format!("{}h{:02}m{:02}s", s / 3600, s % 3600 / 60, s % 60)
+    };
+    fail(
+        tlm_result::TlmStaleIndex,
+        format_args!(
+            "{} (the list is {} old; the maximum age is {})",
+            LookupError::StaleIndex,
+            hms(index.age()),
+            hms(index.max_age().unwrap_or_default())
+        ),
+    )
 }
 
 pub(crate) fn open_error(e: OpenError) -> tlm_result {
