@@ -1,6 +1,5 @@
 //! [`Index`]: an opened, validated index file and the lookups on it.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
 use std::ops::Range;
@@ -8,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::Date;
@@ -190,7 +190,10 @@ pub struct Index {
     storage: Storage,
     /// The materials fst's entries in a hash table: a lookup by material ID
     /// is the common case, and walking the fst costs a cache miss per node.
-    material_ids: HashMap<Box<str>, u32>,
+    /// It holds only the file's own IDs (a few thousand, fixed at open), so
+    /// an unkeyed fast hash (Fx) is safe; SipHash cost more than the rest of
+    /// a lookup.
+    material_ids: FxHashMap<Box<str>, u32>,
     rules: Vec<Rule>,
     /// The contact's part of the decision, per code byte.
     answers: Box<CodeAnswers>,
@@ -295,7 +298,8 @@ impl Index {
         }
         let materials =
             fst::Map::new(&bytes[materials_range]).map_err(|e| materials_error(&e.to_string()))?;
-        let mut material_ids = HashMap::with_capacity(materials.len());
+        let mut material_ids =
+            FxHashMap::with_capacity_and_hasher(materials.len(), Default::default());
         let mut entries = materials.stream();
         while let Some((id, i)) = fst::Streamer::next(&mut entries) {
             // The fst equals the one built from the catalog, so IDs are UTF-8.

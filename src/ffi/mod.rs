@@ -20,6 +20,7 @@ pub use reader::*;
 use std::ffi::{CStr, c_char};
 use std::mem::MaybeUninit;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use self::boundary::{
@@ -649,7 +650,30 @@ fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
     }
 }
 
+#[inline]
 fn date_arg(yyyymmdd: i32) -> Result<Date, tlm_result> {
+    // Callers look up many letters for one date: remember the last date
+    // converted (the argument in the high half, the day number in the low
+    // half of one atomic word, so a reader never sees a mixed pair). 0, the
+    // "today" argument, is never remembered.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let last = LAST.load(Ordering::Relaxed);
+    if (last >> 32) as i32 == yyyymmdd
+        && yyyymmdd != 0
+        && let Some(date) = Date::from_days(last as u32 as i32)
+    {
+        return Ok(date);
+    }
+    let date = convert_date(yyyymmdd)?;
+    if yyyymmdd != 0 {
+        let packed = u64::from(yyyymmdd as u32) << 32 | u64::from(date.days() as u32);
+        LAST.store(packed, Ordering::Relaxed);
+    }
+    Ok(date)
+}
+
+#[inline(never)]
+fn convert_date(yyyymmdd: i32) -> Result<Date, tlm_result> {
     if yyyymmdd == 0 {
         return Ok(Date::today());
     }
@@ -659,4 +683,34 @@ fn date_arg(yyyymmdd: i32) -> Result<Date, tlm_result> {
             format_args!("date {yyyymmdd} is not a YYYYMMDD date: {e}"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The remembered last date never answers for another date, whatever
+    /// the order of calls and however many threads make them.
+    #[test]
+    fn date_arguments_convert_like_the_calendar() {
+        let dates = [
+            20261122, 20261122, 20261123, 20260230, 20261122, 19000101, 99991231, 20240229,
+            20230229, -1, 20261122, 10000, 20261123,
+        ];
+        std::thread::scope(|scope| {
+            for shift in 0..4 {
+                scope.spawn(move || {
+                    for i in 0..2000 {
+                        let yyyymmdd = dates[(i * (shift + 1) + shift) % dates.len()];
+                        assert_eq!(
+                            date_arg(yyyymmdd).ok(),
+                            Date::from_yyyymmdd(yyyymmdd).ok(),
+                            "{yyyymmdd}"
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(date_arg(0), Ok(Date::today()));
+    }
 }

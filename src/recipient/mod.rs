@@ -147,6 +147,7 @@ impl Cpr {
     /// # Errors
     /// [`RecipientError::OutOfRange`] for more than ten digits,
     /// [`RecipientError::InvalidDate`] if the date does not exist.
+    #[inline]
     pub const fn from_digits(n: u64) -> Result<Cpr, RecipientError> {
         if n >= 10_000_000_000 {
             return Err(RecipientError::OutOfRange);
@@ -169,6 +170,7 @@ impl Cpr {
     /// [`RecipientError::OutOfRange`] if `yy > 99` or `serial > 9999`,
     /// [`RecipientError::InvalidDate`] if the date does not exist in the
     /// century given by the serial's first digit.
+    #[inline]
     pub const fn new(day: u8, month: u8, yy: u8, serial: u16) -> Result<Cpr, RecipientError> {
         if yy > 99 || serial > 9999 {
             return Err(RecipientError::OutOfRange);
@@ -405,6 +407,7 @@ impl Recipient {
     }
 
     /// The key stored in the index: [`Cpr::packed`] or the CVR number.
+    #[inline]
     pub const fn key(self) -> u32 {
         match self {
             Recipient::Cpr(cpr) => cpr.packed(),
@@ -431,6 +434,7 @@ impl Recipient {
     ///
     /// # Errors
     /// As [`Cpr::from_digits`] or [`Cvr::new`].
+    #[inline]
     pub const fn from_number(kind: RecipientKind, n: u64) -> Result<Recipient, RecipientError> {
         match kind {
             RecipientKind::Cpr => match Cpr::from_digits(n) {
