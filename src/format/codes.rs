@@ -248,53 +248,59 @@ impl Register {
         None
     }
 
-    /// All recipients' keys and code bytes, in key order.
-    pub(crate) fn iter<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (u32, u8)> + 'a {
-        let codes = bytes.get(self.codes.clone()).unwrap_or_default();
-        self.layout
-            .iter(bytes.get(self.set.clone()).unwrap_or_default())
-            .zip(codes.iter().copied())
-    }
-
-    /// Full content check: the bitmap, reserved bits, and that the windows are
-    /// sorted, name recipients whose code says they have one (and only those),
-    /// and hold valid dates. Returns the statistics the codes add up to.
+    /// Full content check: the bitmap; that every key is a possible
+    /// recipient (`keys`); no reserved bit in a code; and that the windows
+    /// are sorted, hold valid dates, and belong one to one to the recipients
+    /// whose code says they have one. Returns the statistics the codes add
+    /// up to.
+    ///
+    /// Proportional to the file's size, but without a step per recipient
+    /// where it can: keys are checked a block at a time where `keys` allows,
+    /// codes are counted in a histogram.
     pub(crate) fn verify(
         &self,
         bytes: &[u8],
         names: [&'static str; 3],
-        is_key: impl Fn(u32) -> bool,
+        keys: KeyCheck,
     ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
+        let set = &bytes[self.set.clone()];
         self.layout
-            .validate_contents(&bytes[self.set.clone()])
+            .validate_contents(set)
             .map_err(|e| contents(names[0], e.to_string()))?;
+        self.verify_keys(set, keys)
+            .map_err(|detail| contents(names[0], detail))?;
+
         let mut stats = KindStats::default();
-        for (key, code) in self.iter(bytes) {
-            let status = Status::from_bits(code & STATUS_MASK);
-            stats.by_status[status as usize] += 1;
-            stats.pending +=
-                u64::from(Registration::from_bits(code >> REGISTRATION_SHIFT).is_pending());
-            stats.nemsms += u64::from(code & NEMSMS != 0);
-            if !is_key(key) {
-                return Err(contents(
-                    names[0],
-                    format!("holds the impossible key {key}"),
-                ));
+        for (code, count) in histogram(&bytes[self.codes.clone()])
+            .into_iter()
+            .enumerate()
+        {
+            if count == 0 {
+                continue;
             }
+            let code = code as u8;
             if code & RESERVED != 0 {
                 return Err(contents(
                     names[1],
                     format!("code {code:#04x} has the reserved bit set"),
                 ));
             }
+            stats.by_status[Status::from_bits(code & STATUS_MASK) as usize] += count;
+            if Registration::from_bits(code >> REGISTRATION_SHIFT).is_pending() {
+                stats.pending += count;
+            }
+            if code & NEMSMS != 0 {
+                stats.nemsms += count;
+            }
             if code & HAS_WINDOW != 0 {
-                stats.exemption_windows += 1;
-                if self.window(bytes, key).is_none() {
-                    return Err(contents(names[2], format!("has no window for key {key}")));
-                }
+                stats.exemption_windows += count;
             }
         }
+
+        // Each window names a recipient whose code says it has one, no two
+        // name the same one (the keys increase), and there are as many
+        // windows as such recipients: one to one.
         let windows = &bytes[self.windows.clone()];
         let n = windows.len() / WINDOW_LEN;
         let with_window = stats.exemption_windows;
@@ -318,9 +324,108 @@ impl Register {
             if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
                 return Err(contents(names[2], format!("invalid window for key {key}")));
             }
+            let code = self
+                .layout
+                .rank(set, key)
+                .and_then(|rank| bytes.get(self.codes.start + rank as usize));
+            match code {
+                None => {
+                    return Err(contents(
+                        names[2],
+                        format!("has a window for key {key}, which the register does not hold"),
+                    ));
+                }
+                Some(code) if code & HAS_WINDOW == 0 => {
+                    return Err(contents(
+                        names[2],
+                        format!("has a window for key {key}, whose code says it has none"),
+                    ));
+                }
+                Some(_) => {}
+            }
         }
         Ok(stats)
     }
+
+    /// Checks that every key in the set is a possible recipient.
+    fn verify_keys(&self, set: &[u8], keys: KeyCheck) -> Result<(), String> {
+        let impossible = |key| format!("holds the impossible key {key}");
+        match keys {
+            KeyCheck::Each(is_key) => match self.layout.iter(set).find(|&key| !is_key(key)) {
+                Some(key) => Err(impossible(key)),
+                None => Ok(()),
+            },
+            KeyCheck::Blocks {
+                slot,
+                block,
+                valid_blocks,
+            } => {
+                let all = (1u32 << (slot / block)) - 1;
+                for high in self.layout.container_keys() {
+                    let (first, last) = (high << 16, high << 16 | 0xFFFF);
+                    for s in first / slot..=last / slot {
+                        let valid = u32::from(valid_blocks(s));
+                        if valid == all {
+                            continue;
+                        }
+                        for b in (0..slot / block).filter(|b| valid >> b & 1 == 0) {
+                            // Within this container; u64 as the last slot
+                            // may reach past u32::MAX.
+                            let start = u64::from(s) * u64::from(slot) + u64::from(b * block);
+                            let lo = start.max(u64::from(first));
+                            let hi = (start + u64::from(block) - 1).min(u64::from(last));
+                            if lo <= hi && self.layout.any_in(set, lo as u32, hi as u32) {
+                                return Err(format!(
+                                    "holds an impossible key between {lo} and {hi}"
+                                ));
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// How [`Register::verify`] checks that every key is a possible recipient.
+pub(crate) enum KeyCheck {
+    /// Key by key.
+    Each(fn(u32) -> bool),
+    /// A block of keys at a time: the keys fall into slots of `slot`
+    /// consecutive keys, each cut into blocks of `block` keys that are all
+    /// possible or all impossible; `valid_blocks(key / slot)` has bit `b` set
+    /// if block `b` of that slot is possible.
+    Blocks {
+        slot: u32,
+        block: u32,
+        valid_blocks: fn(u32) -> u16,
+    },
+}
+
+/// How many of `bytes` have each value, counted in four interleaved tables
+/// so that runs of equal bytes do not wait on each other's increments.
+fn histogram(bytes: &[u8]) -> [u64; 256] {
+    let mut tables = [[0u32; 256]; 4];
+    let mut total = [0u64; 256];
+    // Flush before a u32 count could overflow.
+    for chunk in bytes.chunks(4 << 30) {
+        let mut quads = chunk.chunks_exact(4);
+        for quad in &mut quads {
+            for (table, &byte) in tables.iter_mut().zip(quad) {
+                table[usize::from(byte)] += 1;
+            }
+        }
+        for &byte in quads.remainder() {
+            tables[0][usize::from(byte)] += 1;
+        }
+        for table in &mut tables {
+            for (sum, count) in total.iter_mut().zip(table.iter_mut()) {
+                *sum += u64::from(std::mem::take(count));
+            }
+        }
+    }
+    total
 }
 
 #[cfg(test)]

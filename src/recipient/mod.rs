@@ -215,6 +215,31 @@ impl Cpr {
         }
     }
 
+    /// Which packed keys of one day slot (`key / 10_000`: the keys of one
+    /// date as written) are CPR numbers, by blocks of 1,000 serials: bit `d`
+    /// is set if the keys `slot * 10_000 + d * 1000 ..= + 999` are valid (the
+    /// serial's first digit picks the century, so validity is the same within
+    /// a block). Checks a set of keys a block at a time; agrees with
+    /// [`Cpr::from_packed`] on every key.
+    pub(crate) const fn valid_serial_blocks(slot: u32) -> u16 {
+        let day = (slot % DAY_SLOTS) as u8;
+        let rest = slot / DAY_SLOTS;
+        let month = (rest % 12) as u8 + 1;
+        let yy = rest / 12;
+        if yy > 99 {
+            return 0;
+        }
+        let mut blocks = 0;
+        let mut digit = 0;
+        while digit < 10 {
+            if Cpr::new(day, month, yy as u8, digit * 1000).is_ok() {
+                blocks |= 1 << digit;
+            }
+            digit += 1;
+        }
+        blocks
+    }
+
     /// The ten digits `DDMMYYSSSS` as one integer (inverse of [`Cpr::from_digits`]).
     pub const fn digits(self) -> u64 {
         self.day() as u64 * 100_000_000
@@ -325,6 +350,31 @@ impl FromStr for Cpr {
 /// CVR modulus-11 weights, most significant digit first.
 const CVR_WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
 
+/// The weighted digit sums of the first four and the last four digits of a
+/// CVR number, for every value of those four digits: the check is two table
+/// reads instead of eight divisions (2 x 10 KB).
+const CVR_HIGH_SUMS: [u8; 10_000] = cvr_sums(0);
+const CVR_LOW_SUMS: [u8; 10_000] = cvr_sums(4);
+
+/// Weighted sums of four digits with the weights from `CVR_WEIGHTS[first..]`.
+const fn cvr_sums(first: usize) -> [u8; 10_000] {
+    let mut sums = [0u8; 10_000];
+    let mut n = 0;
+    while n < 10_000 {
+        let digits = [n / 1000, n / 100 % 10, n / 10 % 10, n % 10];
+        let mut sum = 0;
+        let mut i = 0;
+        while i < 4 {
+            sum += digits[i] as u32 * CVR_WEIGHTS[first + i];
+            i += 1;
+        }
+        // At most 9 * (2 + 7 + 6 + 5) = 180.
+        sums[n] = sum as u8;
+        n += 1;
+    }
+    sums
+}
+
 /// A validated CVR number (Danish company registration number).
 ///
 /// `Display` gives the 8 digits without prefix.
@@ -345,14 +395,8 @@ impl Cvr {
         if number < 10_000_000 {
             return Err(RecipientError::CvrLeadingZero);
         }
-        let mut sum = 0;
-        let mut rest = number;
-        let mut i = CVR_WEIGHTS.len();
-        while i > 0 {
-            i -= 1;
-            sum += rest % 10 * CVR_WEIGHTS[i];
-            rest /= 10;
-        }
+        let sum = CVR_HIGH_SUMS[(number / 10_000) as usize] as u32
+            + CVR_LOW_SUMS[(number % 10_000) as usize] as u32;
         if !sum.is_multiple_of(11) {
             return Err(RecipientError::InvalidCvrCheckDigit);
         }

@@ -149,6 +149,25 @@ fn valid_day_counts_per_century_group() {
     }
 }
 
+/// The block rule `verify` checks sets with agrees with `Cpr::from_packed`
+/// on the first and last key of every block of every day slot, and beyond.
+#[test]
+fn valid_serial_blocks_agree_with_from_packed() {
+    for slot in 0..(100 * 12 * DAY_SLOTS + 10) {
+        let blocks = Cpr::valid_serial_blocks(slot);
+        for digit in 0..10 {
+            for serial in [digit * 1000, digit * 1000 + 999] {
+                let valid = Cpr::from_packed(slot * SERIALS + serial).is_some();
+                assert_eq!(
+                    blocks >> digit & 1 == 1,
+                    valid,
+                    "slot {slot}, serial {serial}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn replacement_numbers() {
     let c = cpr("6101901234").unwrap();

@@ -58,6 +58,18 @@ fn check(rb: &RoaringBitmap) -> Vec<u8> {
     }
     let mut rng = Rng(u64::from(layout.len()) | 1);
     probes.extend((0..200).map(|_| rng.next() as u32));
+    // Ranges around the probes, of every width up to two containers.
+    for (i, &lo) in probes.iter().enumerate() {
+        let width = [0, 1, 63, 64, 65, 1000, 65535, 70000][i % 8];
+        let hi = lo.saturating_add(width);
+        let below_lo = if lo == 0 { 0 } else { rb.rank(lo - 1) };
+        let expected = rb.rank(hi) > below_lo;
+        assert_eq!(
+            layout.any_in(&bytes, lo, hi),
+            expected,
+            "any in {lo}..={hi}"
+        );
+    }
     for value in probes {
         let expected = rb.contains(value).then(|| (rb.rank(value) - 1) as u32);
         assert_eq!(layout.rank(&bytes, value), expected, "rank of {value}");
