@@ -670,6 +670,10 @@ fn compare(c: &mut Criterion, config: &Config) {
         single(&mut group, "tilmelding_material_by_id", r, |r| {
             index.lookup(&f.material, r, date)
         });
+        single(&mut group, "tilmelding_from_number", &q.numbers, |n| {
+            let recipient = Recipient::from_number(RecipientKind::Cpr, *n).unwrap();
+            index.lookup_material(id, &recipient, date)
+        });
         single(&mut group, "tilmelding_from_text", &q.texts, |t| {
             let recipient: Recipient = t.parse().unwrap();
             index.lookup(&f.material, &recipient, date)

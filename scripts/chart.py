@@ -37,6 +37,7 @@ LABELS = {
     "tilmelding_open_verify": "Index::open + Index::verify",
     "tilmelding_build": "tilmelding build (CSV -> .tlm)",
     "tilmelding_material_by_id": "tilmelding (Rust, lookup by material ID)",
+    "tilmelding_from_number": "tilmelding (Rust, check number + lookup_material)",
     "tilmelding_from_text": "tilmelding (Rust, parse text + lookup)",
     "tilmelding_number_order": "tilmelding, sorted as CPR numbers",
     "c_abi_tlm_lookup": "C ABI tlm_lookup (text)",
