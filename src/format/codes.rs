@@ -176,7 +176,18 @@ impl Register {
         super::prefetch(bytes, at);
         super::prefetch(bytes, at + 64);
         super::prefetch(bytes, at + 127);
+        self.prefetch_code(bytes, probe);
+    }
+
+    /// Starts loading the code byte of the probed key: the line of the
+    /// segment's first rank and, when the segment reaches into the next
+    /// line, that one too (a second prefetch of the same line costs next to
+    /// nothing). With only the first, about half the lookups in a national
+    /// index waited for the code byte's line after the search.
+    #[inline(always)]
+    fn prefetch_code(&self, bytes: &[u8], probe: &Probe<'_>) {
         super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
+        super::prefetch(bytes, self.codes.start + probe.rank_last() as usize);
     }
 
     /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
@@ -192,10 +203,9 @@ impl Register {
         date: Date,
     ) -> Answer {
         if let Some(probe) = probe {
-            // The code byte is within a segment (about 20 bytes) of the
-            // hint: start loading it now, so that its cache miss overlaps the
-            // search instead of following it.
-            super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
+            // Start loading the code byte now, so that its cache miss
+            // overlaps the search instead of following it.
+            self.prefetch_code(bytes, probe);
         }
         let code = probe.and_then(|probe| self.code(bytes, probe));
         match code {

@@ -94,8 +94,8 @@ const _: () = assert!(std::mem::size_of::<Container>() == 16);
 
 /// Rank directory of one container, one cache line of 32 `u16` entries, built
 /// at open. A lookup reads it from the heap, then searches only one segment
-/// of the container: at most 64 values of an array (about 20 in a national
-/// index), at most 32 words of a bitmap.
+/// of the container: at most 64 values of an array (25 to 60 in the
+/// populated containers of a national index), at most 32 words of a bitmap.
 ///
 /// - Array of `n` values: cut into 32 segments of `step = ceil(n / 32)`
 ///   values; `entries[s]` is the first value of segment `s + 1` (`u16::MAX`
@@ -233,11 +233,23 @@ impl Probe<'_> {
         self.container.high() | u32::from(self.low)
     }
 
-    /// A rank at most a segment (about 20 members of a national array
-    /// container) before the value's rank, if it is a member.
+    /// A rank at most a segment (25 to 60 members of a populated national
+    /// array container) before the value's rank, if it is a member.
     #[inline(always)]
     pub fn rank_hint(&self) -> u32 {
         self.container.rank_base.saturating_add(self.lo)
+    }
+
+    /// The last rank the value can have if it is a member: its rank lies
+    /// between [`Probe::rank_hint`] and this (at most a segment, about 60
+    /// members, further on in an array container), the range whose code
+    /// bytes a caller may prefetch. Other containers: the hint.
+    #[inline(always)]
+    pub fn rank_last(&self) -> u32 {
+        match self.container.kind {
+            Kind::Array => self.container.rank_base.saturating_add(self.hi),
+            Kind::Bitmap | Kind::Run => self.rank_hint(),
+        }
     }
 
     /// Byte offset (within the bitmap's bytes) of the first byte the lookup
