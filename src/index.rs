@@ -475,6 +475,11 @@ impl Index {
         let bytes = self.storage.bytes();
         let register = &self.registers[kind as usize];
         let probe = register.probe(recipient.key());
+        if let Some(probe) = &probe {
+            // Start loading the code byte now, so that its cache miss
+            // overlaps the search instead of following it.
+            register.prefetch_code(bytes, probe);
+        }
         Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
     }
 

@@ -185,14 +185,15 @@ impl Register {
     /// nothing). With only the first, about half the lookups in a national
     /// index waited for the code byte's line after the search.
     #[inline(always)]
-    fn prefetch_code(&self, bytes: &[u8], probe: &Probe<'_>) {
+    pub(crate) fn prefetch_code(&self, bytes: &[u8], probe: &Probe<'_>) {
         super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
         super::prefetch(bytes, self.codes.start + probe.rank_last() as usize);
     }
 
     /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
     /// register cannot have), once the material let the contact decide.
-    /// `bytes` is the whole file.
+    /// `bytes` is the whole file. A single lookup calls
+    /// [`Register::prefetch_code`] first; a batch has prefetched it all.
     #[inline(always)]
     pub(crate) fn answer(
         &self,
@@ -202,11 +203,6 @@ impl Register {
         answers: &CodeAnswers,
         date: Date,
     ) -> Answer {
-        if let Some(probe) = probe {
-            // Start loading the code byte now, so that its cache miss
-            // overlaps the search instead of following it.
-            self.prefetch_code(bytes, probe);
-        }
         let code = probe.and_then(|probe| self.code(bytes, probe));
         match code {
             Some(code) if code & HAS_WINDOW != 0 => {

@@ -130,6 +130,23 @@ const fn full_year(yy: u8, serial: u16) -> u16 {
     (if yy <= last { first } else { then }) + yy
 }
 
+/// Whether February has 29 days in the year a CPR number names, by the
+/// serial's first digit and the two-digit year: checking a number reads one
+/// byte instead of working out the century and testing divisibility.
+const LEAP: [[bool; 100]; 10] = {
+    let mut table = [[false; 100]; 10];
+    let mut digit = 0;
+    while digit < 10 {
+        let mut yy = 0;
+        while yy < 100 {
+            table[digit][yy] = is_leap(full_year(yy as u8, digit as u16 * 1000));
+            yy += 1;
+        }
+        digit += 1;
+    }
+    table
+};
+
 /// A validated CPR number (Danish personal identification number).
 ///
 /// Holds the packed key (see [`Cpr::packed`]), so it is 4 bytes and orders by
@@ -183,7 +200,9 @@ impl Cpr {
         } else {
             day
         };
-        if real_day == 0 || real_day > days_in_month(full_year(yy, serial), month) {
+        let leap = LEAP[(serial / 1000) as usize][yy as usize];
+        let days = DAYS_IN_MONTH[(month - 1) as usize] + ((month == 2) & leap) as u8;
+        if real_day == 0 || real_day > days {
             return Err(RecipientError::InvalidDate);
         }
         let slot = (yy as u32 * 12 + (month as u32 - 1)) * DAY_SLOTS + day as u32;
