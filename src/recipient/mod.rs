@@ -102,11 +102,6 @@ const fn is_leap(year: u16) -> bool {
     year.is_multiple_of(4) & (!year.is_multiple_of(100) | year.is_multiple_of(400))
 }
 
-/// `month` must be in 1..=12.
-const fn days_in_month(year: u16, month: u8) -> u8 {
-    DAYS_IN_MONTH[(month - 1) as usize] + ((month == 2) & is_leap(year)) as u8
-}
-
 /// By the serial's first digit (the 7th digit): the last two-digit year of
 /// the first century, the first century, and the century after that year.
 const CENTURIES: [(u16, u16, u16); 10] = [
@@ -146,6 +141,13 @@ const LEAP: [[bool; 100]; 10] = {
     }
     table
 };
+
+/// Days in `month` (1..=12) of the year that the two-digit year `yy`
+/// (<= 99) names with `serial` (<= 9999).
+const fn days_in_month(yy: u8, serial: u16, month: u8) -> u8 {
+    let leap = LEAP[(serial / 1000) as usize][yy as usize];
+    DAYS_IN_MONTH[(month - 1) as usize] + ((month == 2) & leap) as u8
+}
 
 /// A validated CPR number (Danish personal identification number).
 ///
@@ -200,9 +202,7 @@ impl Cpr {
         } else {
             day
         };
-        let leap = LEAP[(serial / 1000) as usize][yy as usize];
-        let days = DAYS_IN_MONTH[(month - 1) as usize] + ((month == 2) & leap) as u8;
-        if real_day == 0 || real_day > days {
+        if real_day == 0 || real_day > days_in_month(yy, serial, month) {
             return Err(RecipientError::InvalidDate);
         }
         let slot = (yy as u32 * 12 + (month as u32 - 1)) * DAY_SLOTS + day as u32;

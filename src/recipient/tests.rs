@@ -487,7 +487,10 @@ fn mask_input_examples() {
 fn valid_cpr() -> impl Strategy<Value = Cpr> {
     (0u8..100, 1u8..=12, 0u8..31, 0u16..10_000, any::<bool>()).prop_map(
         |(yy, month, raw_day, serial, replacement)| {
-            let day = 1 + raw_day % days_in_month(full_year(yy, serial), month);
+            // From the calendar rules, not from the table `Cpr::new` reads.
+            let leap = is_leap(full_year(yy, serial));
+            let days = DAYS_IN_MONTH[usize::from(month - 1)] + u8::from((month == 2) & leap);
+            let day = 1 + raw_day % days;
             let day = if replacement {
                 day + REPLACEMENT_OFFSET
             } else {
