@@ -175,6 +175,41 @@ fn resolved_materials_and_numbers_answer_like_text_lookups() {
     tlm_index_close(index);
 }
 
+/// A CPR number given as an integer has lost its leading zeros: an error
+/// message writes it with all ten digits before masking, so that it shows
+/// the date part and no digit of the serial.
+#[test]
+fn invalid_numbers_are_masked_as_written() {
+    let (_dir, path) = common::fixture_index();
+    let index = open(&path);
+    let mut material = 0;
+    assert_eq!(
+        tlm_index_material(index, c("100").as_ptr(), &mut material),
+        tlm_result::TlmOk
+    );
+    for (number, shown) in [
+        (231_901_234, "023190xxxx"),
+        (12_345_678, "001234xxxx"),
+        (3_213_901_234, "321390xxxx"),
+    ] {
+        let mut out = UNTOUCHED;
+        assert_eq!(
+            tlm_lookup_number(
+                index,
+                material,
+                TLM_RECIPIENT_CPR,
+                number,
+                20261122,
+                &mut out
+            ),
+            tlm_result::TlmInvalidRecipient
+        );
+        let message = last_error();
+        assert!(message.contains(&format!("\"{shown}\"")), "{message}");
+    }
+    tlm_index_close(index);
+}
+
 #[test]
 fn a_batch_reports_invalid_numbers_per_element() {
     let (_dir, path) = common::fixture_index();

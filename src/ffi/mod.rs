@@ -316,7 +316,7 @@ pub extern "C" fn tlm_lookup_number(
                 tlm_result::TlmInvalidRecipient,
                 format_args!(
                     "{kind} number {}: {e}",
-                    quote_for_message(&recipient.to_string())
+                    quote_for_message(&kind.number_as_written(recipient))
                 ),
             )
         })?;

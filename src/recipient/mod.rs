@@ -32,6 +32,17 @@ impl RecipientKind {
             RecipientKind::Cvr => "CVR",
         }
     }
+
+    /// A number as [`Recipient::from_number`] takes it, written with this
+    /// kind's digits (ten for CPR, eight for CVR): the leading zeros an
+    /// integer drops are put back, so that masking it for a message keeps the
+    /// date part and hides the serial (`101901234` is `0101901234`).
+    pub(crate) fn number_as_written(self, n: u64) -> String {
+        match self {
+            RecipientKind::Cpr => format!("{n:010}"),
+            RecipientKind::Cvr => format!("{n:08}"),
+        }
+    }
 }
 
 impl fmt::Display for RecipientKind {
