@@ -1,8 +1,9 @@
 //! The C# bindings (examples/csharp), compiled with Mono's `mcs` and run with
 //! `mono` against the fixture index: every row of tests/data/lookups.tsv must
-//! get the table's answer and the CLI's, batches must answer per element,
-//! open failures must name the file, and a `Reader` must follow an index path
-//! that is replaced by rename.
+//! get the table's answer and the CLI's, and the same answer through the fast
+//! single lookup with a resolved material and a number; batches must answer
+//! per element, open failures must name the file, and a `Reader` must follow
+//! an index path that is replaced by rename.
 
 mod common;
 
@@ -60,6 +61,14 @@ internal static class ApiCheck
         catch (ArgumentException e)
         {
             Console.WriteLine("nul " + e.GetType().Name);
+        }
+        try
+        {
+            index.Lookup("10\uD8000", "0101901234");
+        }
+        catch (ArgumentException e)
+        {
+            Console.WriteLine("surrogate " + e.ParamName);
         }
         try
         {
@@ -232,6 +241,93 @@ fn lookups_match_the_table_and_the_cli() {
     }
 }
 
+/// A table recipient as a number for the fast single lookup, if it has the
+/// digits of a CPR (10) or CVR (8) number: its kind, and the number as the
+/// binding takes it (a CPR number's ten digits read as one integer).
+fn recipient_number(recipient: &str) -> Option<(&'static str, String)> {
+    let digits: String = recipient.replace("DK", "").replace([' ', '-'], "");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let kind = match digits.len() {
+        10 => "cpr",
+        8 => "cvr",
+        _ => return None,
+    };
+    Some((kind, digits.parse::<u64>().unwrap().to_string()))
+}
+
+/// A group of the table for one `each` run: (material, date, kind); its rows
+/// are (number, the table's recipient text, expected answer).
+type EachKey = (String, String, &'static str);
+
+#[test]
+fn number_lookups_match_the_table_and_the_text_path() {
+    if !have_mono() {
+        return;
+    }
+    let (_dir, index) = fixture_index();
+    let index = index.display().to_string();
+    let mut groups: BTreeMap<EachKey, Vec<(String, String, String)>> = BTreeMap::new();
+    for row in lookups() {
+        if let Some((kind, number)) = recipient_number(&row.recipient) {
+            groups
+                .entry((row.material.clone(), row.date.clone(), kind))
+                .or_default()
+                .push((number, row.recipient.clone(), row.expected.clone()));
+        }
+    }
+    // The table must keep exercising both kinds, answers and every per-letter error.
+    let expected: Vec<&str> = groups
+        .values()
+        .flatten()
+        .map(|(_, _, e)| e.as_str())
+        .collect();
+    for needed in [
+        "error invalid_recipient",
+        "error audience_mismatch",
+        "error unknown_material",
+    ] {
+        assert!(
+            expected.contains(&needed),
+            "no {needed:?} row in lookups.tsv"
+        );
+    }
+    assert!(
+        expected.iter().any(|e| !e.starts_with("error")),
+        "no answered row in lookups.tsv"
+    );
+    assert!(
+        groups.keys().any(|k| k.2 == "cpr") && groups.keys().any(|k| k.2 == "cvr"),
+        "lookups.tsv has numbers of both kinds"
+    );
+    for ((material, date, kind), rows) in &groups {
+        let mut each = vec!["each", &index, material, date, kind];
+        each.extend(rows.iter().map(|(number, _, _)| number.as_str()));
+        let mut text = vec!["lookup", &index, material, date];
+        text.extend(rows.iter().map(|(_, recipient, _)| recipient.as_str()));
+        let each_lines = stdout_lines(&mono(program(), &each));
+        let text_lines = stdout_lines(&mono(program(), &text));
+        assert_eq!(each_lines.len(), rows.len(), "{each:?}: {each_lines:?}");
+        assert_eq!(text_lines.len(), rows.len(), "{text:?}: {text_lines:?}");
+        for (((number, recipient, expected), line), text_line) in
+            rows.iter().zip(&each_lines).zip(&text_lines)
+        {
+            assert!(line.starts_with(number.as_str()), "{line:?}");
+            let got = last_two_words(line);
+            assert_eq!(
+                &got, expected,
+                "{material} {date} {kind} {number}: {line:?}"
+            );
+            assert_eq!(
+                got,
+                last_two_words(text_line),
+                "the number path and the text path differ on {material} {date} {recipient}"
+            );
+        }
+    }
+}
+
 /// The table's rows for material 100 on 2026-11-22 whose recipient has
 /// `digits` digits, as batch numbers with their expected answers.
 fn batch_rows(digits: usize) -> Vec<(String, String)> {
@@ -393,6 +489,7 @@ fn api_reports_info_snapshot_and_disposal() {
         ("empty_batch", "0".to_owned()),
         ("invalid", "InvalidRecipient False".to_owned()),
         ("nul", "ArgumentException".to_owned()),
+        ("surrogate", "material".to_owned()),
         ("bad_kind", "InvalidArgument".to_owned()),
         ("long_message", "Io True".to_owned()),
         ("disposed", "ObjectDisposedException".to_owned()),
@@ -400,6 +497,224 @@ fn api_reports_info_snapshot_and_disposal() {
     for (key, value) in expected {
         assert_eq!(got.get(key), Some(&value), "{key}; all: {got:?}");
     }
+}
+
+/// Exercises the fast single lookup (`Index.ResolveMaterial` and
+/// `Index.Lookup` with a `Material` and a number) beyond the table: the
+/// exceptions, a material from another index, a stale list and disposal.
+/// Prints `key value` lines for the test to check; answers as the CLI
+/// prints them. Arguments: the fixture index, an index whose list is old.
+const NUMBER_CHECK: &str = r#"
+using System;
+using System.Text;
+using System.Threading;
+using Tilmelding;
+using Index = Tilmelding.Index;
+
+internal static class NumberCheck
+{
+    private static readonly DateTime Day = new DateTime(2026, 11, 22);
+
+    private static int Main(string[] args)
+    {
+        Index index = Index.Open(args[0]);
+        Material material = index.ResolveMaterial("100");
+        Console.WriteLine("id " + material.Id + " " + material);
+        Console.WriteLine("cpr " + Text(index.Lookup(material, RecipientKind.Cpr, 101901234, Day)));
+        Console.WriteLine("cvr " + Text(index.Lookup(material, RecipientKind.Cvr, 10150817, Day)));
+        // No date: today, on both paths (exempt in the first half of 2026: contacts.csv).
+        Console.WriteLine("today_number " + Text(index.Lookup(material, RecipientKind.Cpr, 707907890)));
+        Console.WriteLine("today_text " + Text(index.Lookup("100", "0707907890")));
+        Report("unknown_material", () => index.ResolveMaterial("999"), "999");
+        Report("resolve_null", () => index.ResolveMaterial(null), "");
+        Report("resolve_nul", () => index.ResolveMaterial("100\0junk"), "");
+        Report("lookup_null", () => index.Lookup((Material)null, RecipientKind.Cpr, 101901234, Day), "");
+        // 31 February: the message may show the date part, never the serial.
+        Report("invalid_cpr", () => index.Lookup(material, RecipientKind.Cpr, 3102901234, Day), "310290");
+        // Bad check digit (a CVR number is not masked: none with "1234" here).
+        Report("invalid_cvr", () => index.Lookup(material, RecipientKind.Cvr, 87654321, Day), "");
+        Report("bad_kind", () => index.Lookup(material, (RecipientKind)7, 101901234, Day), "kind");
+
+        // The same file opened twice: each index takes only its own materials.
+        using (Index other = Index.Open(args[0]))
+        {
+            Report("other_index", () => other.Lookup(material, RecipientKind.Cpr, 101901234, Day), "");
+            Material own = other.ResolveMaterial("100");
+            Console.WriteLine("other_own " + Text(other.Lookup(own, RecipientKind.Cpr, 101901234, Day)));
+            Report("other_back", () => index.Lookup(own, RecipientKind.Cpr, 101901234, Day), "");
+        }
+
+        // An old list: resolving works, lookups refuse while a maximum age is set.
+        using (Index old = Index.Open(args[1]))
+        {
+            old.SetMaxAge(TimeSpan.FromSeconds(1));
+            Material stale = old.ResolveMaterial("100");
+            Report("stale", () => old.Lookup(stale, RecipientKind.Cpr, 101901234, Day), "");
+            old.SetMaxAge(null);
+            Console.WriteLine("fresh " + Text(old.Lookup(stale, RecipientKind.Cpr, 101901234, Day)));
+        }
+
+        // Lookups on other threads while the index is disposed: each call
+        // either completes or throws ObjectDisposedException, never crashes.
+        long calls = 0;
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        index.Lookup(material, RecipientKind.Cpr, 101901234, Day);
+                        Interlocked.Increment(ref calls);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            });
+            threads[t].Start();
+        }
+        while (Interlocked.Read(ref calls) < 1000)
+        {
+            Thread.Sleep(1);
+        }
+        index.Dispose();
+        foreach (Thread t in threads)
+        {
+            t.Join();
+        }
+        Report("disposed_lookup", () => index.Lookup(material, RecipientKind.Cpr, 101901234, Day), "");
+        Report("disposed_resolve", () => index.ResolveMaterial("100"), "");
+        return 0;
+    }
+
+    /// Prints `key` and what `call` threw: a TilmeldingException's code,
+    /// whether its message contains "1234" (the serial of the CPR numbers
+    /// used) and, unless `naming` is empty, whether it contains `naming`;
+    /// another exception's type and parameter or object name.
+    private static void Report(string key, Action call, string naming)
+    {
+        try
+        {
+            call();
+            Console.WriteLine(key + " nothing");
+        }
+        catch (TilmeldingException e)
+        {
+            Console.WriteLine(key + " " + e.Code + " serial:" + e.Message.Contains("1234")
+                + (naming.Length == 0 ? "" : " naming:" + e.Message.Contains(naming)));
+        }
+        catch (ArgumentException e)
+        {
+            Console.WriteLine(key + " " + e.GetType().Name + " " + e.ParamName);
+        }
+        catch (ObjectDisposedException e)
+        {
+            Console.WriteLine(key + " " + e.GetType().Name + " " + e.ObjectName);
+        }
+    }
+
+    private static string Text(Answer a)
+    {
+        return Snake(a.Channel.ToString()) + " " + Snake(a.Reason.ToString());
+    }
+
+    /// `NotRegistered` -> `not_registered`, as the CLI prints them.
+    private static string Snake(string name)
+    {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                b.Append('_');
+            }
+            b.Append(char.ToLowerInvariant(name[i]));
+        }
+        return b.ToString();
+    }
+}
+"#;
+
+/// The table's answer for material 100 to `recipient` on 2026-11-22.
+fn table_answer(recipient: &str) -> String {
+    lookups()
+        .into_iter()
+        .find(|r| r.material == "100" && r.date == "2026-11-22" && r.recipient == recipient)
+        .unwrap_or_else(|| panic!("lookups.tsv has no row for 100, {recipient}, 2026-11-22"))
+        .expected
+}
+
+#[test]
+fn number_lookups_refuse_bad_arguments_other_indexes_and_disposal() {
+    if !have_mono() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("NumberCheck.cs");
+    std::fs::write(&source, NUMBER_CHECK).unwrap();
+    let exe = compile(
+        "NumberCheck.exe",
+        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
+    );
+    let (tmp, index) = fixture_index();
+    let old = next_index(tmp.path());
+    let lines = stdout_lines(&mono(&exe, &[&index, &old]));
+    let got: BTreeMap<String, String> = lines
+        .iter()
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    assert_eq!(got.len(), lines.len(), "a key twice: {lines:?}");
+    let today = got.get("today_text").expect("today_text");
+    let expected: BTreeMap<&str, String> = [
+        ("id", "100 100".to_owned()),
+        ("cpr", table_answer("0101901234")),
+        ("cvr", table_answer("10150817")),
+        ("today_number", today.clone()),
+        ("today_text", today.clone()),
+        (
+            "unknown_material",
+            "UnknownMaterial serial:False naming:True".to_owned(),
+        ),
+        ("resolve_null", "ArgumentNullException id".to_owned()),
+        ("resolve_nul", "ArgumentException id".to_owned()),
+        ("lookup_null", "ArgumentNullException material".to_owned()),
+        (
+            "invalid_cpr",
+            "InvalidRecipient serial:False naming:True".to_owned(),
+        ),
+        ("invalid_cvr", "InvalidRecipient serial:False".to_owned()),
+        (
+            "bad_kind",
+            "InvalidArgument serial:False naming:True".to_owned(),
+        ),
+        ("other_index", "ArgumentException material".to_owned()),
+        ("other_own", table_answer("0101901234")),
+        ("other_back", "ArgumentException material".to_owned()),
+        ("stale", "StaleIndex serial:False".to_owned()),
+        // next_index: 0101901234 is closed there.
+        ("fresh", "physical closed".to_owned()),
+        (
+            "disposed_lookup",
+            "ObjectDisposedException Tilmelding.Index".to_owned(),
+        ),
+        (
+            "disposed_resolve",
+            "ObjectDisposedException Tilmelding.Index".to_owned(),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    for (key, value) in &expected {
+        assert_eq!(got.get(*key), Some(value), "{key}; all: {got:?}");
+    }
+    assert_eq!(got.len(), expected.len(), "unexpected lines: {got:?}");
 }
 
 /// Follows a replaced index through the `Reader` API. Reads one command per

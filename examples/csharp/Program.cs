@@ -2,6 +2,11 @@
 //
 //   Program lookup INDEX MATERIAL DATE RECIPIENT...
 //   Program batch  INDEX MATERIAL DATE cpr|cvr NUMBER...
+//   Program each   INDEX MATERIAL DATE cpr|cvr NUMBER...
+//
+// `batch` looks all NUMBERs up in one call; `each` makes one call per NUMBER
+// with the material resolved once, as a system that decides one letter at a
+// time does (Index.ResolveMaterial, then Index.Lookup with a number).
 //
 // DATE is YYYY-MM-DD or `today` (Danish time). Build and run (Mono):
 //
@@ -20,14 +25,16 @@ internal static class Program
     private const string Usage =
         "usage: Program lookup INDEX MATERIAL DATE RECIPIENT...\n" +
         "       Program batch INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
+        "       Program each INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
         "DATE is YYYY-MM-DD or today";
 
     private static int Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
         bool batch = args.Length > 0 && args[0] == "batch";
-        int first = batch ? 5 : 4;
-        if (args.Length <= first || (args[0] != "lookup" && !batch))
+        bool each = args.Length > 0 && args[0] == "each";
+        int first = batch || each ? 5 : 4;
+        if (args.Length <= first || (args[0] != "lookup" && !batch && !each))
         {
             Console.Error.WriteLine(Usage);
             return 2;
@@ -63,9 +70,24 @@ internal static class Program
         {
             try
             {
-                if (batch)
+                if (batch || each)
                 {
-                    return RunBatch(index, material, date, args[4], Rest(args, first));
+                    string[] numbers = Rest(args, first);
+                    RecipientKind kind;
+                    ulong[] recipients;
+                    if (!ParseNumbers(args[4], numbers, out kind, out recipients))
+                    {
+                        return 2;
+                    }
+                    if (batch)
+                    {
+                        RunBatch(index, material, date, kind, numbers, recipients);
+                    }
+                    else
+                    {
+                        RunEach(index, material, date, kind, numbers, recipients);
+                    }
+                    return 0;
                 }
                 foreach (string recipient in Rest(args, first))
                 {
@@ -92,9 +114,10 @@ internal static class Program
         }
     }
 
-    private static int RunBatch(Index index, string material, DateTime? date, string kindArg, string[] numbers)
+    private static bool ParseNumbers(
+        string kindArg, string[] numbers, out RecipientKind kind, out ulong[] recipients)
     {
-        RecipientKind kind;
+        recipients = null;
         if (kindArg == "cpr")
         {
             kind = RecipientKind.Cpr;
@@ -105,18 +128,25 @@ internal static class Program
         }
         else
         {
+            kind = RecipientKind.Cpr;
             Console.Error.WriteLine("recipient kind {0} is neither cpr nor cvr", kindArg);
-            return 2;
+            return false;
         }
-        ulong[] recipients = new ulong[numbers.Length];
+        recipients = new ulong[numbers.Length];
         for (int i = 0; i < numbers.Length; i++)
         {
             if (!ulong.TryParse(numbers[i], NumberStyles.None, CultureInfo.InvariantCulture, out recipients[i]))
             {
                 Console.Error.WriteLine("NUMBER {0} is not a number", numbers[i]);
-                return 2;
+                return false;
             }
         }
+        return true;
+    }
+
+    private static void RunBatch(
+        Index index, string material, DateTime? date, RecipientKind kind, string[] numbers, ulong[] recipients)
+    {
         try
         {
             Answer[] answers = index.LookupBatch(material, kind, recipients, date);
@@ -144,7 +174,44 @@ internal static class Program
                 PrintError(number, e.Code);
             }
         }
-        return 0;
+    }
+
+    private static void RunEach(
+        Index index, string materialId, DateTime? date, RecipientKind kind, string[] numbers, ulong[] recipients)
+    {
+        Material material;
+        try
+        {
+            material = index.ResolveMaterial(materialId);
+        }
+        catch (TilmeldingException e)
+        {
+            // An unknown material: the same answer for every recipient, as the CLI gives.
+            if (!IsAnswer(e.Code))
+            {
+                throw;
+            }
+            foreach (string number in numbers)
+            {
+                PrintError(number, e.Code);
+            }
+            return;
+        }
+        for (int i = 0; i < recipients.Length; i++)
+        {
+            try
+            {
+                Print(numbers[i], index.Lookup(material, kind, recipients[i], date));
+            }
+            catch (TilmeldingException e)
+            {
+                if (!IsAnswer(e.Code))
+                {
+                    throw;
+                }
+                PrintError(numbers[i], e.Code);
+            }
+        }
     }
 
     private static bool ParseDate(string text, out DateTime? date)

@@ -228,9 +228,11 @@ namespace Tilmelding
     /// letter goes by Digital Post, NemSMS or paper, and why.
     /// </summary>
     /// <remarks>
-    /// <para>Thread safety: any number of threads may call <see cref="Lookup"/>,
-    /// <see cref="LookupBatch"/>, <see cref="Info"/> and <see cref="SnapshotId"/> on one
-    /// <see cref="Index"/> at once. Open one per process and share it.</para>
+    /// <para>Thread safety: any number of threads may call
+    /// <see cref="Lookup(string, string, DateTime?)"/>, <see cref="ResolveMaterial"/>,
+    /// <see cref="Lookup(Material, RecipientKind, ulong, DateTime?)"/>, <see cref="LookupBatch"/>,
+    /// <see cref="Info"/> and <see cref="SnapshotId"/> on one <see cref="Index"/> at once. Open one
+    /// per process and share it.</para>
     /// <para>Lifetime: <see cref="Dispose"/> unmaps the file. It is idempotent. Do not dispose an
     /// index while other threads still use it: calls that start after <see cref="Dispose"/> throw
     /// <see cref="ObjectDisposedException"/>. Memory safety does not depend on that rule: the
@@ -261,7 +263,7 @@ namespace Tilmelding
         /// <param name="path">The index file (passed to the library as UTF-8).</param>
         /// <returns>The open index; dispose it when done.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character or an unpaired surrogate.</exception>
         /// <exception cref="TilmeldingException">The file cannot be opened (<see cref="ResultCode.Io"/>),
         /// is not a valid index (<see cref="ResultCode.CorruptIndex"/>) or has an unsupported format
         /// version (<see cref="ResultCode.UnsupportedVersion"/>); the message names the path.</exception>
@@ -293,7 +295,7 @@ namespace Tilmelding
         /// used, as given, without time zone conversion. Null means today in Danish time.</param>
         /// <returns>The answer; its <see cref="Answer.IsOk"/> is always true.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">A string argument contains a NUL character.</exception>
+        /// <exception cref="ArgumentException">A string argument contains a NUL character or an unpaired surrogate.</exception>
         /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
         /// <exception cref="TilmeldingException">With <see cref="TilmeldingException.Code"/>
         /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.InvalidRecipient"/> or
@@ -314,6 +316,86 @@ namespace Tilmelding
         }
 
         /// <summary>
+        /// Resolves the material ID <paramref name="id"/> once, for <see cref="Lookup(Material,
+        /// RecipientKind, ulong, DateTime?)"/>: the fast path of a case system that decides one
+        /// letter at a time for the same material.
+        /// </summary>
+        /// <remarks>
+        /// The <see cref="Tilmelding.Material"/> is valid on this <see cref="Index"/> object only:
+        /// another index (a newer list, another file) may number its materials differently, so
+        /// every other <see cref="Index"/> refuses it, even one opened on the same file. For that
+        /// reason <see cref="Reader"/> has no such method: a reader swaps in a new snapshot on
+        /// refresh. With a reader, pin a snapshot with <see cref="Reader.Current"/> and resolve the
+        /// material on that index. Resolving is not refused on a stale index
+        /// (<see cref="SetMaxAge"/>); the lookups are.
+        /// </remarks>
+        /// <param name="id">The material ID.</param>
+        /// <returns>The material as this index numbers it.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="id"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="id"/> contains a NUL character or an unpaired surrogate.</exception>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        /// <exception cref="TilmeldingException">With <see cref="TilmeldingException.Code"/>
+        /// <see cref="ResultCode.UnknownMaterial"/>: the material is not in the index.</exception>
+        public Material ResolveMaterial(string id)
+        {
+            byte[] idUtf8 = Native.Utf8(id, "id");
+            CheckNotDisposed();
+            uint number;
+            ResultCode rc = Native.tlm_index_material(handle, idUtf8, out number);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return new Material(this, number, id);
+        }
+
+        /// <summary>
+        /// <see cref="Lookup(string, string, DateTime?)"/> for hot loops: the material resolved
+        /// once by <see cref="ResolveMaterial"/> on this index, the recipient as a number, as
+        /// <see cref="LookupBatch"/> takes it. No string is converted, parsed or hashed per call.
+        /// </summary>
+        /// <param name="material">A material from <see cref="ResolveMaterial"/> on this index.</param>
+        /// <param name="kind">Whether <paramref name="recipient"/> is a CPR or a CVR number.</param>
+        /// <param name="recipient">A CPR number's ten digits as one integer (0101901234 is
+        /// 101901234), or a CVR number.</param>
+        /// <param name="date">As for <see cref="Lookup(string, string, DateTime?)"/>; null means
+        /// today in Danish time.</param>
+        /// <returns>The answer; its <see cref="Answer.IsOk"/> is always true.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="material"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="material"/> was resolved by another
+        /// <see cref="Index"/>.</exception>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        /// <exception cref="TilmeldingException">With <see cref="TilmeldingException.Code"/>
+        /// <see cref="ResultCode.InvalidRecipient"/> (the number is not a valid number of
+        /// <paramref name="kind"/>; the message masks a CPR number's serial) or
+        /// <see cref="ResultCode.AudienceMismatch"/> (the material has no group for
+        /// <paramref name="kind"/>); <see cref="ResultCode.StaleIndex"/> if a maximum age is set
+        /// (<see cref="SetMaxAge"/>) and the list is older; <see cref="ResultCode.InvalidArgument"/>
+        /// for an undefined <paramref name="kind"/>.</exception>
+        public Answer Lookup(Material material, RecipientKind kind, ulong recipient, DateTime? date = null)
+        {
+            if (material == null)
+            {
+                throw new ArgumentNullException("material");
+            }
+            if (!ReferenceEquals(material.Owner, this))
+            {
+                throw new ArgumentException(
+                    "material " + material.Id + " was resolved by another Index; resolve it on this one",
+                    "material");
+            }
+            CheckNotDisposed();
+            Answer answer;
+            ResultCode rc = Native.tlm_lookup_number(
+                handle, material.Number, kind, recipient, DateArg(date), out answer);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
+            return answer;
+        }
+
+        /// <summary>
         /// Looks up many recipients of one <paramref name="kind"/> for one material and date in a
         /// single native call (a mass mailing of a million letters is one call).
         /// </summary>
@@ -321,12 +403,13 @@ namespace Tilmelding
         /// <param name="kind">Whether <paramref name="recipients"/> are CPR or CVR numbers.</param>
         /// <param name="recipients">The numbers: a CPR number's ten digits as one integer
         /// (0101901234 is 101901234), or a CVR number.</param>
-        /// <param name="date">As for <see cref="Lookup"/>; null means today in Danish time.</param>
+        /// <param name="date">As for <see cref="Lookup(string, string, DateTime?)"/>; null means
+        /// today in Danish time.</param>
         /// <returns>One answer per recipient, in order. A number that is not a valid CPR/CVR
         /// number gets <see cref="Answer.Result"/> <see cref="ResultCode.InvalidRecipient"/> in its
         /// element; the others are answered.</returns>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
-        /// <exception cref="ArgumentException">A string argument contains a NUL character.</exception>
+        /// <exception cref="ArgumentException">A string argument contains a NUL character or an unpaired surrogate.</exception>
         /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
         /// <exception cref="TilmeldingException">For the whole batch:
         /// <see cref="ResultCode.UnknownMaterial"/>, <see cref="ResultCode.AudienceMismatch"/> (the
@@ -393,7 +476,9 @@ namespace Tilmelding
         /// <summary>
         /// Refuses answers from a list that is too old: once the list's as-of time
         /// (<see cref="IndexInfo.AsOf"/>) is more than <paramref name="maxAge"/> in the past, every
-        /// <see cref="Lookup"/> and <see cref="LookupBatch"/> throws <see cref="TilmeldingException"/>
+        /// lookup (both <see cref="Lookup(string, string, DateTime?)"/> and
+        /// <see cref="Lookup(Material, RecipientKind, ulong, DateTime?)"/>) and
+        /// <see cref="LookupBatch"/> throws <see cref="TilmeldingException"/>
         /// with <see cref="ResultCode.StaleIndex"/>, so that an index that was not replaced in time
         /// cannot silently decide a letter. Null or <see cref="TimeSpan.Zero"/> turns the check off
         /// (the default). Whole seconds; a fraction counts as a second.
@@ -453,6 +538,45 @@ namespace Tilmelding
             }
             DateTime d = date.Value;
             return d.Year * 10000 + d.Month * 100 + d.Day;
+        }
+    }
+
+    /// <summary>
+    /// A material ID resolved once by <see cref="Index.ResolveMaterial"/>, for the fast single
+    /// lookup <see cref="Index.Lookup(Material, RecipientKind, ulong, DateTime?)"/>.
+    /// </summary>
+    /// <remarks>
+    /// Valid on the <see cref="Index"/> object that resolved it, and only there: another index may
+    /// number its materials differently, so every other <see cref="Index"/> (even one on the same
+    /// file) refuses it with <see cref="ArgumentException"/>. It holds no native resource and
+    /// needs no disposing; it keeps its <see cref="Index"/> object reachable. Immutable, so any
+    /// number of threads may use one at once.
+    /// </remarks>
+    public sealed class Material
+    {
+        internal Material(Index owner, uint number, string id)
+        {
+            Owner = owner;
+            Number = number;
+            Id = id;
+        }
+
+        /// <summary>The material ID, as given to <see cref="Index.ResolveMaterial"/>.</summary>
+        public string Id { get; private set; }
+
+        /// <summary>
+        /// The material's number in the index that resolved it: meaningful on that index only
+        /// (for diagnostics; lookups take the <see cref="Material"/> itself).
+        /// </summary>
+        public uint Number { get; private set; }
+
+        /// <summary>The index that resolved it.</summary>
+        internal Index Owner { get; private set; }
+
+        /// <summary>The material ID.</summary>
+        public override string ToString()
+        {
+            return Id;
         }
     }
 
@@ -538,7 +662,7 @@ namespace Tilmelding
         /// <param name="path">The index path (passed to the library as UTF-8).</param>
         /// <returns>The reader; dispose it when done.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
-        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character or an unpaired surrogate.</exception>
         /// <exception cref="TilmeldingException">As for <see cref="Index.Open"/>: the file cannot be
         /// opened (<see cref="ResultCode.Io"/>), is not a valid index
         /// (<see cref="ResultCode.CorruptIndex"/>) or has an unsupported format version
@@ -690,9 +814,9 @@ namespace Tilmelding
         }
 
         /// <summary>
-        /// <see cref="Index.Lookup"/> on the index serving now: the same arguments, answers and
-        /// exceptions (<see cref="ResultCode.StaleIndex"/> included). To tie the answer to its
-        /// snapshot, look up on <see cref="Current"/> instead.
+        /// <see cref="Index.Lookup(string, string, DateTime?)"/> on the index serving now: the same
+        /// arguments, answers and exceptions (<see cref="ResultCode.StaleIndex"/> included). To tie
+        /// the answer to its snapshot, look up on <see cref="Current"/> instead.
         /// </summary>
         /// <exception cref="ObjectDisposedException">The reader has been disposed.</exception>
         public Answer Lookup(string material, string recipient, DateTime? date = null)
@@ -795,6 +919,15 @@ namespace Tilmelding
             [In] ulong[] recipients, UIntPtr count, int dateYyyymmdd, [Out] Answer[] answers);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_material(
+            IndexHandle index, byte[] materialId, out uint material);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_lookup_number(
+            IndexHandle index, uint material, RecipientKind kind, ulong recipient, int dateYyyymmdd,
+            out Answer answer);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern ResultCode tlm_index_info(IndexHandle index, out Info info);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -842,9 +975,13 @@ namespace Tilmelding
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr tlm_version();
 
+        /// <summary>UTF-8 that refuses unpaired surrogates instead of replacing them.</summary>
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
         /// <summary>
         /// <paramref name="s"/> as NUL-terminated UTF-8. A NUL inside would silently cut the
-        /// string short on the native side, so it is refused.
+        /// string short on the native side, and an unpaired surrogate would silently become
+        /// U+FFFD, so both are refused.
         /// </summary>
         internal static byte[] Utf8(string s, string paramName)
         {
@@ -856,7 +993,14 @@ namespace Tilmelding
             {
                 throw new ArgumentException("contains a NUL character", paramName);
             }
-            return Encoding.UTF8.GetBytes(s + "\0");
+            try
+            {
+                return StrictUtf8.GetBytes(s + "\0");
+            }
+            catch (EncoderFallbackException)
+            {
+                throw new ArgumentException("contains an unpaired surrogate", paramName);
+            }
         }
 
         /// <summary>The NUL-terminated UTF-8 string at <paramref name="p"/> (static storage).</summary>
