@@ -1,8 +1,10 @@
 //! The Java bindings in examples/java (JNA, direct mapping) against the
 //! fixture index: `Example` answers every row of tests/data/lookups.tsv as the
-//! table and the CLI do, one by one and in batches; a missing index fails
-//! cleanly; `ApiCheck` (below) exercises the rest of the API: info,
-//! snapshot id, error messages, threads, close; and `ReaderCheck` follows an
+//! table and the CLI do, one by one, in batches, and one by one by number
+//! (a resolved `Material`, as the text path answers too); a missing index
+//! fails cleanly; `ApiCheck` (below) exercises the rest of the API: info,
+//! snapshot id, error messages, materials from another index, threads,
+//! close; and `ReaderCheck` follows an
 //! index path that is replaced by rename.
 //!
 //! Needs a JDK (17+) and JNA: `apt-get install -y openjdk-17-jdk-headless
@@ -211,8 +213,27 @@ fn today_is_the_default_date_as_in_the_cli() {
             .lines()
             .map(last_two_words)
             .collect();
-        let java: Vec<String> = lines.iter().map(|l| last_two_words(l)).collect();
-        assert_eq!(java, cli, "material {material}, today");
+        let by_text: Vec<String> = lines.iter().map(|l| last_two_words(l)).collect();
+        assert_eq!(by_text, cli, "material {material}, today");
+        // By number (one run per kind), put back in the recipients' order.
+        let mut by_number = vec![String::new(); recipients.len()];
+        for kind in ["cpr", "cvr"] {
+            let (at, numbers): (Vec<usize>, Vec<String>) = recipients
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| batch_number(r).filter(|n| n.0 == kind).map(|n| (i, n.1)))
+                .unzip();
+            assert!(!numbers.is_empty(), "a {kind} recipient");
+            let mut run = vec!["number".into(), index.clone().into()];
+            run.extend(args(&[material, "today", kind]));
+            run.extend(numbers.iter().map(OsString::from));
+            let out = java(classes, "Example", &run);
+            let lines = answer_lines(&out, &format!("{material} {kind}"), numbers.len());
+            for (i, line) in at.into_iter().zip(&lines) {
+                by_number[i] = last_two_words(line);
+            }
+        }
+        assert_eq!(by_number, cli, "material {material} by number, today");
     }
 }
 
@@ -277,16 +298,96 @@ fn batches_match_the_table() {
     }
 }
 
+/// Rows of the table by number: (recipient as written, number, expected answer).
+type NumberRow = (String, String, String);
+
+/// Single lookups by number (`Example number`: `Index.material` once, then
+/// `Index.lookup(Material, RecipientKind, long, LocalDate)` per recipient)
+/// answer every row of the table that has a number as the table does, and
+/// as the text path (`Example lookup`, `Index.lookup(String, String,
+/// LocalDate)`) does with the recipient as the row writes it.
+#[test]
+fn single_lookups_by_number_match_the_table_and_the_text_path() {
+    let Some(classes) = classes() else { return };
+    let (_dir, index) = fixture_index();
+    let mut groups: BTreeMap<BatchKey, Vec<NumberRow>> = BTreeMap::new();
+    for row in lookups() {
+        if let Some((kind, number)) = batch_number(&row.recipient) {
+            groups
+                .entry((row.material.clone(), row.date.clone(), kind))
+                .or_default()
+                .push((row.recipient.clone(), number, row.expected.clone()));
+        }
+    }
+    // Numbers too large to be valid: invalid recipients by number and by text.
+    let invalid = "error invalid_recipient".to_owned();
+    for (kind, number) in [("cpr", "99999999999"), ("cvr", "100000000")] {
+        groups
+            .get_mut(&("100".into(), "2026-11-22".into(), kind))
+            .expect("the table has material 100 on 2026-11-22 for CPR and CVR")
+            .splice(1..1, [(number.into(), number.into(), invalid.clone())]);
+    }
+    let expected: Vec<&str> = groups.values().flatten().map(|r| r.2.as_str()).collect();
+    for answer in [
+        "error unknown_material",
+        "error audience_mismatch",
+        "error invalid_recipient",
+    ] {
+        assert!(expected.contains(&answer), "the rows include {answer}");
+    }
+    assert!(
+        groups.keys().any(|k| k.2 == "cpr") && groups.keys().any(|k| k.2 == "cvr"),
+        "lookups of both kinds"
+    );
+    // For each group: one run by number, one by text.
+    let runs: Vec<Vec<OsString>> = groups
+        .iter()
+        .flat_map(|((material, date, kind), rows)| {
+            let mut by_number = vec!["number".into(), index.clone().into()];
+            by_number.extend(args(&[material, date, kind]));
+            by_number.extend(rows.iter().map(|(_, number, _)| OsString::from(number)));
+            let mut by_text = vec!["lookup".into(), index.clone().into()];
+            by_text.extend(args(&[material, date]));
+            by_text.extend(rows.iter().map(|(text, _, _)| OsString::from(text)));
+            [by_number, by_text]
+        })
+        .collect();
+    let outputs = examples(classes, &runs);
+    for ((key, rows), out) in groups.iter().zip(outputs.chunks(2)) {
+        let numbers = answer_lines(&out[0], &format!("{key:?} by number"), rows.len());
+        let texts = answer_lines(&out[1], &format!("{key:?} by text"), rows.len());
+        for (((text, number, expected), by_number), by_text) in
+            rows.iter().zip(&numbers).zip(&texts)
+        {
+            assert!(
+                by_number.starts_with(number.as_str()),
+                "{key:?}: {by_number:?}"
+            );
+            assert!(by_text.starts_with(text.as_str()), "{key:?}: {by_text:?}");
+            let got = last_two_words(by_number);
+            assert_eq!(
+                &got, expected,
+                "{key:?}, {number}: the number path and the table differ"
+            );
+            assert_eq!(
+                got,
+                last_two_words(by_text),
+                "{key:?}, {number}: the number path and the text path ({text:?}) differ"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_missing_index_fails_with_its_path() {
     let Some(classes) = classes() else { return };
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-index.tlm");
-    for mode in [&["lookup"][..], &["batch"]] {
+    for mode in [&["lookup"][..], &["batch"], &["number"]] {
         let mut run = args(mode);
         run.push(missing.clone().into());
         run.extend(args(&["100", "2026-11-22"]));
-        if mode == ["batch"] {
+        if mode != ["lookup"] {
             run.push("cpr".into());
         }
         run.push("0101901234".into());
@@ -672,6 +773,65 @@ public final class ApiCheck {
         e = expect(TilmeldingException.class, () -> index.lookup("æøå", "0101901234", DAY));
         check(e.getMessage().contains("\"æøå\""), "UTF-8 round trip: " + e.getMessage());
 
+        // Single lookups by number: the material resolved once, valid on its own Index only.
+        Material m100 = index.material("100");
+        Material m200 = index.material("200");
+        check(m100.id().equals("100") && m100.index() == index && m100.equals(index.material("100"))
+                && !m100.equals(m200), "material " + m100 + ", " + m200);
+        check(index.lookup(m100, RecipientKind.CPR, 101901234L, DAY) == index.lookup("100", "0101901234", DAY)
+                && index.lookup(m100, RecipientKind.CVR, 12345674L, DAY) == index.lookup("100", "12345674", DAY)
+                && index.lookup(m200, RecipientKind.CPR, 101901234L, DAY) == index.lookup("200", "0101901234", DAY),
+                "number path = text path");
+        check(!index.lookup(m100, RecipientKind.CPR, 101901234L, DAY)
+                .equals(index.lookup(m200, RecipientKind.CPR, 101901234L, DAY)), "the material is passed");
+        check(index.lookup(m100, RecipientKind.CPR, 202902345L) == index.lookup("100", "0202902345"),
+                "number lookup today");
+        e = expect(TilmeldingException.class, () -> index.material("nope"));
+        check(e.code() == ResultCode.UNKNOWN_MATERIAL && e.getMessage().contains("\"nope\""), e.getMessage());
+        e = expect(TilmeldingException.class, () -> index.material("æøå"));
+        check(e.code() == ResultCode.UNKNOWN_MATERIAL && e.getMessage().contains("\"æøå\""), e.getMessage());
+        expect(NullPointerException.class, () -> index.material(null));
+        expect(IllegalArgumentException.class, () -> index.material("100\0junk"));
+        expect(IllegalArgumentException.class, () -> index.material("\ud800"));
+        // An invalid CPR number: the message keeps the date part and masks the serial.
+        e = expect(TilmeldingException.class, () -> index.lookup(m100, RecipientKind.CPR, 3102907391L, DAY));
+        check(e.code() == ResultCode.INVALID_RECIPIENT && e.getMessage().contains("310290")
+                && !e.getMessage().contains("7391"), "masked number message: " + e.getMessage());
+        e = expect(TilmeldingException.class, () -> index.lookup(m100, RecipientKind.CVR, 12345678L, DAY));
+        check(e.code() == ResultCode.INVALID_RECIPIENT, "invalid CVR " + e.code());
+        e = expect(TilmeldingException.class, () -> index.lookup(m100, RecipientKind.CPR, -1L, DAY));
+        check(e.code() == ResultCode.INVALID_RECIPIENT, "-1 is 2^64 - 1 " + e.code());
+        e = expect(TilmeldingException.class,
+                () -> index.lookup(index.material("600"), RecipientKind.CPR, 101901234L, DAY));
+        check(e.code() == ResultCode.AUDIENCE_MISMATCH, "number audience " + e.code());
+        expect(NullPointerException.class, () -> index.lookup((Material) null, RecipientKind.CPR, 101901234L, DAY));
+        expect(NullPointerException.class, () -> index.lookup(m100, null, 101901234L, DAY));
+        expect(NullPointerException.class, () -> index.lookup(m100, RecipientKind.CPR, 101901234L, null));
+        expect(IllegalArgumentException.class,
+                () -> index.lookup(m100, RecipientKind.CPR, 101901234L, LocalDate.of(10000, 1, 1)));
+        // A material from another Index, even on the same file, is refused both ways.
+        Index second = Index.open(path);
+        Material m2 = second.material("100");
+        check(!m2.equals(m100) && m2.index() == second, "materials of two indexes");
+        check(second.lookup(m2, RecipientKind.CPR, 101901234L, DAY) == index.lookup(m100, RecipientKind.CPR,
+                101901234L, DAY), "the same file, the same answer");
+        IllegalArgumentException wrong = expect(IllegalArgumentException.class,
+                () -> index.lookup(m2, RecipientKind.CPR, 101901234L, DAY));
+        check(wrong.getMessage().contains("another Index") && !wrong.getMessage().contains("101901234"),
+                wrong.getMessage());
+        expect(IllegalArgumentException.class, () -> second.lookup(m100, RecipientKind.CPR, 101901234L));
+        second.close();
+        expect(IllegalStateException.class, () -> second.material("100"));
+        expect(IllegalStateException.class, () -> second.lookup(m2, RecipientKind.CPR, 101901234L, DAY));
+        expect(IllegalArgumentException.class, () -> index.lookup(m2, RecipientKind.CPR, 101901234L, DAY));
+        // A reader's snapshots: resolve on the Index from current(), look up on that one.
+        try (Reader reader = Reader.open(path); Index s1 = reader.current(); Index s2 = reader.current()) {
+            Material ms = s1.material("100");
+            check(s1.lookup(ms, RecipientKind.CPR, 202902345L, DAY) == reader.lookup("100", "0202902345", DAY),
+                    "number lookup on a snapshot");
+            expect(IllegalArgumentException.class, () -> s2.lookup(ms, RecipientKind.CPR, 202902345L, DAY));
+        }
+
         // Batches: per-element invalid numbers, whole-batch failures, empty batches.
         Answer[] b = index.lookupBatch("100", RecipientKind.CPR,
                 new long[] {101901234L, 3102901234L, 202902345L, -1L, 99999999999L}, DAY);
@@ -698,8 +858,16 @@ public final class ApiCheck {
                     start.await();
                     for (int i = 0; i < 5000; i++) {
                         check(index.lookup("100", "0202902345", DAY).reason() == Reason.EXEMPT, "threaded lookup");
+                        check(index.lookup(m100, RecipientKind.CPR, 202902345L, DAY).reason() == Reason.EXEMPT,
+                                "threaded number lookup");
                         try {
                             index.lookup(material, "0101901234", DAY);
+                            throw new AssertionError("no exception");
+                        } catch (TilmeldingException x) {
+                            check(x.getMessage().contains('"' + material + '"'), "own message: " + x.getMessage());
+                        }
+                        try {
+                            index.material(material);
                             throw new AssertionError("no exception");
                         } catch (TilmeldingException x) {
                             check(x.getMessage().contains('"' + material + '"'), "own message: " + x.getMessage());
@@ -736,6 +904,14 @@ public final class ApiCheck {
             }
             long t1 = System.nanoTime();
             check(digital == n, "bench answers");
+            digital = 0;
+            for (int i = 0; i < n; i++) {
+                if (index.lookup(m100, RecipientKind.CPR, 101901234L, DAY).channel() == Channel.DIGITAL) {
+                    digital++;
+                }
+            }
+            long t1n = System.nanoTime();
+            check(digital == n, "bench number answers");
             long[] many = new long[500_000];
             java.util.Arrays.fill(many, 101901234L);
             long t2 = System.nanoTime();
@@ -743,8 +919,8 @@ public final class ApiCheck {
             long t3 = System.nanoTime();
             check(out[out.length - 1].reason() == Reason.REGISTERED, "bench batch");
             if (round == 2) {
-                System.out.printf("bench lookup %.0f ns/call, batch %.1f ns/recipient%n",
-                        (t1 - t0) / (double) n, (t3 - t2) / (double) many.length);
+                System.out.printf("bench lookup %.0f ns/call, by number %.0f ns/call, batch %.1f ns/recipient%n",
+                        (t1 - t0) / (double) n, (t1n - t1) / (double) n, (t3 - t2) / (double) many.length);
             }
         }
 
@@ -757,6 +933,8 @@ public final class ApiCheck {
             e = expect(TilmeldingException.class,
                     () -> index.lookupBatch("100", RecipientKind.CPR, new long[] {101901234L}, DAY));
             check(e.code() == ResultCode.STALE_INDEX, "stale batch " + e.code());
+            e = expect(TilmeldingException.class, () -> index.lookup(m100, RecipientKind.CPR, 101901234L, DAY));
+            check(e.code() == ResultCode.STALE_INDEX, "stale number lookup " + e.code());
         }
         index.setMaxAge(java.time.Duration.ofDays(365_000));
         check(!index.lookup("100", "0101901234", DAY).isError(), "generous maximum age");
@@ -794,6 +972,9 @@ public final class ApiCheck {
         index.close();
         expect(IllegalStateException.class, () -> index.lookup("100", "0101901234", DAY));
         expect(IllegalStateException.class, () -> index.lookupBatch("100", RecipientKind.CPR, new long[1], DAY));
+        expect(IllegalStateException.class, () -> index.material("100"));
+        expect(IllegalStateException.class, () -> index.lookup(m100, RecipientKind.CPR, 101901234L, DAY));
+        expect(IllegalStateException.class, () -> index.lookup(m100, RecipientKind.CPR, 101901234L));
         expect(IllegalStateException.class, index::info);
         expect(IllegalStateException.class, index::snapshotId);
         expect(IllegalStateException.class, () -> index.setMaxAge(java.time.Duration.ZERO));

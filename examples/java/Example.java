@@ -1,5 +1,6 @@
 import dk.tilmelding.Answer;
 import dk.tilmelding.Index;
+import dk.tilmelding.Material;
 import dk.tilmelding.RecipientKind;
 import dk.tilmelding.ResultCode;
 import dk.tilmelding.TilmeldingException;
@@ -22,9 +23,14 @@ import java.util.Arrays;
  *     Example lookup INDEX MATERIAL DATE RECIPIENT...
  * java -cp classes:/usr/share/java/jna.jar -Djna.library.path=target/release \
  *     Example batch INDEX MATERIAL DATE cpr|cvr NUMBER...
+ * java -cp classes:/usr/share/java/jna.jar -Djna.library.path=target/release \
+ *     Example number INDEX MATERIAL DATE cpr|cvr NUMBER...
  * </pre>
  *
- * DATE is YYYY-MM-DD or {@code today} (Danish time). Exit status: 0 when every
+ * {@code batch} answers all numbers in one call; {@code number} makes one
+ * lookup per number with the material resolved once, as a case system
+ * deciding letter after letter would. DATE is YYYY-MM-DD or {@code today}
+ * (Danish time). Exit status: 0 when every
  * recipient was answered (invalid recipients and unknown materials are
  * answers too), 1 when the index cannot be opened or a call fails, 2 on a
  * usage error.
@@ -47,9 +53,10 @@ public final class Example {
     }
 
     private static int run(String[] args, PrintStream out) {
-        boolean batch = args.length > 0 && args[0].equals("batch");
-        int first = batch ? 5 : 4;
-        if (args.length < first || !(batch || args[0].equals("lookup"))) {
+        String mode = args.length > 0 ? args[0] : "";
+        boolean numbers = mode.equals("batch") || mode.equals("number");
+        int first = numbers ? 5 : 4;
+        if (args.length < first || !(numbers || mode.equals("lookup"))) {
             return usage("");
         }
         String indexPath = args[1];
@@ -61,7 +68,7 @@ public final class Example {
             return usage("DATE must be YYYY-MM-DD or today, not " + args[3]);
         }
         RecipientKind kind = null;
-        if (batch) {
+        if (numbers) {
             switch (args[4]) {
                 case "cpr" -> kind = RecipientKind.CPR;
                 case "cvr" -> kind = RecipientKind.CVR;
@@ -72,8 +79,10 @@ public final class Example {
         }
         String[] recipients = Arrays.copyOfRange(args, first, args.length);
         try (Index index = Index.open(Path.of(indexPath))) {
-            if (batch) {
+            if (mode.equals("batch")) {
                 batch(index, material, date, kind, recipients, out);
+            } else if (mode.equals("number")) {
+                number(index, material, date, kind, recipients, out);
             } else {
                 for (String recipient : recipients) {
                     out.println(line(recipient, lookup(index, material, recipient, date)));
@@ -137,6 +146,46 @@ public final class Example {
         }
     }
 
+    /**
+     * One lookup per number, the material resolved once: nothing is parsed or
+     * hashed per call. An unknown material is every recipient's answer, as in
+     * a batch.
+     */
+    private static void number(
+            Index index, String material, LocalDate date, RecipientKind kind, String[] given, PrintStream out) {
+        Material m;
+        try {
+            m = index.material(material);
+        } catch (TilmeldingException e) {
+            if (!isAnswer(e.code())) {
+                throw e;
+            }
+            for (String recipient : given) {
+                out.println(line(recipient, "error " + e.code().text()));
+            }
+            return;
+        }
+        for (String recipient : given) {
+            long n;
+            try {
+                n = Long.parseUnsignedLong(recipient.trim());
+            } catch (NumberFormatException e) {
+                out.println(line(recipient, "error " + ResultCode.INVALID_RECIPIENT.text()));
+                continue;
+            }
+            String answer;
+            try {
+                answer = (date == null ? index.lookup(m, kind, n) : index.lookup(m, kind, n, date)).toString();
+            } catch (TilmeldingException e) {
+                if (!isAnswer(e.code())) {
+                    throw e;
+                }
+                answer = "error " + e.code().text();
+            }
+            out.println(line(recipient, answer));
+        }
+    }
+
     /** Failures that the CLI reports as a recipient's answer rather than as an error. */
     private static boolean isAnswer(ResultCode code) {
         return code == ResultCode.UNKNOWN_MATERIAL
@@ -156,6 +205,7 @@ public final class Example {
         }
         System.err.println("usage: Example lookup INDEX MATERIAL DATE RECIPIENT...");
         System.err.println("       Example batch INDEX MATERIAL DATE cpr|cvr NUMBER...");
+        System.err.println("       Example number INDEX MATERIAL DATE cpr|cvr NUMBER...");
         System.err.println("DATE is YYYY-MM-DD or today");
         return 2;
     }

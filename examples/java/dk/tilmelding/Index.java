@@ -28,10 +28,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
+ * <p>A hot loop of single lookups (a case system deciding letter after
+ * letter) resolves the material once and passes recipients as numbers, so
+ * that nothing is parsed or hashed per call:
+ *
+ * <pre>{@code
+ * Material m = index.material("100");                             // once, on this index
+ * Answer a = index.lookup(m, RecipientKind.CPR, 101901234L, day); // per letter: 0101901234
+ * }</pre>
+ *
  * <h2>Threads and lifetime</h2>
  *
  * <p>Any number of threads may call {@link #lookup}, {@link #lookupBatch},
- * {@link #info}, {@link #snapshotId} and {@link #setMaxAge} on one
+ * {@link #material}, {@link #info}, {@link #snapshotId} and {@link #setMaxAge} on one
  * {@code Index} at once; open it once per process and share it (each thread
  * that looks up keeps 512 bytes of native scratch memory for its calls). <b>Do not call {@link #close()} while
  * another thread may still be using the index.</b> What {@code close()} does
@@ -249,6 +258,103 @@ public final class Index implements AutoCloseable {
             throw failure(rc);
         }
         return Answer.decode(scratch.bytes, 0);
+    }
+
+    /**
+     * Resolves a material ID once, for the single lookups of a hot loop
+     * ({@link #lookup(Material, RecipientKind, long, LocalDate)}), which then
+     * neither hash the ID nor parse the recipient on each call.
+     *
+     * <p>The material belongs to this {@code Index} object: the number behind
+     * it is valid on this index only, since another index file (a newer list,
+     * or the snapshot a {@link Reader} serves after a refresh) may number its
+     * materials differently. That is why {@link Reader} has no such method:
+     * resolve on an {@code Index} from {@link Reader#current()} and look up on
+     * that same {@code Index}. Safe from any number of threads at once.
+     *
+     * @param id the material ID, as registered in the Administrationsportal
+     * @return the resolved material, for lookups on this index
+     * @throws TilmeldingException with {@link ResultCode#UNKNOWN_MATERIAL} if
+     *     the index has no material {@code id}
+     * @throws IllegalArgumentException if {@code id} contains a NUL character
+     *     or an unpaired surrogate
+     * @throws IllegalStateException if the index is closed
+     */
+    public Material material(String id) {
+        byte[] m = Native.cString(Objects.requireNonNull(id, "id"), "material");
+        Scratch scratch = SCRATCH.get();
+        int rc;
+        try {
+            rc = Native.tlm_index_material(handle(), m, scratch.out);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (rc != 0) {
+            throw failure(rc);
+        }
+        return new Material(this, scratch.bytes.getInt(Scratch.OUT), id);
+    }
+
+    /**
+     * Which channel a letter of {@code material} to {@code recipient} takes
+     * today (in Danish time), and why. As
+     * {@link #lookup(Material, RecipientKind, long, LocalDate)}. The library
+     * works out today's Danish date on every such call (a few hundred
+     * nanoseconds); in a tight loop, pass the date instead.
+     */
+    public Answer lookup(Material material, RecipientKind kind, long recipient) {
+        return lookupNumberAt(material, kind, recipient, 0);
+    }
+
+    /**
+     * Which channel a letter of {@code material} to {@code recipient} takes on
+     * {@code date}, and why: {@link #lookup(String, String, LocalDate)} for hot
+     * loops, with the material resolved once by {@link #material(String)} and
+     * the recipient as a number, as in {@link #lookupBatch}. Nothing is
+     * parsed, hashed or allocated per call (the answer comes back through
+     * this thread's scratch memory). Safe from any number of threads at once.
+     *
+     * @param material a material resolved by {@link #material(String)} on this
+     *     {@code Index} object
+     * @param kind {@link RecipientKind#CPR}: the ten digits DDMMYYSSSS read as
+     *     one integer (0101901234 is {@code 101901234L});
+     *     {@link RecipientKind#CVR}: the eight-digit number
+     * @param recipient the number, read as unsigned 64 bits (a negative
+     *     {@code long} is a huge number, hence invalid)
+     * @param date the date of sending
+     * @return the answer; never an error answer ({@link Answer#isError()} is false)
+     * @throws TilmeldingException with {@link ResultCode#INVALID_RECIPIENT}
+     *     (not a valid number of {@code kind}), {@link ResultCode#AUDIENCE_MISMATCH}
+     *     (no group of the material for {@code kind}), {@link ResultCode#STALE_INDEX}
+     *     (see {@link #setMaxAge}) or {@link ResultCode#INVALID_ARGUMENT} (a
+     *     date the library rejects)
+     * @throws IllegalArgumentException if {@code material} was resolved by
+     *     another {@code Index}, or the year is outside 1..9999
+     * @throws IllegalStateException if the index is closed
+     */
+    public Answer lookup(Material material, RecipientKind kind, long recipient, LocalDate date) {
+        return lookupNumberAt(material, kind, recipient, yyyymmdd(date));
+    }
+
+    private Answer lookupNumberAt(Material material, RecipientKind kind, long recipient, int date) {
+        Objects.requireNonNull(material, "material");
+        int k = Objects.requireNonNull(kind, "kind").code();
+        if (material.index() != this) {
+            throw new IllegalArgumentException("material " + material.id() + " was resolved by another Index ("
+                    + material.index().path() + "): resolve it again with material(String) on this one ("
+                    + path + ")");
+        }
+        Scratch scratch = SCRATCH.get();
+        int rc;
+        try {
+            rc = Native.tlm_lookup_number(handle(), material.code(), k, recipient, date, scratch.out);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        if (rc != 0) {
+            throw failure(rc);
+        }
+        return Answer.decode(scratch.bytes, Scratch.OUT);
     }
 
     /**

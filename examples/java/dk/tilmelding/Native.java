@@ -52,6 +52,21 @@ final class Native {
     static native int tlm_lookup_batch(
             Pointer index, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 
+    /**
+     * {@code tlm_result tlm_index_material(const tlm_index *, const char *material_id,
+     * uint32_t *out)}; {@code out} is native memory for one {@code uint32_t}.
+     */
+    static native int tlm_index_material(Pointer index, byte[] material, Pointer out);
+
+    /**
+     * {@code tlm_result tlm_lookup_number(const tlm_index *, uint32_t material,
+     * tlm_recipient_kind kind, uint64_t recipient, int32_t date_yyyymmdd,
+     * tlm_answer *out)}: numbers only, and {@code out} in the per-thread scratch
+     * memory, so JNA copies nothing. {@code material} and {@code recipient}
+     * are unsigned in C: the bits of the {@code int} and {@code long} are passed as they are.
+     */
+    static native int tlm_lookup_number(Pointer index, int material, int kind, long recipient, int date, Pointer out);
+
     /** {@code tlm_result tlm_index_info(const tlm_index *, tlm_info *out)}. */
     static native int tlm_index_info(Pointer index, TlmInfo out);
 

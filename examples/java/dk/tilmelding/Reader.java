@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
+ * <p>A reader has no {@link Index#material(String)}: a resolved material's
+ * number is valid on one snapshot only, and a refresh may swap in another
+ * between two calls. For single lookups by number, resolve the material on an
+ * {@code Index} from {@link #current()} and look up on that same
+ * {@code Index}, resolving again for each new {@code current()}.
+ *
  * <p>A failed refresh (file missing, truncated, corrupt) keeps the current
  * index serving: {@link #refresh()} throws, and the background refresh
  * records why in {@link #refreshError()} and tries again at the next
