@@ -217,8 +217,8 @@ fn lookup_refuses_a_stale_index_like_the_cli() {
     if !have_gcc() {
         return;
     }
-    let (dir, index) = common::fixture_index();
-    let next = next_index(&index);
+    let dir = tempfile::tempdir().unwrap();
+    let next = common::next_index(dir.path());
     let lookup = compile(dir.path(), "examples/c/lookup.c", Link::Shared);
     let recipients = ["0101901234", "0202902345", "x", "10150817"];
     for (c_age, cli_age, expected) in [
@@ -365,36 +365,12 @@ fn batch_answers_like_single_lookups() {
     );
 }
 
-/// Another index next to `index`: 0101901234 is closed, and the list is as
-/// of 2001, so any maximum age makes it stale.
-fn next_index(index: &Path) -> PathBuf {
-    let contacts = index.with_file_name("next.csv");
-    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
-    let next = index.with_file_name("next.tlm");
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .arg("build")
-        .arg("--catalog")
-        .arg(common::root().join("tests/data/catalog.toml"))
-        .arg("--contacts")
-        .arg(&contacts)
-        .args(["--as-of", "2001-09-09T01:46:40Z", "-o"])
-        .arg(&next)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    next
-}
-
 /// `errors INDEX NEXT VERSION`, ready to run.
 fn errors_command(exe: &Path, index: &Path) -> Command {
     let mut command = Command::new(exe);
     command
         .arg(index)
-        .arg(next_index(index))
+        .arg(common::next_index(index.parent().unwrap()))
         .arg(env!("CARGO_PKG_VERSION"));
     command
 }

@@ -8,13 +8,15 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::{OnceLock, mpsc};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
 
-use common::{Lookup, cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups};
+use common::session::follow_a_replaced_index;
+use common::{
+    cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups,
+    lookups_by_material_and_date, next_index, recipient_number,
+};
 
 const INSTALL: &str = "apt-get install -y --no-install-recommends mono-mcs mono-runtime";
 
@@ -164,6 +166,19 @@ fn compile(name: &str, sources: &[PathBuf]) -> PathBuf {
     exe
 }
 
+/// Compiles a check program with the bindings: its C# `sources`, joined
+/// into `<name>.cs`, into `<name>.exe`.
+fn compile_check(name: &str, sources: &[&str]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join(format!("{name}.cs"));
+    std::fs::write(&source, sources.concat()).unwrap();
+    compile(
+        &format!("{name}.exe"),
+        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
+    )
+}
+
 /// Program.exe, compiled once for all tests.
 fn program() -> &'static Path {
     static EXE: OnceLock<PathBuf> = OnceLock::new();
@@ -176,14 +191,16 @@ fn program() -> &'static Path {
     })
 }
 
-/// Runs `mono exe args`, finding libtilmelding.so through LD_LIBRARY_PATH.
+/// `mono exe`, finding libtilmelding.so through LD_LIBRARY_PATH.
+fn mono_command(exe: &Path) -> Command {
+    let mut command = Command::new("mono");
+    command.arg(exe).env("LD_LIBRARY_PATH", library_dir());
+    command
+}
+
+/// Runs `mono exe args`.
 fn mono<S: AsRef<std::ffi::OsStr>>(exe: &Path, args: &[S]) -> Output {
-    Command::new("mono")
-        .arg(exe)
-        .args(args)
-        .env("LD_LIBRARY_PATH", library_dir())
-        .output()
-        .expect("running mono")
+    mono_command(exe).args(args).output().expect("running mono")
 }
 
 fn stdout_lines(out: &Output) -> Vec<String> {
@@ -215,13 +232,7 @@ fn lookups_match_the_table_and_the_cli() {
     }
     let (_dir, index) = fixture_with_danish_name();
     // One process per material and date.
-    let mut groups: BTreeMap<(String, String), Vec<Lookup>> = BTreeMap::new();
-    for row in lookups() {
-        groups
-            .entry((row.material.clone(), row.date.clone()))
-            .or_default()
-            .push(row);
-    }
+    let groups = lookups_by_material_and_date();
     assert!(groups.len() > 1, "lookups.tsv has too few rows");
     for ((material, date), rows) in &groups {
         let mut args = vec![
@@ -241,22 +252,6 @@ fn lookups_match_the_table_and_the_cli() {
     }
 }
 
-/// A table recipient as a number for the fast single lookup, if it has the
-/// digits of a CPR (10) or CVR (8) number: its kind, and the number as the
-/// binding takes it (a CPR number's ten digits read as one integer).
-fn recipient_number(recipient: &str) -> Option<(&'static str, String)> {
-    let digits: String = recipient.replace("DK", "").replace([' ', '-'], "");
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let kind = match digits.len() {
-        10 => "cpr",
-        8 => "cvr",
-        _ => return None,
-    };
-    Some((kind, digits.parse::<u64>().unwrap().to_string()))
-}
-
 /// A group of the table for one `each` run: (material, date, kind); its rows
 /// are (number, the table's recipient text, expected answer).
 type EachKey = (String, String, &'static str);
@@ -270,7 +265,10 @@ fn number_lookups_match_the_table_and_the_text_path() {
     let index = index.display().to_string();
     let mut groups: BTreeMap<EachKey, Vec<(String, String, String)>> = BTreeMap::new();
     for row in lookups() {
-        if let Some((kind, number)) = recipient_number(&row.recipient) {
+        if let Some((kind, digits)) = recipient_number(&row.recipient) {
+            // The number as the binding takes it: a CPR number's ten digits
+            // read as one integer.
+            let number = digits.parse::<u64>().unwrap().to_string();
             groups
                 .entry((row.material.clone(), row.date.clone(), kind))
                 .or_default()
@@ -445,14 +443,7 @@ fn api_reports_info_snapshot_and_disposal() {
     if !have_mono() {
         return;
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
-    std::fs::create_dir_all(&dir).unwrap();
-    let source = dir.join("ApiCheck.cs");
-    std::fs::write(&source, API_CHECK).unwrap();
-    let exe = compile(
-        "ApiCheck.exe",
-        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
-    );
+    let exe = compile_check("ApiCheck", &[API_CHECK]);
     let (_tmp, index) = fixture_with_danish_name();
     let got: BTreeMap<String, String> = stdout_lines(&mono(&exe, &[&index]))
         .iter()
@@ -499,17 +490,47 @@ fn api_reports_info_snapshot_and_disposal() {
     }
 }
 
+/// Answers as the CLI prints them, for the check programs that print
+/// answers (`using static CliText;`): joined after a program's source, so
+/// it names its types in full.
+const CLI_TEXT: &str = r#"
+internal static class CliText
+{
+    /// `channel reason`, or `error code`.
+    internal static string Text(Tilmelding.Answer a)
+    {
+        return a.IsOk ? Snake(a.Channel.ToString()) + " " + Snake(a.Reason.ToString()) : "error " + Snake(a.Result.ToString());
+    }
+
+    /// `NotRegistered` -> `not_registered`, `StaleIndex` -> `stale_index`.
+    internal static string Snake(string name)
+    {
+        System.Text.StringBuilder b = new System.Text.StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                b.Append('_');
+            }
+            b.Append(char.ToLowerInvariant(name[i]));
+        }
+        return b.ToString();
+    }
+}
+"#;
+
 /// Exercises the fast single lookup (`Index.ResolveMaterial` and
 /// `Index.Lookup` with a `Material` and a number) beyond the table: the
 /// exceptions, a material from another index, a stale list and disposal.
 /// Prints `key value` lines for the test to check; answers as the CLI
-/// prints them. Arguments: the fixture index, an index whose list is old.
+/// prints them (`CLI_TEXT`). Arguments: the fixture index, an index whose
+/// list is old.
 const NUMBER_CHECK: &str = r#"
 using System;
-using System.Text;
 using System.Threading;
 using Tilmelding;
 using Index = Tilmelding.Index;
+using static CliText;
 
 internal static class NumberCheck
 {
@@ -615,26 +636,6 @@ internal static class NumberCheck
             Console.WriteLine(key + " " + e.GetType().Name + " " + e.ObjectName);
         }
     }
-
-    private static string Text(Answer a)
-    {
-        return Snake(a.Channel.ToString()) + " " + Snake(a.Reason.ToString());
-    }
-
-    /// `NotRegistered` -> `not_registered`, as the CLI prints them.
-    private static string Snake(string name)
-    {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                b.Append('_');
-            }
-            b.Append(char.ToLowerInvariant(name[i]));
-        }
-        return b.ToString();
-    }
 }
 "#;
 
@@ -652,14 +653,7 @@ fn number_lookups_refuse_bad_arguments_other_indexes_and_disposal() {
     if !have_mono() {
         return;
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
-    std::fs::create_dir_all(&dir).unwrap();
-    let source = dir.join("NumberCheck.cs");
-    std::fs::write(&source, NUMBER_CHECK).unwrap();
-    let exe = compile(
-        "NumberCheck.exe",
-        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
-    );
+    let exe = compile_check("NumberCheck", &[NUMBER_CHECK, CLI_TEXT]);
     let (tmp, index) = fixture_index();
     let old = next_index(tmp.path());
     let lines = stdout_lines(&mono(&exe, &[&index, &old]));
@@ -730,6 +724,7 @@ using System.Text;
 using System.Threading;
 using Tilmelding;
 using Index = Tilmelding.Index;
+using static CliText;
 
 internal static class ReaderCheck
 {
@@ -966,253 +961,17 @@ internal static class ReaderCheck
         }
         return n;
     }
-
-    private static string Text(Answer a)
-    {
-        return a.IsOk ? Snake(a.Channel.ToString()) + " " + Snake(a.Reason.ToString()) : "error " + Snake(a.Result.ToString());
-    }
-
-    /// `StaleIndex` -> `stale_index`, as the CLI prints codes.
-    private static string Snake(string name)
-    {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                b.Append('_');
-            }
-            b.Append(char.ToLowerInvariant(name[i]));
-        }
-        return b.ToString();
-    }
 }
 "#;
-
-/// A check program that answers one command per line on stdin with one line
-/// on stdout.
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Session {
-    fn start(mut command: Command) -> Session {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting the check program");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Session {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    /// Sends `command`; returns the program's one-line answer.
-    fn ask(&mut self, command: &str) -> String {
-        let sent = writeln!(self.stdin, "{command}").and_then(|()| self.stdin.flush());
-        match (sent, self.lines.recv_timeout(Duration::from_secs(30))) {
-            (Ok(()), Ok(line)) => line,
-            _ => self.fail(&format!("no answer to {command:?}")),
-        }
-    }
-
-    /// Sends `command` until its answer satisfies `done`, for up to 10 s.
-    fn ask_until(&mut self, command: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let answer = self.ask(command);
-            if done(&answer) {
-                return answer;
-            }
-            if Instant::now() > deadline {
-                self.fail(&format!("{command:?} still answers {answer:?} after 10 s"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn fail(&mut self, problem: &str) -> ! {
-        let _ = self.child.kill();
-        let mut stderr = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            let _ = err.read_to_string(&mut stderr);
-        }
-        panic!("{problem}; the program's stderr:\n{stderr}");
-    }
-
-    fn quit(mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        drop(self.stdin);
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "the check program exited with {status}");
-    }
-}
-
-/// Another index: 0101901234 is closed (0202902345 is not in it at all),
-/// and the list is as of 2001, so any maximum age makes it stale.
-fn next_index(dir: &Path) -> PathBuf {
-    let contacts = dir.join("next.csv");
-    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
-    let next = dir.join("next.tlm");
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .args(["build", "--catalog"])
-        .arg(common::root().join("tests/data/catalog.toml"))
-        .arg("--contacts")
-        .arg(&contacts)
-        .args(["--as-of", "2001-09-09T01:46:40Z", "-o"])
-        .arg(&next)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    next
-}
-
-/// What a service does with an index path that is replaced daily: follow it
-/// with a reader, refresh by hand and in the background, survive a missing
-/// file, refuse a stale list, pin a snapshot for the audit log. The check
-/// program's exceptions for a bad argument and for a closed reader differ by
-/// language.
-fn follow_a_replaced_index(mut s: Session, bad_argument: &str, closed: &str) {
-    let (dir, fixture) = fixture_index();
-    let live = dir.path().join("løbende.tlm");
-    std::fs::copy(&fixture, &live).unwrap();
-    let next = next_index(dir.path());
-    let live_text = live.to_str().unwrap();
-    let bad_argument = format!("exception {bad_argument}: ");
-    let ask = |s: &mut Session, command: &str, expected: &str| {
-        assert_eq!(s.ask(command), expected, "answer to {command:?}");
-    };
-    let ask_error = |s: &mut Session, command: &str, prefix: &str, naming: &str| {
-        let answer = s.ask(command);
-        assert!(
-            answer.starts_with(prefix) && answer.contains(naming),
-            "answer to {command:?} should start with {prefix:?} and name {naming:?}: {answer:?}"
-        );
-    };
-
-    let missing = dir.path().join("mangler.tlm");
-    ask_error(
-        &mut s,
-        &format!("open {}", missing.display()),
-        "error io: ",
-        missing.to_str().unwrap(),
-    );
-    ask(&mut s, &format!("open {live_text}"), "ok");
-    ask(&mut s, "lookup", "digital registered");
-    ask(&mut s, "batch", "digital registered, physical exempt");
-    ask(&mut s, "refresh", "false");
-    let first = s.ask("pin");
-    assert_eq!(first.len(), 64, "a snapshot id: {first:?}");
-
-    // Replaced by rename: the reader answers from the old file until it refreshes.
-    std::fs::rename(&next, &live).unwrap();
-    ask(&mut s, "lookup", "digital registered");
-    ask(&mut s, "refresh", "true");
-    ask(&mut s, "refresh", "false");
-    ask(&mut s, "lookup", "physical closed");
-    ask(&mut s, "batch", "physical closed, physical not_registered");
-    ask(&mut s, "current-lookup", "physical closed");
-    let second = s.ask("current");
-    assert!(second.len() == 64 && second != first, "{first} -> {second}");
-    // The pinned index keeps its snapshot.
-    ask(&mut s, "pinned", "digital registered");
-
-    // A maximum age: the new list is as of 2001.
-    ask(&mut s, "max-age 1", "ok");
-    ask_error(&mut s, "lookup", "error stale_index: ", "");
-    ask_error(&mut s, "batch", "error stale_index: ", "");
-    ask_error(&mut s, "current-lookup", "error stale_index: ", "");
-    ask(&mut s, "pinned", "digital registered");
-    ask(&mut s, "max-age off", "ok");
-    ask(&mut s, "lookup", "physical closed");
-    // Set on an index from Current(), it holds for the reader on that snapshot too.
-    ask(&mut s, "index-max-age 0.5", "ok");
-    ask_error(&mut s, "lookup", "error stale_index: ", "");
-    ask(&mut s, "max-age 0", "ok");
-    ask(&mut s, "lookup", "physical closed");
-    ask_error(&mut s, "max-age -1", &bad_argument, "");
-
-    // A failed refresh says why, naming the path, and the index keeps serving.
-    std::fs::remove_file(&live).unwrap();
-    ask_error(&mut s, "refresh", "error io: ", live_text);
-    ask(&mut s, "lookup", "physical closed");
-    ask(&mut s, "error", "none");
-
-    // In the background: failures are kept for RefreshError; a file renamed in is picked up.
-    ask_error(&mut s, "every 0", &bad_argument, "");
-    ask(&mut s, "every 50", "ok");
-    let error = s.ask_until("error", |a| a != "none");
-    assert!(
-        error.starts_with("some ") && error.contains(live_text),
-        "{error:?}"
-    );
-    ask(&mut s, "lookup", "physical closed");
-    let again = dir.path().join("again.tlm");
-    std::fs::copy(&fixture, &again).unwrap();
-    std::fs::rename(&again, &live).unwrap();
-    let picked_up = Instant::now();
-    s.ask_until("lookup", |a| a == "digital registered");
-    assert!(
-        picked_up.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        picked_up.elapsed()
-    );
-    s.ask_until("error", |a| a == "none");
-    ask(&mut s, "current", &first);
-
-    // Closing: idempotent, later calls throw; the pinned index outlives the reader.
-    ask(&mut s, "close", &format!("closed {closed}"));
-    ask(&mut s, "pinned", "digital registered");
-    // A reader dropped without closing is closed after GC: its refresh thread stops.
-    let threads = s.ask(&format!("unreferenced {live_text}"));
-    let counts: Vec<u32> = threads
-        .split(' ')
-        .map(|n| n.parse().unwrap_or_else(|_| panic!("{threads:?}")))
-        .collect();
-    assert!(
-        counts.len() == 3 && counts[1] == counts[0] + 3 && counts[2] == counts[0],
-        "refresh threads before, with 3 unreferenced readers, after GC: {threads:?}"
-    );
-    s.quit();
-}
 
 #[test]
 fn a_reader_follows_a_replaced_index() {
     if !have_mono() {
         return;
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("csharp_example");
-    std::fs::create_dir_all(&dir).unwrap();
-    let source = dir.join("ReaderCheck.cs");
-    std::fs::write(&source, READER_CHECK).unwrap();
-    let exe = compile(
-        "ReaderCheck.exe",
-        &[common::root().join("examples/csharp/Tilmelding.cs"), source],
-    );
-    let mut command = Command::new("mono");
-    command.arg(exe).env("LD_LIBRARY_PATH", library_dir());
+    let exe = compile_check("ReaderCheck", &[READER_CHECK, CLI_TEXT]);
     follow_a_replaced_index(
-        Session::start(command),
+        mono_command(&exe),
         "ArgumentOutOfRangeException",
         "ObjectDisposedException",
     );

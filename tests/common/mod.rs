@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod session;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -33,27 +36,54 @@ pub fn have_tool(tool: &str, version_arg: &str, install: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        let message = format!("`{tool}` is not installed; install it with: {install}");
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{message} (CI=true: a missing tool is a failure)");
-        }
-        eprintln!("SKIPPED: {message}");
+        skip_or_fail(&format!(
+            "`{tool}` is not installed; install it with: {install}"
+        ));
     }
     found
+}
+
+/// Reports something missing that a test needs: the test is skipped on a
+/// developer's machine but fails under `CI=true`.
+pub fn skip_or_fail(message: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message} (CI=true: a missing tool is a failure)");
+    }
+    eprintln!("SKIPPED: {message}");
 }
 
 /// Builds the fixture index (tests/data) into a fresh directory with the CLI.
 pub fn fixture_index() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("fixture.tlm");
-    let data = root().join("tests/data");
+    build_index(
+        &root().join("tests/data/contacts.csv"),
+        "2026-11-22T06:00:00+01:00",
+        &index,
+    );
+    (dir, index)
+}
+
+/// Another index in `dir`: 0101901234 is closed (0202902345 is not in it at
+/// all), and the list is as of 2001, so any maximum age makes it stale.
+pub fn next_index(dir: &Path) -> PathBuf {
+    let contacts = dir.join("next.csv");
+    std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
+    let next = dir.join("next.tlm");
+    build_index(&contacts, "2001-09-09T01:46:40Z", &next);
+    next
+}
+
+/// Builds `index` with the CLI from tests/data/catalog.toml and `contacts`,
+/// a list as of `as_of`.
+fn build_index(contacts: &Path, as_of: &str, index: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
         .args(["build", "--catalog"])
-        .arg(data.join("catalog.toml"))
+        .arg(root().join("tests/data/catalog.toml"))
         .arg("--contacts")
-        .arg(data.join("contacts.csv"))
-        .args(["--as-of", "2026-11-22T06:00:00+01:00", "-o"])
-        .arg(&index)
+        .arg(contacts)
+        .args(["--as-of", as_of, "-o"])
+        .arg(index)
         .output()
         .unwrap();
     assert!(
@@ -61,7 +91,6 @@ pub fn fixture_index() -> (tempfile::TempDir, PathBuf) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (dir, index)
 }
 
 /// One row of tests/data/lookups.tsv.
@@ -90,6 +119,34 @@ pub fn lookups() -> Vec<Lookup> {
             }
         })
         .collect()
+}
+
+/// The rows of tests/data/lookups.tsv by (material, date), in file order
+/// within each group: one process per group.
+pub fn lookups_by_material_and_date() -> BTreeMap<(String, String), Vec<Lookup>> {
+    let mut groups: BTreeMap<(String, String), Vec<Lookup>> = BTreeMap::new();
+    for row in lookups() {
+        groups
+            .entry((row.material.clone(), row.date.clone()))
+            .or_default()
+            .push(row);
+    }
+    groups
+}
+
+/// A table recipient as a number, if it has the digits of a CPR (10) or CVR
+/// (8) number once `DK`, spaces and dashes are dropped: its kind (`cpr` or
+/// `cvr`) and those digits as written, a CPR number's leading zero kept.
+pub fn recipient_number(recipient: &str) -> Option<(&'static str, String)> {
+    let digits: String = recipient.replace("DK", "").replace([' ', '-'], "");
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match digits.len() {
+        10 => Some(("cpr", digits)),
+        8 => Some(("cvr", digits)),
+        _ => None,
+    }
 }
 
 /// The CLI's answer to one lookup, as `channel reason` or `error code`.
