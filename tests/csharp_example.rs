@@ -252,7 +252,7 @@ fn lookups_match_the_table_and_the_cli() {
     }
 }
 
-/// A group of the table for one `each` run: (material, date, kind); its rows
+/// A group of the table for one `number` run: (material, date, kind); its rows
 /// are (number, the table's recipient text, expected answer).
 type EachKey = (String, String, &'static str);
 
@@ -300,16 +300,20 @@ fn number_lookups_match_the_table_and_the_text_path() {
         "lookups.tsv has numbers of both kinds"
     );
     for ((material, date, kind), rows) in &groups {
-        let mut each = vec!["each", &index, material, date, kind];
-        each.extend(rows.iter().map(|(number, _, _)| number.as_str()));
+        let mut by_number = vec!["number", &index, material, date, kind];
+        by_number.extend(rows.iter().map(|(number, _, _)| number.as_str()));
         let mut text = vec!["lookup", &index, material, date];
         text.extend(rows.iter().map(|(_, recipient, _)| recipient.as_str()));
-        let each_lines = stdout_lines(&mono(program(), &each));
+        let number_lines = stdout_lines(&mono(program(), &by_number));
         let text_lines = stdout_lines(&mono(program(), &text));
-        assert_eq!(each_lines.len(), rows.len(), "{each:?}: {each_lines:?}");
+        assert_eq!(
+            number_lines.len(),
+            rows.len(),
+            "{by_number:?}: {number_lines:?}"
+        );
         assert_eq!(text_lines.len(), rows.len(), "{text:?}: {text_lines:?}");
         for (((number, recipient, expected), line), text_line) in
-            rows.iter().zip(&each_lines).zip(&text_lines)
+            rows.iter().zip(&number_lines).zip(&text_lines)
         {
             assert!(line.starts_with(number.as_str()), "{line:?}");
             let got = last_two_words(line);

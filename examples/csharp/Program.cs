@@ -2,9 +2,9 @@
 //
 //   Program lookup INDEX MATERIAL DATE RECIPIENT...
 //   Program batch  INDEX MATERIAL DATE cpr|cvr NUMBER...
-//   Program each   INDEX MATERIAL DATE cpr|cvr NUMBER...
+//   Program number INDEX MATERIAL DATE cpr|cvr NUMBER...
 //
-// `batch` looks all NUMBERs up in one call; `each` makes one call per NUMBER
+// `batch` looks all NUMBERs up in one call; `number` makes one call per NUMBER
 // with the material resolved once, as a system that decides one letter at a
 // time does (Index.ResolveMaterial, then Index.Lookup with a number).
 //
@@ -25,16 +25,16 @@ internal static class Program
     private const string Usage =
         "usage: Program lookup INDEX MATERIAL DATE RECIPIENT...\n" +
         "       Program batch INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
-        "       Program each INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
+        "       Program number INDEX MATERIAL DATE cpr|cvr NUMBER...\n" +
         "DATE is YYYY-MM-DD or today";
 
     private static int Main(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
         bool batch = args.Length > 0 && args[0] == "batch";
-        bool each = args.Length > 0 && args[0] == "each";
-        int first = batch || each ? 5 : 4;
-        if (args.Length <= first || (args[0] != "lookup" && !batch && !each))
+        bool single = args.Length > 0 && args[0] == "number";
+        int first = batch || single ? 5 : 4;
+        if (args.Length <= first || (args[0] != "lookup" && !batch && !single))
         {
             Console.Error.WriteLine(Usage);
             return 2;
@@ -70,7 +70,7 @@ internal static class Program
         {
             try
             {
-                if (batch || each)
+                if (batch || single)
                 {
                     string[] numbers = Rest(args, first);
                     RecipientKind kind;
@@ -85,7 +85,7 @@ internal static class Program
                     }
                     else
                     {
-                        RunEach(index, material, date, kind, numbers, recipients);
+                        RunSingle(index, material, date, kind, numbers, recipients);
                     }
                     return 0;
                 }
@@ -176,7 +176,7 @@ internal static class Program
         }
     }
 
-    private static void RunEach(
+    private static void RunSingle(
         Index index, string materialId, DateTime? date, RecipientKind kind, string[] numbers, ulong[] recipients)
     {
         Material material;
