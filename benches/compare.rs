@@ -33,9 +33,9 @@ use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use rusqlite::{Connection, OptionalExtension};
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
-use tilmelding::contacts::{Contact, ContactReader};
+use tilmelding::{Contact, ContactReader};
 use tilmelding::ffi::{self, tlm_answer, tlm_channel, tlm_reason, tlm_result};
-use tilmelding::synth::{self, SynthOptions, SynthSummary};
+use tilmelding_synth::{self as synth, SynthOptions, SynthSummary};
 use tilmelding::{Answer, BuildOptions, Channel, Date, Index, LookupError, Reason, Recipient};
 use tilmelding::{RecipientKind, Status};
 

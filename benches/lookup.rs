@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use tilmelding::synth::{self, SynthOptions};
+use tilmelding_synth::{self as synth, SynthOptions};
 use tilmelding::{BuildOptions, Date, Index, LookupError, Recipient, RecipientKind};
 
 struct Fixture {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::contacts::{Registration, Status};
+use crate::contact::{Registration, Status};
 use crate::date::Date;
 use crate::recipient::RecipientKind;
 

@@ -71,24 +71,31 @@
 
 #![deny(missing_docs)]
 
-pub mod build;
-pub mod catalog;
-pub mod contacts;
+mod builder;
+mod catalog;
+mod contact;
 mod date;
 mod decision;
-pub mod ffi;
-pub mod format;
+mod extract;
+mod ffi;
+mod format;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod index;
 mod reader;
-pub mod recipient;
-pub mod synth;
+mod recipient;
 
-pub use build::{BuildError, BuildOptions, BuildReport, IndexBuilder, build};
+pub use builder::{
+    BuildError, BuildOptions, BuildProgress, BuildReport, ERRORS_LISTED, IndexBuilder, build,
+    write_atomically,
+};
 pub use catalog::{Audience, Catalog, CatalogError, Material, MessageType};
-pub use contacts::{Contact, ContactRecord, Registration, Status};
+pub use contact::{Contact, ContactRecord, Registration, Status};
 pub use date::{Date, DateError};
 pub use decision::{Answer, Channel, LookupError, Reason};
-pub use format::FormatError;
-pub use index::{Index, KindStats, MaterialId, Metadata, OpenError};
+pub use extract::{ContactReader, ExtractError, LineError};
+pub use format::{FormatError, KindStats};
+pub use index::{Index, MaterialId, Metadata, OpenError};
 pub use reader::{Reader, Refresh, Refresher};
 pub use recipient::{Cpr, Cvr, Recipient, RecipientError, RecipientKind};

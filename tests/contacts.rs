@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use tilmelding::contacts::{ContactReader, LineError};
+use tilmelding::{ContactReader, LineError};
 use tilmelding::{Contact, ContactRecord, Date, Registration, Status};
 
 type Lines = Vec<Result<(u64, ContactRecord), LineError>>;

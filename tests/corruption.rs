@@ -201,12 +201,12 @@ fn verify_error(bytes: &[u8], what: &str) -> String {
 /// members, exemption windows.
 fn generated_bytes() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    let options = tilmelding::synth::SynthOptions {
+    let options = tilmelding_synth::SynthOptions {
         citizens: 3_000,
         companies: 300,
         ..Default::default()
     };
-    let data = tilmelding::synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
+    let data = tilmelding_synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
     let path = dir.path().join("index.tlm");
     let options = tilmelding::BuildOptions::default();
     tilmelding::build(

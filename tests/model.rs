@@ -320,7 +320,7 @@ proptest! {
 /// every step of the table.
 #[test]
 fn batches_of_any_length_answer_like_single_lookups() {
-    use tilmelding::synth::{self, SynthOptions};
+    use tilmelding_synth::{self as synth, SynthOptions};
 
     let dir = tempfile::tempdir().unwrap();
     let options = SynthOptions {
@@ -341,7 +341,7 @@ fn batches_of_any_length_answer_like_single_lookups() {
     let index = Index::open(&path).unwrap();
 
     let mut listed: BTreeMap<RecipientKind, Vec<u64>> = BTreeMap::new();
-    let mut reader = tilmelding::contacts::ContactReader::open(&data.contacts_path).unwrap();
+    let mut reader = tilmelding::ContactReader::open(&data.contacts_path).unwrap();
     while let Some(next) = reader.next_record() {
         let (_, record) = next.unwrap().unwrap();
         let r = record.recipient;

@@ -41,7 +41,7 @@ fn index_bytes(status: Status, as_of: i64) -> Vec<u8> {
 }
 
 fn publish(path: &Path, bytes: &[u8]) {
-    tilmelding::build::write_atomically(path, bytes).unwrap();
+    tilmelding::write_atomically(path, bytes).unwrap();
 }
 
 fn date() -> Date {

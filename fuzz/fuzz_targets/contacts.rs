@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tilmelding::contacts::ContactReader;
+use tilmelding::ContactReader;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(mut reader) = ContactReader::from_reader(std::io::Cursor::new(data.to_vec()), "fuzz.csv")

@@ -5,18 +5,24 @@
 //! header (128 bytes) | section table (32 bytes a section) | sections, each 8-byte aligned
 //! ```
 
-pub(crate) mod codes;
-pub mod roaring;
+mod meta;
+mod register;
+mod roaring;
+
+pub use self::meta::KindStats;
+pub(crate) use self::meta::Meta;
+pub(crate) use self::register::{Code, KeyCheck, Register, encode, encode_window};
+pub(crate) use self::roaring::Probe;
 
 use sha2::{Digest, Sha256};
 
 /// The first eight bytes of every index file. The high byte and the line
 /// endings catch transfers that mangle binary files (as PNG's signature does).
-pub const MAGIC: [u8; 8] = *b"\x89TLM\r\n\x1a\n";
+pub(crate) const MAGIC: [u8; 8] = *b"\x89TLM\r\n\x1a\n";
 /// Incompatible layout changes bump the major version; readers refuse other majors.
-pub const FORMAT_MAJOR: u16 = 1;
+pub(crate) const FORMAT_MAJOR: u16 = 1;
 /// Compatible additions (new optional sections) bump the minor version.
-pub const FORMAT_MINOR: u16 = 0;
+pub(crate) const FORMAT_MINOR: u16 = 0;
 pub(crate) const HEADER_LEN: usize = 128;
 pub(crate) const SECTION_ENTRY_LEN: usize = 32;
 pub(crate) const ALIGN: usize = 8;

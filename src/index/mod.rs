@@ -1,163 +1,30 @@
 //! [`Index`]: an opened, validated index file and the lookups on it.
 
+mod answers;
+mod file;
+mod metadata;
+
 use std::fmt;
 use std::fs::File;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
 
+use self::answers::CodeAnswers;
+pub(crate) use self::file::FileIdentity;
+use self::file::{Storage, map_file};
+use self::metadata::unix_now;
+pub use self::metadata::{Metadata, OpenError};
 use crate::Date;
 use crate::catalog::{Audience, Catalog, MessageType};
-#[allow(unused_imports)] // for the docs of `KindStats`
-use crate::contacts::Status;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
-use crate::format::codes::{CodeAnswers, KeyCheck, Register};
-use crate::format::{self, FormatError, Header, Section, SectionKind};
+use crate::format::{
+    self, FormatError, Header, KeyCheck, KindStats, Meta, Register, Section, SectionKind,
+};
 use crate::recipient::{Recipient, RecipientKind};
-
-/// The small records stored in the `meta` section (postcard-encoded).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Meta {
-    pub crate_version: String,
-    pub catalog: Catalog,
-    pub stats: [KindStats; 2],
-}
-
-/// Counts of one kind of recipient, gathered when the index was built.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KindStats {
-    /// Recipients per [`Status`], in [`Status::ALL`] order.
-    pub by_status: [u64; 4],
-    /// Recipients whose registration is pending (unconfirmed, awaiting registration).
-    pub pending: u64,
-    /// Recipients subscribing to NemSMS.
-    pub nemsms: u64,
-    /// Recipients with a time-limited exemption.
-    pub exemption_windows: u64,
-}
-
-/// Facts about an index file, for `info` and audit logs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Metadata {
-    /// Format version `(major, minor)`.
-    pub format_version: (u16, u16),
-    /// Version of tilmelding that built the file.
-    pub built_by: String,
-    /// When the file was built (Unix seconds).
-    pub build_time: i64,
-    /// When the contact list was extracted (Unix seconds).
-    pub as_of: i64,
-    /// SHA-256 over the as-of time and the file's contents: names this snapshot in audit logs.
-    pub snapshot_id: [u8; 32],
-    /// Size of the file in bytes.
-    pub file_size: u64,
-    /// Number of sender systems.
-    pub sender_systems: u32,
-    /// Number of subscription groups.
-    pub groups: u32,
-    /// Number of materials.
-    pub materials: u32,
-    /// CPR recipients in the register.
-    pub cpr: KindStats,
-    /// CVR recipients in the register.
-    pub cvr: KindStats,
-}
-
-impl Metadata {
-    /// The snapshot id as 64 lowercase hex digits.
-    pub fn snapshot_id_hex(&self) -> String {
-        self.snapshot_id
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
-    /// Number of CPR plus CVR recipients.
-    pub fn contacts(&self) -> u64 {
-        self.cpr.by_status.iter().chain(&self.cvr.by_status).sum()
-    }
-
-    /// The as-of time as a [`SystemTime`].
-    pub fn as_of_time(&self) -> SystemTime {
-        unix_to_system_time(self.as_of)
-    }
-
-    /// The build time as a [`SystemTime`].
-    pub fn build_time(&self) -> SystemTime {
-        unix_to_system_time(self.build_time)
-    }
-}
-
-fn unix_now() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
-}
-
-fn unix_to_system_time(seconds: i64) -> SystemTime {
-    if seconds >= 0 {
-        UNIX_EPOCH + Duration::from_secs(seconds as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
-    }
-}
-
-/// An index that could not be opened.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OpenError {
-    /// The file could not be opened, read or mapped.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The index file.
-        path: PathBuf,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// The bytes are not a valid index.
-    #[error("{}: {source}", path.as_deref().map_or("<bytes>".into(), |p| p.display().to_string()))]
-    Invalid {
-        /// The index file, when opened from a file.
-        path: Option<PathBuf>,
-        /// What is wrong.
-        #[source]
-        source: FormatError,
-    },
-}
-
-impl OpenError {
-    /// The format problem, when the bytes were read but are not a valid index.
-    pub fn format_error(&self) -> Option<&FormatError> {
-        match self {
-            OpenError::Invalid { source, .. } => Some(source),
-            OpenError::Io { .. } => None,
-        }
-    }
-}
-
-/// The bytes of an index: a file mapping, or bytes the caller handed over.
-/// An enum rather than one trait object so that the common case, a mapping,
-/// costs no indirect call per lookup.
-enum Storage {
-    Map(memmap2::Mmap),
-    Other(Box<dyn AsRef<[u8]> + Send + Sync>),
-}
-
-impl Storage {
-    #[inline(always)]
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Storage::Map(map) => map,
-            Storage::Other(bytes) => (**bytes).as_ref(),
-        }
-    }
-}
 
 /// A material resolved once, for many lookups (see [`Index::material`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -480,7 +347,7 @@ impl Index {
             // overlaps the search instead of following it.
             register.prefetch_code(bytes, probe);
         }
-        Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
+        Ok(self.answers.answer(register, bytes, probe.as_ref(), rule, date))
     }
 
     /// Looks up many recipients of one kind, given as numbers (CPR: the ten
@@ -567,7 +434,7 @@ impl Index {
                 answer(
                     group * GROUP + i,
                     if valid & (1 << i) != 0 {
-                        Ok(register.answer(bytes, probe.as_ref(), rule, &self.answers, date))
+                        Ok(self.answers.answer(register, bytes, probe.as_ref(), rule, date))
                     } else {
                         Err(LookupError::InvalidRecipient)
                     },
@@ -696,43 +563,6 @@ fn rules(catalog: &Catalog) -> Result<Vec<Rule>, FormatError> {
             })
         })
         .collect()
-}
-
-/// What identifies a file at a path: a rename over the path gives a new one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FileIdentity {
-    len: u64,
-    modified: Option<SystemTime>,
-    #[cfg(unix)]
-    device: u64,
-    #[cfg(unix)]
-    inode: u64,
-}
-
-impl FileIdentity {
-    pub(crate) fn of(file: &File) -> std::io::Result<FileIdentity> {
-        let meta = file.metadata()?;
-        Ok(FileIdentity {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            #[cfg(unix)]
-            device: std::os::unix::fs::MetadataExt::dev(&meta),
-            #[cfg(unix)]
-            inode: std::os::unix::fs::MetadataExt::ino(&meta),
-        })
-    }
-}
-
-/// Maps a file read-only. The one place this crate maps a file.
-fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
-    // SAFETY: the mapping is read-only and lives as long as the `Index` that
-    // owns it. Mutation by another process is the one hazard: truncating or
-    // rewriting the file in place while it is mapped is undefined behaviour
-    // (in practice SIGBUS or changed answers). The documented rule for
-    // operators, followed by `tilmelding build`, is to replace index files only
-    // by writing a new file and renaming it over the old one, which leaves
-    // existing mappings of the old file intact.
-    unsafe { memmap2::Mmap::map(file) }
 }
 
 const _: () = {

@@ -7,11 +7,10 @@
 use std::ops::Range;
 
 use super::FormatError;
+use super::meta::KindStats;
 use super::roaring::{Probe, RoaringLayout};
-use crate::contacts::{Contact, Registration, Status};
+use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
-use crate::decision::{Answer, Channel, ContactState, Reason, Rule, decide_contact};
-use crate::index::KindStats;
 
 const STATUS_MASK: u8 = 0b0000_0011;
 const REGISTRATION_SHIFT: u8 = 2;
@@ -19,51 +18,40 @@ const NEMSMS: u8 = 1 << 5;
 const HAS_WINDOW: u8 = 1 << 6;
 const RESERVED: u8 = 1 << 7;
 
+/// A contact's code byte, as stored: status, registration, NemSMS, and
+/// whether an exemption window is stored for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Code(pub(crate) u8);
+
+impl Code {
+    /// The code a recipient that is not in the register would have.
+    pub(crate) const ABSENT: Code = Code(Status::Unknown as u8);
+
+    #[inline(always)]
+    pub(crate) fn status(self) -> Status {
+        Status::from_bits(self.0 & STATUS_MASK)
+    }
+
+    #[inline(always)]
+    pub(crate) fn registration(self) -> Registration {
+        Registration::from_bits(self.0 >> REGISTRATION_SHIFT)
+    }
+
+    #[inline(always)]
+    pub(crate) fn nemsms(self) -> bool {
+        self.0 & NEMSMS != 0
+    }
+
+    #[inline(always)]
+    pub(crate) fn has_window(self) -> bool {
+        self.0 & HAS_WINDOW != 0
+    }
+}
+
 /// Bytes per exemption window entry: key u32, start i32, end i32.
 pub(crate) const WINDOW_LEN: usize = 12;
 const OPEN_START: i32 = i32::MIN;
 const OPEN_END: i32 = i32::MAX;
-
-/// [`decide_contact`] for every code byte without an exemption window
-/// (whose answer cannot depend on the date), for each combination of the two
-/// material flags it reads: the last step of a lookup becomes one table read
-/// instead of a chain of branches on the contact. 2 KiB, built at open.
-pub(crate) struct CodeAnswers([[Answer; 256]; 4]);
-
-impl CodeAnswers {
-    pub(crate) fn new() -> Box<CodeAnswers> {
-        let mut answers = Box::new(CodeAnswers(
-            [[Answer::new(Channel::Physical, Reason::NotRegistered); 256]; 4],
-        ));
-        for (flags, table) in answers.0.iter_mut().enumerate() {
-            let rule = Rule {
-                certificate_expires: None,
-                active_from: [None; 2],
-                nemsms: flags & 1 != 0,
-                mandatory: flags & 2 != 0,
-            };
-            for (code, answer) in table.iter_mut().enumerate() {
-                let code = code as u8;
-                let contact = ContactState {
-                    status: Status::from_bits(code & STATUS_MASK),
-                    registration: Registration::from_bits(code >> REGISTRATION_SHIFT),
-                    nemsms: code & NEMSMS != 0,
-                    // Codes with a window are answered by `decide_contact`
-                    // itself; their entries here are never read.
-                    exemption: None,
-                };
-                *answer = decide_contact(&rule, Some(contact), Date::MIN);
-            }
-        }
-        answers
-    }
-
-    #[inline(always)]
-    fn get(&self, rule: &Rule, code: u8) -> Answer {
-        let flags = usize::from(rule.nemsms) | usize::from(rule.mandatory) << 1;
-        self.0[flags][usize::from(code)]
-    }
-}
 
 /// The code byte of a contact.
 pub(crate) fn encode(contact: &Contact) -> u8 {
@@ -167,7 +155,7 @@ impl Register {
         self.layout.probe(key)
     }
 
-    /// Starts loading what [`Register::answer`] will read for `probe`. For
+    /// Starts loading what an answer will read for `probe`. For
     /// batches, which probe many keys before answering them.
     #[inline(always)]
     pub(crate) fn prefetch(&self, bytes: &[u8], probe: &Probe<'_>) {
@@ -190,52 +178,18 @@ impl Register {
         super::prefetch(bytes, self.codes.start + probe.rank_last() as usize);
     }
 
-    /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
-    /// register cannot have), once the material let the contact decide.
-    /// `bytes` is the whole file. A single lookup calls
-    /// [`Register::prefetch_code`] first; a batch has prefetched it all.
-    #[inline(always)]
-    pub(crate) fn answer(
-        &self,
-        bytes: &[u8],
-        probe: Option<&Probe<'_>>,
-        rule: &Rule,
-        answers: &CodeAnswers,
-        date: Date,
-    ) -> Answer {
-        let code = probe.and_then(|probe| self.code(bytes, probe));
-        match code {
-            Some(code) if code & HAS_WINDOW != 0 => {
-                let key = probe.map_or(0, Probe::value);
-                decide_contact(rule, Some(self.contact(bytes, code, key)), date)
-            }
-            // Not in the register: the same answer as an unknown status.
-            _ => answers.get(rule, code.unwrap_or(Status::Unknown as u8)),
-        }
-    }
-
     /// The code byte of the probed key, if the register has it.
     #[inline(always)]
-    fn code(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<u8> {
+    pub(crate) fn code(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<Code> {
         let set = bytes.get(self.set.clone())?;
         let rank = self.layout.rank_at(set, probe)?;
-        bytes.get(self.codes.start + rank as usize).copied()
+        bytes.get(self.codes.start + rank as usize).copied().map(Code)
     }
 
-    /// The contact with code byte `code` and this key.
+    /// The exemption window of `key` (`None` for an open end); `None` if
+    /// the register holds no window for it.
     #[cold]
-    fn contact(&self, bytes: &[u8], code: u8, key: u32) -> ContactState {
-        ContactState {
-            status: Status::from_bits(code & STATUS_MASK),
-            registration: Registration::from_bits(code >> REGISTRATION_SHIFT),
-            nemsms: code & NEMSMS != 0,
-            exemption: (code & HAS_WINDOW != 0)
-                .then(|| self.window(bytes, key).unwrap_or((None, None))),
-        }
-    }
-
-    #[cold]
-    fn window(&self, bytes: &[u8], key: u32) -> Option<(Option<Date>, Option<Date>)> {
+    pub(crate) fn window(&self, bytes: &[u8], key: u32) -> Option<(Option<Date>, Option<Date>)> {
         let windows = bytes.get(self.windows.clone())?;
         let n = windows.len() / WINDOW_LEN;
         // Binary search over the fixed-size entries.
@@ -292,14 +246,15 @@ impl Register {
                     format!("code {code:#04x} has the reserved bit set"),
                 ));
             }
-            stats.by_status[Status::from_bits(code & STATUS_MASK) as usize] += count;
-            if Registration::from_bits(code >> REGISTRATION_SHIFT).is_pending() {
+            let code = Code(code);
+            stats.by_status[code.status() as usize] += count;
+            if code.registration().is_pending() {
                 stats.pending += count;
             }
-            if code & NEMSMS != 0 {
+            if code.nemsms() {
                 stats.nemsms += count;
             }
-            if code & HAS_WINDOW != 0 {
+            if code.has_window() {
                 stats.exemption_windows += count;
             }
         }
@@ -450,14 +405,12 @@ mod tests {
                         exemption_end: None,
                         nemsms,
                     };
-                    let code = encode(&contact);
-                    assert_eq!(code & RESERVED, 0);
-                    assert_eq!(Status::from_bits(code & STATUS_MASK), status);
-                    assert_eq!(
-                        Registration::from_bits(code >> REGISTRATION_SHIFT),
-                        registration
-                    );
-                    assert_eq!(code & NEMSMS != 0, nemsms);
+                    let code = Code(encode(&contact));
+                    assert_eq!(code.0 & RESERVED, 0);
+                    assert_eq!(code.status(), status);
+                    assert_eq!(code.registration(), registration);
+                    assert_eq!(code.nemsms(), nemsms);
+                    assert!(!code.has_window());
                 }
             }
         }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use tilmelding::synth::{self, SynthOptions, SynthSummary};
+use tilmelding_synth::{self as synth, SynthOptions, SynthSummary};
 
 use crate::progress::{self, megabytes, thousands};
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use tilmelding::build::Progress;
+use tilmelding::BuildProgress;
 
 /// A byte-counting bar for reading a file.
 pub fn bytes(message: &'static str) -> ProgressBar {
@@ -30,16 +30,16 @@ pub fn count(message: &'static str, total: u64) -> ProgressBar {
 }
 
 /// Feeds a build's progress into a bar.
-pub fn build_callback(bar: &ProgressBar) -> impl FnMut(Progress) + '_ {
+pub fn build_callback(bar: &ProgressBar) -> impl FnMut(BuildProgress) + '_ {
     move |p| match p {
-        Progress::Reading { bytes, total, .. } => {
+        BuildProgress::Reading { bytes, total, .. } => {
             if let Some(total) = total {
                 bar.set_length(total);
             }
             bar.set_position(bytes);
         }
-        Progress::Encoding => bar.set_message("encoding"),
-        Progress::Writing => bar.set_message("writing"),
+        BuildProgress::Encoding => bar.set_message("encoding"),
+        BuildProgress::Writing => bar.set_message("writing"),
         _ => {}
     }
 }

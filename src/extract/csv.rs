@@ -8,193 +8,16 @@
 //! Blank lines and lines starting with `#` are skipped.
 
 use std::fs::File;
-mod lines;
-
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use self::lines::{Fields, Line, LineReader, MAX_LINE};
+use super::lines::{Fields, Line, LineReader, MAX_LINE};
+use super::{ExtractError, LineError};
+use crate::contact::{Contact, ContactRecord, Registration, Status};
 use crate::date::Date;
 use crate::recipient::{Recipient, RecipientError, quote_for_message};
-
-/// A recipient's public registration status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Status {
-    /// Registered for Digital Post.
-    Registered = 0,
-    /// Exempt from Digital Post (fritaget).
-    Exempt = 1,
-    /// Closed: deceased or dissolved.
-    Closed = 2,
-    /// Status unknown.
-    Unknown = 3,
-}
-
-impl Status {
-    /// Every status, in number order.
-    pub const ALL: [Status; 4] = [
-        Status::Registered,
-        Status::Exempt,
-        Status::Closed,
-        Status::Unknown,
-    ];
-
-    /// The name used in the extract, e.g. `registered`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Registered => "registered",
-            Status::Exempt => "exempt",
-            Status::Closed => "closed",
-            Status::Unknown => "unknown",
-        }
-    }
-
-    /// The status with this number (as in the index's contact codes).
-    pub(crate) fn from_bits(bits: u8) -> Status {
-        Status::ALL[usize::from(bits & 0b11)]
-    }
-}
-
-/// Detail of how a recipient came to its status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Registration {
-    /// Not given.
-    #[default]
-    None = 0,
-    /// Registered automatically.
-    Automatic = 1,
-    /// Registered voluntarily.
-    Voluntary = 2,
-    /// Registration not yet confirmed (grace period).
-    Unconfirmed = 3,
-    /// Before the unconfirmed period.
-    BeforeUnconfirmed = 4,
-    /// Turning 15 soon; will be registered.
-    AwaitingRegistration = 5,
-    /// Exempt: left the country.
-    ExemptLeftTheCountry = 6,
-    /// Exempt for another reason.
-    ExemptOtherReason = 7,
-}
-
-impl Registration {
-    /// Every registration detail, in number order.
-    pub const ALL: [Registration; 8] = [
-        Registration::None,
-        Registration::Automatic,
-        Registration::Voluntary,
-        Registration::Unconfirmed,
-        Registration::BeforeUnconfirmed,
-        Registration::AwaitingRegistration,
-        Registration::ExemptLeftTheCountry,
-        Registration::ExemptOtherReason,
-    ];
-
-    /// The name used in the extract (empty for [`Registration::None`]).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Registration::None => "",
-            Registration::Automatic => "automatic",
-            Registration::Voluntary => "voluntary",
-            Registration::Unconfirmed => "unconfirmed",
-            Registration::BeforeUnconfirmed => "before_unconfirmed",
-            Registration::AwaitingRegistration => "awaiting_registration",
-            Registration::ExemptLeftTheCountry => "exempt_left_the_country",
-            Registration::ExemptOtherReason => "exempt_other_reason",
-        }
-    }
-
-    /// True while a registration is not yet in force: no digital letters yet.
-    pub fn is_pending(self) -> bool {
-        matches!(
-            self,
-            Registration::Unconfirmed
-                | Registration::BeforeUnconfirmed
-                | Registration::AwaitingRegistration
-        )
-    }
-
-    pub(crate) fn from_bits(bits: u8) -> Registration {
-        Registration::ALL[usize::from(bits & 0b111)]
-    }
-}
-
-/// One recipient's entry in the contact register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Contact {
-    /// Public registration status.
-    pub status: Status,
-    /// Registration detail.
-    pub registration: Registration,
-    /// First day of the exemption (inclusive), if limited.
-    pub exemption_start: Option<Date>,
-    /// Last day of the exemption (inclusive), if limited.
-    pub exemption_end: Option<Date>,
-    /// Subscribes to NemSMS.
-    pub nemsms: bool,
-}
-
-impl Contact {
-    /// A contact with this status and nothing else set.
-    pub fn new(status: Status) -> Contact {
-        Contact {
-            status,
-            registration: Registration::None,
-            exemption_start: None,
-            exemption_end: None,
-            nemsms: false,
-        }
-    }
-}
-
-/// A line of the extract: who, and their entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ContactRecord {
-    /// The CPR or CVR number.
-    pub recipient: Recipient,
-    /// Their entry.
-    pub contact: Contact,
-}
-
-/// An extract that cannot be read at all.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ContactsError {
-    /// The file could not be opened or read, or its compression is broken.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The extract.
-        path: PathBuf,
-        /// What went wrong.
-        source: io::Error,
-    },
-    /// The header line is missing or lacks a required column.
-    #[error("{}:{line}: {message}", path.display())]
-    Header {
-        /// The extract.
-        path: PathBuf,
-        /// 1-based line of the header.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-/// A line of the extract that was rejected. Its text never holds a full CPR number.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, field `{field}`: {message}")]
-pub struct LineError {
-    /// 1-based line number.
-    pub line: u64,
-    /// The offending column (or `line` for the line as a whole).
-    pub field: &'static str,
-    /// What is wrong, with any CPR number masked.
-    pub message: String,
-}
 
 const ID: usize = 0;
 const STATUS: usize = 1;
@@ -226,9 +49,9 @@ pub struct ContactReader {
 
 impl ContactReader {
     /// Opens an extract; gzip compression is recognised by its magic bytes.
-    pub fn open(path: impl AsRef<Path>) -> Result<ContactReader, ContactsError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<ContactReader, ExtractError> {
         let path = path.as_ref();
-        let io_error = |source| ContactsError::Io {
+        let io_error = |source| ExtractError::Io {
             path: path.to_owned(),
             source,
         };
@@ -243,9 +66,9 @@ impl ContactReader {
     pub fn from_reader(
         reader: impl Read + Send + 'static,
         path: impl AsRef<Path>,
-    ) -> Result<ContactReader, ContactsError> {
+    ) -> Result<ContactReader, ExtractError> {
         let path = path.as_ref().to_owned();
-        let io_error = |source| ContactsError::Io {
+        let io_error = |source| ExtractError::Io {
             path: path.clone(),
             source,
         };
@@ -262,7 +85,7 @@ impl ContactReader {
             Box::new(raw)
         };
         let mut lines = LineReader::new(BufReader::with_capacity(1 << 18, decoded));
-        let header_error = |line: u64, message: String| ContactsError::Header {
+        let header_error = |line: u64, message: String| ExtractError::Header {
             path: path.clone(),
             line,
             message,
@@ -345,11 +168,11 @@ impl ContactReader {
     #[allow(clippy::type_complexity)]
     pub fn next_record(
         &mut self,
-    ) -> Option<Result<Result<(u64, ContactRecord), LineError>, ContactsError>> {
+    ) -> Option<Result<Result<(u64, ContactRecord), LineError>, ExtractError>> {
         let next = match self.lines.next_line() {
             Ok(next) => next?,
             Err(source) => {
-                return Some(Err(ContactsError::Io {
+                return Some(Err(ExtractError::Io {
                     path: self.path.clone(),
                     source,
                 }));

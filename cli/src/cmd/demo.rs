@@ -8,12 +8,12 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tilmelding::synth::SynthOptions;
+use tilmelding_synth::SynthOptions;
 use tilmelding::{
     Answer, Audience, BuildOptions, Date, Index, LookupError, Recipient, RecipientKind,
 };
 
-use crate::generate::{self, Size};
+use super::generate::{self, Size};
 use crate::progress::{self, megabytes, thousands};
 
 /// Generate a national-scale synthetic dataset, build its index, and answer a
@@ -158,7 +158,7 @@ pub fn run(args: Args) -> Result<()> {
 /// the register, each with a random material addressed to its audience.
 fn sample_queries<'a>(
     index: &'a Index,
-    data: &tilmelding::synth::SynthSummary,
+    data: &tilmelding_synth::SynthSummary,
     n: usize,
 ) -> Result<Vec<(&'a str, Recipient)>> {
     let catalog = index.catalog();

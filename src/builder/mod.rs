@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::catalog::{Catalog, CatalogError};
-use crate::contacts::{Contact, ContactReader, ContactRecord, ContactsError, LineError};
-use crate::format::codes;
-use crate::format::{self, Header, SectionKind};
-use crate::index::{KindStats, Meta};
+use crate::contact::{Contact, ContactRecord};
+use crate::extract::{ContactReader, ExtractError, LineError};
+use crate::format::{self, Header, KindStats, Meta, SectionKind};
 use crate::recipient::{Recipient, RecipientKind};
 
-pub use write::write_atomically;
+pub use self::write::write_atomically;
 
 /// How many rejected lines a failed build lists.
 pub const ERRORS_LISTED: usize = 20;
@@ -58,7 +57,7 @@ pub struct BuildReport {
 /// Where a build is, for progress bars.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
-pub enum Progress {
+pub enum BuildProgress {
     /// Reading the extract: bytes read of `total` (when known), lines so far.
     Reading {
         /// Bytes read from the file.
@@ -83,7 +82,7 @@ pub enum BuildError {
     Catalog(#[from] CatalogError),
     /// The extract could not be read.
     #[error(transparent)]
-    Contacts(#[from] ContactsError),
+    Contacts(#[from] ExtractError),
     /// Lines of the extract were rejected (and `skip_invalid` was not set).
     #[error("{}: {total} line(s) rejected; nothing was written{}{}",
         path.display(),
@@ -138,7 +137,7 @@ pub fn build(
     contacts: &Path,
     output: &Path,
     options: &BuildOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(BuildProgress),
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     write::check_overwrite(output, options.force)?;
@@ -149,7 +148,7 @@ pub fn build(
         None => std::fs::metadata(contacts)
             .and_then(|m| m.modified())
             .map(unix_seconds)
-            .map_err(|source| ContactsError::Io {
+            .map_err(|source| ExtractError::Io {
                 path: contacts.to_owned(),
                 source,
             })?,
@@ -165,14 +164,14 @@ pub fn build(
         }
         lines += 1;
         if lines.is_multiple_of(65_536) {
-            progress(Progress::Reading {
+            progress(BuildProgress::Reading {
                 bytes: reader.bytes_read(),
                 total: reader.total_bytes(),
                 lines,
             });
         }
     }
-    progress(Progress::Encoding);
+    progress(BuildProgress::Encoding);
     let mut duplicates = Vec::new();
     let bytes = builder.finish(as_of, unix_seconds(SystemTime::now()), &mut |e| {
         duplicates.push(e)
@@ -182,7 +181,7 @@ pub fn build(
     }
     let rejected = rejects.finish()?;
 
-    progress(Progress::Writing);
+    progress(BuildProgress::Writing);
     write_atomically(output, &bytes).map_err(|source| BuildError::Output {
         path: output.to_owned(),
         source,
@@ -381,7 +380,7 @@ impl IndexBuilder {
             stats,
         })
         .expect("the catalog serializes");
-        let [cpr, cvr] = <[Register; 2]>::try_from(registers)
+        let [cpr, cvr] = <[EncodedRegister; 2]>::try_from(registers)
             .ok()
             .expect("two kinds");
         format::assemble(
@@ -434,13 +433,14 @@ fn remove_duplicates(kind: RecipientKind, entries: &mut Vec<Entry>, out: &mut Ve
     entries.truncate(kept);
 }
 
-struct Register {
+/// The three sections of one kind of recipient, encoded.
+struct EncodedRegister {
     set: Vec<u8>,
     codes: Vec<u8>,
     windows: Vec<u8>,
 }
 
-fn encode_register(entries: &[Entry], stats: &mut KindStats) -> Register {
+fn encode_register(entries: &[Entry], stats: &mut KindStats) -> EncodedRegister {
     let bitmap = roaring::RoaringBitmap::from_sorted_iter(entries.iter().map(|e| e.key))
         .expect("keys are sorted and unique");
     let mut set = Vec::with_capacity(bitmap.serialized_size());
@@ -448,17 +448,17 @@ fn encode_register(entries: &[Entry], stats: &mut KindStats) -> Register {
     let mut codes = Vec::with_capacity(entries.len());
     let mut windows = Vec::new();
     for e in entries {
-        let code = codes::encode(&e.contact);
+        let code = format::encode(&e.contact);
         codes.push(code);
         if e.contact.exemption_start.is_some() || e.contact.exemption_end.is_some() {
-            codes::encode_window(e.key, &e.contact, &mut windows);
+            format::encode_window(e.key, &e.contact, &mut windows);
             stats.exemption_windows += 1;
         }
         stats.by_status[e.contact.status as usize] += 1;
         stats.pending += u64::from(e.contact.registration.is_pending());
         stats.nemsms += u64::from(e.contact.nemsms);
     }
-    Register {
+    EncodedRegister {
         set,
         codes,
         windows,

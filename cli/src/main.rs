@@ -8,16 +8,14 @@ macro_rules! outln {
     }};
 }
 
-mod build;
-mod demo;
-mod generate;
-mod info;
-mod lookup;
+mod cmd;
 mod progress;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::cmd::{build, demo, generate, info, lookup};
 
 /// Decide Digital Post, NemSMS or paper for every letter, from a
 /// memory-mapped index of Digital Post's complete subscription list.

@@ -1,0 +1,7 @@
+//! One module per subcommand: its arguments and what it runs.
+
+pub mod build;
+pub mod demo;
+pub mod generate;
+pub mod info;
+pub mod lookup;

@@ -1,0 +1,76 @@
+//! The contact's part of a lookup: from the code byte (and, rarely, the
+//! exemption window) the register holds to the answer of the decision table.
+
+use crate::date::Date;
+use crate::decision::{Answer, Channel, ContactState, Reason, Rule, decide_contact};
+use crate::format::{Code, Probe, Register};
+
+/// [`decide_contact`] for every code byte without an exemption window
+/// (whose answer cannot depend on the date), for each combination of the two
+/// material flags it reads: the last step of a lookup becomes one table read
+/// instead of a chain of branches on the contact. 2 KiB, built at open.
+pub(super) struct CodeAnswers([[Answer; 256]; 4]);
+
+impl CodeAnswers {
+    pub(super) fn new() -> Box<CodeAnswers> {
+        let mut answers = Box::new(CodeAnswers(
+            [[Answer::new(Channel::Physical, Reason::NotRegistered); 256]; 4],
+        ));
+        for (flags, table) in answers.0.iter_mut().enumerate() {
+            let rule = Rule {
+                certificate_expires: None,
+                active_from: [None; 2],
+                nemsms: flags & 1 != 0,
+                mandatory: flags & 2 != 0,
+            };
+            for (code, answer) in table.iter_mut().enumerate() {
+                // Codes with a window are answered by `decide_contact`
+                // itself; their entries here are never read.
+                let contact = contact_state(Code(code as u8), None);
+                *answer = decide_contact(&rule, Some(contact), Date::MIN);
+            }
+        }
+        answers
+    }
+
+    #[inline(always)]
+    fn get(&self, rule: &Rule, code: Code) -> Answer {
+        let flags = usize::from(rule.nemsms) | usize::from(rule.mandatory) << 1;
+        self.0[flags][usize::from(code.0)]
+    }
+
+    /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
+    /// register cannot have), once the material let the contact decide.
+    /// `bytes` is the whole file. A single lookup calls
+    /// [`Register::prefetch_code`] first; a batch has prefetched it all.
+    #[inline(always)]
+    pub(super) fn answer(
+        &self,
+        register: &Register,
+        bytes: &[u8],
+        probe: Option<&Probe<'_>>,
+        rule: &Rule,
+        date: Date,
+    ) -> Answer {
+        let code = probe.and_then(|probe| register.code(bytes, probe));
+        match code {
+            Some(code) if code.has_window() => {
+                let key = probe.map_or(0, Probe::value);
+                let window = register.window(bytes, key).unwrap_or((None, None));
+                decide_contact(rule, Some(contact_state(code, Some(window))), date)
+            }
+            // Not in the register: the same answer as an unknown status.
+            _ => self.get(rule, code.unwrap_or(Code::ABSENT)),
+        }
+    }
+}
+
+/// The contact a code byte (and its window, if it has one) stands for.
+fn contact_state(code: Code, exemption: Option<(Option<Date>, Option<Date>)>) -> ContactState {
+    ContactState {
+        status: code.status(),
+        registration: code.registration(),
+        nemsms: code.nemsms(),
+        exemption,
+    }
+}
