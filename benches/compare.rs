@@ -20,6 +20,9 @@
 //! each number is one process's own: resident memory before and after, peak
 //! resident memory, and the heap counted by the allocator below.
 
+#[path = "support/capi.rs"]
+mod ffi;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -33,11 +36,10 @@ use criterion::{BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use rusqlite::{Connection, OptionalExtension};
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
-use tilmelding::{Contact, ContactReader};
-use tilmelding::ffi::{self, tlm_answer, tlm_channel, tlm_reason, tlm_result};
-use tilmelding_synth::{self as synth, SynthOptions, SynthSummary};
 use tilmelding::{Answer, BuildOptions, Channel, Date, Index, LookupError, Reason, Recipient};
+use tilmelding::{Contact, ContactReader};
 use tilmelding::{RecipientKind, Status};
+use tilmelding_synth::{self as synth, SynthOptions, SynthSummary};
 
 // ---------------------------------------------------------------------------
 // Heap accounting: every allocation of this process goes through here, so a
@@ -639,20 +641,19 @@ fn compare(c: &mut Criterion, config: &Config) {
     let c_path = CString::new(f.index_path.to_str().unwrap()).unwrap();
     let c_material = CString::new(f.material.as_str()).unwrap();
     let mut handle = std::ptr::null_mut();
-    assert_eq!(
-        ffi::tlm_index_open(c_path.as_ptr(), &mut handle),
-        tlm_result::TlmOk
-    );
+    // SAFETY: a NUL-terminated path and a pointer to write the handle to.
+    let opened = unsafe { ffi::tlm_index_open(c_path.as_ptr(), &mut handle) };
+    assert_eq!(opened, ffi::TLM_OK);
     let c_date = date.yyyymmdd();
     let mut c_material_number = 0;
-    assert_eq!(
-        ffi::tlm_index_material(handle, c_material.as_ptr(), &mut c_material_number),
-        tlm_result::TlmOk
-    );
-    let no_answer = tlm_answer {
-        result: tlm_result::TlmOk,
-        channel: tlm_channel::None,
-        reason: tlm_reason::None,
+    // SAFETY: the open handle, a NUL-terminated ID, a pointer to write to.
+    let resolved =
+        unsafe { ffi::tlm_index_material(handle, c_material.as_ptr(), &mut c_material_number) };
+    assert_eq!(resolved, ffi::TLM_OK);
+    let no_answer = ffi::tlm_answer {
+        result: ffi::TLM_OK,
+        channel: 0,
+        reason: 0,
         reserved: 0,
     };
 
@@ -680,14 +681,19 @@ fn compare(c: &mut Criterion, config: &Config) {
         });
         single(&mut group, "c_abi_tlm_lookup", &q.c_texts, |t| {
             let mut out = no_answer;
-            let result = ffi::tlm_lookup(handle, c_material.as_ptr(), t.as_ptr(), c_date, &mut out);
+            // SAFETY: the open handle, NUL-terminated strings, an answer to write.
+            let result = unsafe {
+                ffi::tlm_index_lookup(handle, c_material.as_ptr(), t.as_ptr(), c_date, &mut out)
+            };
             (result, out)
         });
         single(&mut group, "c_abi_tlm_lookup_number", &q.numbers, |n| {
             let mut out = no_answer;
             let kind = ffi::TLM_RECIPIENT_CPR;
-            let result =
-                ffi::tlm_lookup_number(handle, c_material_number, kind, *n, c_date, &mut out);
+            // SAFETY: the open handle and an answer to write.
+            let result = unsafe {
+                ffi::tlm_index_lookup_number(handle, c_material_number, kind, *n, c_date, &mut out)
+            };
             (result, out)
         });
         single(&mut group, "hashmap_std", r, |r| {
@@ -746,16 +752,20 @@ fn compare(c: &mut Criterion, config: &Config) {
             });
         }
         batch("c_abi_tlm_lookup_batch", numbers, &mut |numbers| {
-            let result = ffi::tlm_lookup_batch(
-                handle,
-                c_material.as_ptr(),
-                ffi::TLM_RECIPIENT_CPR,
-                numbers.as_ptr(),
-                numbers.len(),
-                c_date,
-                c_answers.as_mut_ptr(),
-            );
-            assert_eq!(result, tlm_result::TlmOk);
+            // SAFETY: the open handle, a NUL-terminated ID, `numbers.len()`
+            // numbers and as many answers to write.
+            let result = unsafe {
+                ffi::tlm_index_lookup_batch(
+                    handle,
+                    c_material.as_ptr(),
+                    ffi::TLM_RECIPIENT_CPR,
+                    numbers.as_ptr(),
+                    numbers.len(),
+                    c_date,
+                    c_answers.as_mut_ptr(),
+                )
+            };
+            assert_eq!(result, ffi::TLM_OK);
             black_box(&c_answers);
         });
         batch("hashmap_std", numbers, &mut |numbers| {
@@ -788,7 +798,8 @@ fn compare(c: &mut Criterion, config: &Config) {
         });
         group.finish();
     }
-    ffi::tlm_index_close(handle);
+    // SAFETY: the handle from tlm_index_open, used by nothing after this.
+    unsafe { ffi::tlm_index_close(handle) };
     drop((
         std_map, fx_map, sorted_vec, fst_map, floor, answers, c_answers,
     ));

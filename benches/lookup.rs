@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use tilmelding_synth::{self as synth, SynthOptions};
 use tilmelding::{BuildOptions, Date, Index, LookupError, Recipient, RecipientKind};
+use tilmelding_synth::{self as synth, SynthOptions};
 
 struct Fixture {
     _dir: tempfile::TempDir,

@@ -12,18 +12,22 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 
 
 # The `open` target starts from a real index built from the test fixture.
 mkdir -p corpus/open
-cargo run -q --manifest-path ../Cargo.toml -- build --catalog ../tests/data/catalog.toml \
+cargo run -q --manifest-path ../Cargo.toml -p tilmelding-cli -- build --catalog ../tests/data/catalog.toml \
     --contacts ../tests/data/contacts.csv --as-of 2026-11-22T06:00:00+01:00 \
     -o corpus/open/fixture.tlm >/dev/null
 
 cargo fuzz build -O -s none
-for target in open recipient contacts catalog differential; do
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for target in open roaring recipient contacts catalog differential; do
     mkdir -p "corpus/$target"
     seeds=()
     [ -d "seeds/$target" ] && seeds=("seeds/$target")
     echo "fuzzing $target for ${seconds}s"
+    status=0
     cargo fuzz run -O -s none "$target" "corpus/$target" "${seeds[@]}" -- \
-        -max_total_time="$seconds" -print_final_stats=0 2>&1 | grep -E "^Done|ERROR|panicked|SUMMARY" || true
-    # cargo fuzz exits non-zero on a crash; grep's status is not what counts.
-    test "${PIPESTATUS[0]}" -eq 0
+        -max_total_time="$seconds" -print_final_stats=0 >"$log" 2>&1 || status=$?
+    grep -E "^Done|ERROR|panicked|SUMMARY" "$log" || tail -n 20 "$log"
+    # cargo fuzz exits non-zero on a crash.
+    test "$status" -eq 0
 done

@@ -1,13 +1,49 @@
 //! The decision table: which channel a letter takes, and why.
 //!
-//! This is the one place that encodes the table in `DESIGN.md`; everything
+//! This is the one place that encodes the table in `doc/decision.md`; everything
 //! else only gathers its inputs.
 
+use std::ffi::CStr;
 use std::fmt;
 
 use crate::contact::{Registration, Status};
 use crate::date::Date;
 use crate::recipient::RecipientKind;
+
+/// `as_str`, `as_c_str` (the same name for the C ABI, NUL-terminated) and
+/// `from_number` of an answer enum, from one list of its names.
+macro_rules! names {
+    ($ty:ident, #[doc = $doc:literal] $($variant:ident => $name:literal,)*) => {
+        impl $ty {
+            #[doc = $doc]
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+
+            /// The name as a C string, for the C ABI.
+            pub(crate) fn as_c_str(self) -> &'static CStr {
+                match self {
+                    $($ty::$variant => {
+                        const NAME: &CStr = match CStr::from_bytes_with_nul(
+                            concat!($name, "\0").as_bytes(),
+                        ) {
+                            Ok(name) => name,
+                            Err(_) => panic!("a name holds a NUL"),
+                        };
+                        NAME
+                    })*
+                }
+            }
+
+            /// The variant with this number (its number in the C ABI).
+            pub(crate) fn from_number(n: u32) -> Option<$ty> {
+                [$($ty::$variant),*].into_iter().find(|v| *v as u32 == n)
+            }
+        }
+    };
+}
 
 /// The channel a letter goes out through.
 ///
@@ -23,16 +59,15 @@ pub enum Channel {
     Physical = 3,
 }
 
-impl Channel {
+names! {
+    Channel,
     /// The name used by the CLI and JSON output: `digital`, `nemsms`, `physical`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Digital => "digital",
-            Channel::Nemsms => "nemsms",
-            Channel::Physical => "physical",
-        }
-    }
+    Digital => "digital",
+    Nemsms => "nemsms",
+    Physical => "physical",
+}
 
+impl Channel {
     /// The Serviceplatform's channel code: `D`, `S` or `F`.
     pub fn code(self) -> char {
         match self {
@@ -88,21 +123,20 @@ impl Reason {
         Reason::MandatoryDespiteExemption,
         Reason::NoNemsms,
     ];
+}
 
+names! {
+    Reason,
     /// The name used by the CLI and JSON output, e.g. `not_registered`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Registered => "registered",
-            Reason::SenderCertificateExpired => "sender_certificate_expired",
-            Reason::GroupNotActive => "group_not_active",
-            Reason::NotRegistered => "not_registered",
-            Reason::Closed => "closed",
-            Reason::PendingRegistration => "pending_registration",
-            Reason::Exempt => "exempt",
-            Reason::MandatoryDespiteExemption => "mandatory_despite_exemption",
-            Reason::NoNemsms => "no_nemsms",
-        }
-    }
+    Registered => "registered",
+    SenderCertificateExpired => "sender_certificate_expired",
+    GroupNotActive => "group_not_active",
+    NotRegistered => "not_registered",
+    Closed => "closed",
+    PendingRegistration => "pending_registration",
+    Exempt => "exempt",
+    MandatoryDespiteExemption => "mandatory_despite_exemption",
+    NoNemsms => "no_nemsms",
 }
 
 impl fmt::Display for Reason {

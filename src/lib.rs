@@ -8,11 +8,12 @@
 //! ## Overview
 //!
 //! - A [`Catalog`] (sender systems, subscription groups, materials; TOML) and
-//!   the contact register extract (CSV, see [`contacts`]) go into [`build()`],
+//!   the contact register extract (CSV, see [`ContactReader`]) go into [`build()`],
 //!   which writes one index file (format in `FORMAT.md`).
 //! - [`Index::open`] maps the file and checks it; [`Index::lookup`] answers
 //!   `(material, recipient, date)` with an [`Answer`]: a [`Channel`] and a
-//!   [`Reason`], following the decision table in `DESIGN.md`.
+//!   [`Reason`], following [the decision table](#the-decision-table)
+//!   (`doc/decision.md` in the repository).
 //! - [`Index::lookup_batch`] answers many recipients of one kind at once.
 //!
 //! ## Example
@@ -68,8 +69,14 @@
 //!   gets paper) and reported: there is no telling which line is right.
 //! - CPR numbers are personal data: no error message or `Debug` output of this
 //!   crate shows a full one (the serial is masked, `010190-xxxx`).
-
+//!
+#![doc = include_str!("../doc/decision.md")]
 #![deny(missing_docs)]
+
+// The unit tests of the C ABI share the integration tests' helpers, which
+// name this crate `tilmelding`.
+#[cfg(test)]
+extern crate self as tilmelding;
 
 mod builder;
 mod catalog;

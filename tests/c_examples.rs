@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use common::Lookup;
 
@@ -158,7 +159,7 @@ fn lookup_answers_like_the_table_and_the_cli() {
     let rows = common::lookups();
     let cli: Vec<String> = rows
         .iter()
-        .map(|row| common::cli_answer(&index, row))
+        .map(|row| common::rust_answer(&index, row))
         .collect();
     for link in [Link::Shared, Link::Static] {
         let lookup = compile(dir.path(), "examples/c/lookup.c", link);
@@ -213,7 +214,7 @@ fn lookup_reports_what_it_cannot_answer_on_stderr() {
 }
 
 #[test]
-fn lookup_refuses_a_stale_index_like_the_cli() {
+fn lookup_refuses_a_stale_index_like_the_library() {
     if !have_gcc() {
         return;
     }
@@ -221,9 +222,13 @@ fn lookup_refuses_a_stale_index_like_the_cli() {
     let next = common::next_index(dir.path());
     let lookup = compile(dir.path(), "examples/c/lookup.c", Link::Shared);
     let recipients = ["0101901234", "0202902345", "x", "10150817"];
-    for (c_age, cli_age, expected) in [
+    for (c_age, max_age, expected) in [
         (None, None, None),
-        (Some("60"), Some("1m"), Some("error stale_index")),
+        (
+            Some("60"),
+            Some(Duration::from_secs(60)),
+            Some("error stale_index"),
+        ),
     ] {
         let mut c = Command::new(&lookup);
         if let Some(age) = c_age {
@@ -233,18 +238,11 @@ fn lookup_refuses_a_stale_index_like_the_cli() {
             &run(c.arg(&next).args(["100", "2026-11-22"]).args(recipients)),
             "lookup",
         );
-        let mut cli = Command::new(env!("CARGO_BIN_EXE_tilmelding"));
-        cli.arg("lookup")
-            .arg(&next)
-            .args(["--material", "100", "--date", "2026-11-22"]);
-        if let Some(age) = cli_age {
-            cli.args(["--max-age", age]);
-        }
-        let cli_lines = answer_lines(&run(cli.args(recipients)), "tilmelding lookup");
+        let rust = common::rust_answers(&next, "100", Some("2026-11-22"), &recipients, max_age);
         assert_eq!(c_lines.len(), recipients.len());
-        for (c_line, cli_line) in c_lines.iter().zip(&cli_lines) {
+        for (c_line, rust) in c_lines.iter().zip(&rust) {
             let answer = common::last_two_words(c_line);
-            assert_eq!(answer, common::last_two_words(cli_line), "{c_age:?}");
+            assert_eq!(&answer, rust, "{c_age:?}");
             if let Some(expected) = expected {
                 assert_eq!(answer, expected);
             }
@@ -253,7 +251,7 @@ fn lookup_refuses_a_stale_index_like_the_cli() {
 }
 
 #[test]
-fn lookup_info_matches_the_cli() {
+fn lookup_info_matches_the_library() {
     if !have_gcc() {
         return;
     }
@@ -267,13 +265,7 @@ fn lookup_info_matches_the_cli() {
         let line = lines.iter().find(|l| l.starts_with(name)).unwrap();
         line[name.len()..].trim().to_owned()
     };
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .arg("info")
-        .arg(&index)
-        .arg("--json")
-        .output()
-        .unwrap();
-    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let info = common::info_json(&index);
     assert_eq!(field("format"), info["format_version"].as_str().unwrap());
     assert_eq!(field("snapshot"), info["snapshot_id"].as_str().unwrap());
     assert_eq!(field("as of"), info["as_of"].as_str().unwrap());

@@ -2,8 +2,8 @@
 
 use std::io::Cursor;
 
-use tilmelding::{ContactReader, LineError};
 use tilmelding::{Contact, ContactRecord, Date, Registration, Status};
+use tilmelding::{ContactReader, LineError};
 
 type Lines = Vec<Result<(u64, ContactRecord), LineError>>;
 

@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 
 use common::session::follow_a_replaced_index;
 use common::{
-    cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups,
-    lookups_by_material_and_date, next_index, recipient_number,
+    fixture_index, have_tool, last_two_words, library_dir, lookups, lookups_by_material_and_date,
+    next_index, recipient_number, rust_answer,
 };
 
 const INSTALL: &str = "apt-get install -y --no-install-recommends mono-mcs mono-runtime";
@@ -247,7 +247,11 @@ fn lookups_match_the_table_and_the_cli() {
         for (row, line) in rows.iter().zip(&lines) {
             let got = last_two_words(line);
             assert_eq!(got, row.expected, "C# answer to {row:?}: {line:?}");
-            assert_eq!(got, cli_answer(&index, row), "C# and CLI differ on {row:?}");
+            assert_eq!(
+                got,
+                rust_answer(&index, row),
+                "C# and CLI differ on {row:?}"
+            );
         }
     }
 }
@@ -457,13 +461,7 @@ fn api_reports_info_snapshot_and_disposal() {
         })
         .collect();
 
-    let info = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .args(["info", "--json"])
-        .arg(&index)
-        .output()
-        .unwrap();
-    assert!(info.status.success());
-    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    let info = common::info_json(&index);
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -20,8 +20,8 @@ use std::sync::OnceLock;
 
 use common::session::follow_a_replaced_index;
 use common::{
-    cli_answer, fixture_index, have_tool, last_two_words, library_dir, lookups,
-    lookups_by_material_and_date, recipient_number, skip_or_fail,
+    fixture_index, have_tool, info_json, last_two_words, library_dir, lookups,
+    lookups_by_material_and_date, recipient_number, rust_answer, rust_answers, skip_or_fail,
 };
 
 const JNA_JAR: &str = "/usr/share/java/jna.jar";
@@ -180,7 +180,7 @@ fn lookups_match_the_table_and_the_cli() {
             assert_eq!(got, row.expected, "{row:?}: Java and the table differ");
             assert_eq!(
                 got,
-                cli_answer(&index, row),
+                rust_answer(&index, row),
                 "{row:?}: Java and the CLI differ"
             );
         }
@@ -198,19 +198,7 @@ fn today_is_the_default_date_as_in_the_cli() {
         run.extend(args(&recipients));
         let out = java(classes, "Example", &run);
         let lines = answer_lines(&out, material, recipients.len());
-        let cli = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-            .arg("lookup")
-            .arg(&index)
-            .args(["--material", material])
-            .args(recipients)
-            .output()
-            .unwrap();
-        assert!(cli.status.success());
-        let cli: Vec<String> = String::from_utf8(cli.stdout)
-            .unwrap()
-            .lines()
-            .map(last_two_words)
-            .collect();
+        let cli = rust_answers(&index, material, None, &recipients, None);
         let by_text: Vec<String> = lines.iter().map(|l| last_two_words(l)).collect();
         assert_eq!(by_text, cli, "material {material}, today");
         // By number (one run per kind), put back in the recipients' order.
@@ -409,14 +397,7 @@ fn the_api_behaves_as_documented() {
         .filter_map(|l| l.strip_prefix("info "))
         .filter_map(|l| l.split_once(' '))
         .collect();
-    let cli = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .arg("info")
-        .arg(&index)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(cli.status.success());
-    let cli: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let cli = info_json(&index);
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),

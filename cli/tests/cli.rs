@@ -1,51 +1,13 @@
 //! The `tilmelding` command line, driven as an operator would.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{data, fixture_index, stderr, stdout, tilmelding};
 
 use std::io::Write as _;
-
-fn tilmelding(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .args(args)
-        .output()
-        .expect("running tilmelding")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// Builds the fixture index into a fresh directory.
-fn fixture_index() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let index = dir.path().join("fixture.tlm");
-    let out = tilmelding(&[
-        "build",
-        "--catalog",
-        &data("catalog.toml"),
-        "--contacts",
-        &data("contacts.csv"),
-        "--as-of",
-        "2026-11-22T06:00:00+01:00",
-        "-o",
-        index.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "build failed: {}", stderr(&out));
-    (dir, index)
-}
 
 /// Rows of tests/data/lookups.tsv: material, recipient, date, expected answer.
 fn expected_lookups() -> Vec<[String; 4]> {

@@ -1,6 +1,6 @@
 /*
  * batch: one material, many recipients of one kind, one call; the way a
- * mass mailing asks (tlm_lookup_batch), written from the header alone.
+ * mass mailing asks (tlm_index_lookup_batch), written from the header alone.
  *
  *   batch INDEX MATERIAL DATE cpr|cvr NUMBER...
  *
@@ -23,22 +23,6 @@
 #include <string.h>
 
 #include "tilmelding.h"
-
-static const char *channel_name(tlm_channel channel)
-{
-    static const char *const names[] = {"none", "digital", "nemsms", "physical"};
-    return channel < sizeof names / sizeof names[0] ? names[channel] : "unknown";
-}
-
-static const char *reason_name(tlm_reason reason)
-{
-    static const char *const names[] = {
-        "none", "registered", "sender_certificate_expired", "group_not_active",
-        "not_registered", "closed", "pending_registration", "exempt",
-        "mandatory_despite_exemption", "no_nemsms",
-    };
-    return reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
-}
 
 /* The codes that mean "no answer for this recipient", in an element or, for
  * the whole batch, returned by the call. */
@@ -148,7 +132,7 @@ int main(int argc, char **argv)
         status = 1;
         goto done;
     }
-    result = tlm_lookup_batch(index, argv[2], kind, numbers, count, date, answers);
+    result = tlm_index_lookup_batch(index, argv[2], kind, numbers, count, date, answers);
     if (result != TLM_OK && no_answer_name(result) == NULL) {
         report(result);
         status = 1;
@@ -159,8 +143,8 @@ int main(int argc, char **argv)
         if (result != TLM_OK) /* the material: the same for every number */
             printf("%-12s %-9s %s\n", given, "error", no_answer_name(result));
         else if (answers[i].result == TLM_OK)
-            printf("%-12s %-9s %s\n", given, channel_name(answers[i].channel),
-                   reason_name(answers[i].reason));
+            printf("%-12s %-9s %s\n", given, tlm_channel_name(answers[i].channel),
+                   tlm_reason_name(answers[i].reason));
         else
             printf("%-12s %-9s %s\n", given, "error",
                    no_answer_name(answers[i].result) ? no_answer_name(answers[i].result)

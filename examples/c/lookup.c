@@ -41,22 +41,6 @@
 
 #include "tilmelding.h"
 
-static const char *channel_name(tlm_channel channel)
-{
-    static const char *const names[] = {"none", "digital", "nemsms", "physical"};
-    return channel < sizeof names / sizeof names[0] ? names[channel] : "unknown";
-}
-
-static const char *reason_name(tlm_reason reason)
-{
-    static const char *const names[] = {
-        "none", "registered", "sender_certificate_expired", "group_not_active",
-        "not_registered", "closed", "pending_registration", "exempt",
-        "mandatory_despite_exemption", "no_nemsms",
-    };
-    return reason < sizeof names / sizeof names[0] ? names[reason] : "unknown";
-}
-
 /* The codes that mean "this letter cannot be decided", not "the call went
  * wrong": printed as answers, as `tilmelding lookup` does. */
 static const char *no_answer_name(tlm_result result)
@@ -166,10 +150,10 @@ static int lookup_all(const tlm_index *index, const char *material, int32_t date
     int i;
     for (i = 0; i < count; i++) {
         tlm_answer answer;
-        tlm_result result = tlm_lookup(index, material, recipients[i], date, &answer);
+        tlm_result result = tlm_index_lookup(index, material, recipients[i], date, &answer);
         if (result == TLM_OK) {
-            printf("%-12s %-9s %s\n", recipients[i], channel_name(answer.channel),
-                   reason_name(answer.reason));
+            printf("%-12s %-9s %s\n", recipients[i], tlm_channel_name(answer.channel),
+                   tlm_reason_name(answer.reason));
         } else if (no_answer_name(result) != NULL) {
             printf("%-12s %-9s %s\n", recipients[i], "error", no_answer_name(result));
         } else {

@@ -307,7 +307,7 @@ namespace Tilmelding
             byte[] recipientUtf8 = Native.Utf8(recipient, "recipient");
             CheckNotDisposed();
             Answer answer;
-            ResultCode rc = Native.tlm_lookup(handle, materialUtf8, recipientUtf8, DateArg(date), out answer);
+            ResultCode rc = Native.tlm_index_lookup(handle, materialUtf8, recipientUtf8, DateArg(date), out answer);
             if (rc != ResultCode.Ok)
             {
                 throw TilmeldingException.FromLastError(rc);
@@ -386,7 +386,7 @@ namespace Tilmelding
             }
             CheckNotDisposed();
             Answer answer;
-            ResultCode rc = Native.tlm_lookup_number(
+            ResultCode rc = Native.tlm_index_lookup_number(
                 handle, material.Number, kind, recipient, DateArg(date), out answer);
             if (rc != ResultCode.Ok)
             {
@@ -426,7 +426,7 @@ namespace Tilmelding
             }
             CheckNotDisposed();
             Answer[] answers = new Answer[recipients.Length];
-            ResultCode rc = Native.tlm_lookup_batch(
+            ResultCode rc = Native.tlm_index_lookup_batch(
                 handle, materialUtf8, kind, recipients,
                 new UIntPtr((uint)recipients.Length), DateArg(date), answers);
             if (rc != ResultCode.Ok)
@@ -910,11 +910,11 @@ namespace Tilmelding
         internal static extern void tlm_index_close(IntPtr index);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern ResultCode tlm_lookup(
+        internal static extern ResultCode tlm_index_lookup(
             IndexHandle index, byte[] materialId, byte[] recipient, int dateYyyymmdd, out Answer answer);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern ResultCode tlm_lookup_batch(
+        internal static extern ResultCode tlm_index_lookup_batch(
             IndexHandle index, byte[] materialId, RecipientKind kind,
             [In] ulong[] recipients, UIntPtr count, int dateYyyymmdd, [Out] Answer[] answers);
 
@@ -923,7 +923,7 @@ namespace Tilmelding
             IndexHandle index, byte[] materialId, out uint material);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern ResultCode tlm_lookup_number(
+        internal static extern ResultCode tlm_index_lookup_number(
             IndexHandle index, uint material, RecipientKind kind, ulong recipient, int dateYyyymmdd,
             out Answer answer);
 

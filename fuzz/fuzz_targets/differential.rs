@@ -17,12 +17,16 @@ mod model;
 
 const DAY0: i32 = 19_000;
 
+/// CVR or CPR, number, status, registration, exemption start and end (as
+/// offsets for `day`), NemSMS.
+type ContactSpec = (bool, u64, u8, u8, Option<u8>, Option<u8>, bool);
+
 #[derive(Arbitrary, Debug)]
 struct World {
     senders: Vec<Option<u8>>,
     groups: Vec<(bool, u8)>,
     materials: Vec<(u8, u8, u8, bool, bool)>,
-    contacts: Vec<(bool, u64, u8, u8, Option<u8>, Option<u8>, bool)>,
+    contacts: Vec<ContactSpec>,
     strangers: Vec<(bool, u64)>,
     days: Vec<u8>,
 }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tilmelding::recipient::mask_input;
+use tilmelding::fuzzing::mask_input;
 use tilmelding::{Recipient, RecipientKind};
 
 fuzz_target!(|input: (&str, u64)| {
@@ -13,7 +13,10 @@ fuzz_target!(|input: (&str, u64)| {
         assert_eq!(Recipient::from_key(r.kind(), r.key()), Some(r));
     }
     let masked = mask_input(text);
-    assert!(masked.chars().filter(|c| c.is_numeric()).count() <= 6, "{masked:?}");
+    assert!(
+        masked.chars().filter(|c| c.is_numeric()).count() <= 6,
+        "{masked:?}"
+    );
     for kind in RecipientKind::ALL {
         if let Ok(r) = Recipient::from_number(kind, number) {
             assert_eq!(r.kind(), kind);

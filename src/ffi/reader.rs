@@ -7,10 +7,8 @@ use std::time::Duration;
 use super::boundary::{
     arg_out, arg_ref, arg_slice, arg_slice_mut, arg_str, copy_c_string, fail, ffi_boundary,
 };
-use super::{
-    lookup_batch_on, lookup_on, max_age, open_error, tlm_answer, tlm_index, tlm_recipient_kind,
-    tlm_result,
-};
+use super::index::{lookup_batch_on, lookup_on, tlm_index};
+use super::{max_age, open_error, tlm_answer, tlm_recipient_kind, tlm_result};
 use crate::{Reader, Refresh, Refresher};
 
 /// A reader of an index path that is replaced while it is read. Opaque:
@@ -145,7 +143,7 @@ pub extern "C" fn tlm_reader_current(
     })
 }
 
-/// `tlm_lookup` on the index serving now; results, NULL handling and thread
+/// `tlm_index_lookup` on the index serving now; results, NULL handling and thread
 /// safety as there. To tie the answer to its snapshot, look up on a handle
 /// from `tlm_reader_current` instead.
 #[unsafe(no_mangle)]
@@ -175,7 +173,7 @@ pub extern "C" fn tlm_reader_lookup(
     })
 }
 
-/// `tlm_lookup_batch` on the index serving now (one snapshot for the whole
+/// `tlm_index_lookup_batch` on the index serving now (one snapshot for the whole
 /// batch); results, NULL handling and thread safety as there.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_reader_lookup_batch(

@@ -183,7 +183,10 @@ impl Register {
     pub(crate) fn code(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<Code> {
         let set = bytes.get(self.set.clone())?;
         let rank = self.layout.rank_at(set, probe)?;
-        bytes.get(self.codes.start + rank as usize).copied().map(Code)
+        bytes
+            .get(self.codes.start + rank as usize)
+            .copied()
+            .map(Code)
     }
 
     /// The exemption window of `key` (`None` for an open end); `None` if

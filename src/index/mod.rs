@@ -347,7 +347,9 @@ impl Index {
             // overlaps the search instead of following it.
             register.prefetch_code(bytes, probe);
         }
-        Ok(self.answers.answer(register, bytes, probe.as_ref(), rule, date))
+        Ok(self
+            .answers
+            .answer(register, bytes, probe.as_ref(), rule, date))
     }
 
     /// Looks up many recipients of one kind, given as numbers (CPR: the ten
@@ -434,7 +436,9 @@ impl Index {
                 answer(
                     group * GROUP + i,
                     if valid & (1 << i) != 0 {
-                        Ok(self.answers.answer(register, bytes, probe.as_ref(), rule, date))
+                        Ok(self
+                            .answers
+                            .answer(register, bytes, probe.as_ref(), rule, date))
                     } else {
                         Err(LookupError::InvalidRecipient)
                     },

@@ -152,21 +152,21 @@ static void check_null_arguments(const tlm_index *index)
     CHECK(tlm_index_open_bytes(NULL, 5, &opened) == TLM_NULL_ARGUMENT);
     CHECK(opened == NULL);
 
-    CHECK(tlm_lookup(NULL, "100", "0101901234", 20261122, &answer) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_lookup(NULL, "100", "0101901234", 20261122, &answer) == TLM_NULL_ARGUMENT);
     CHECK(message_contains("index"));
-    CHECK(tlm_lookup(index, NULL, "0101901234", 20261122, &answer) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_lookup(index, NULL, "0101901234", 20261122, &answer) == TLM_NULL_ARGUMENT);
     CHECK(message_contains("material_id"));
-    CHECK(tlm_lookup(index, "100", NULL, 20261122, &answer) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "100", NULL, 20261122, &answer) == TLM_NULL_ARGUMENT);
     CHECK(message_contains("recipient"));
-    CHECK(tlm_lookup(index, "100", "0101901234", 20261122, NULL) == TLM_NULL_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "100", "0101901234", 20261122, NULL) == TLM_NULL_ARGUMENT);
 
-    CHECK(tlm_lookup_batch(NULL, "100", TLM_RECIPIENT_CPR, &number, 1, 20261122, &answer)
+    CHECK(tlm_index_lookup_batch(NULL, "100", TLM_RECIPIENT_CPR, &number, 1, 20261122, &answer)
           == TLM_NULL_ARGUMENT);
-    CHECK(tlm_lookup_batch(index, NULL, TLM_RECIPIENT_CPR, &number, 1, 20261122, &answer)
+    CHECK(tlm_index_lookup_batch(index, NULL, TLM_RECIPIENT_CPR, &number, 1, 20261122, &answer)
           == TLM_NULL_ARGUMENT);
-    CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, NULL, 1, 20261122, &answer)
+    CHECK(tlm_index_lookup_batch(index, "100", TLM_RECIPIENT_CPR, NULL, 1, 20261122, &answer)
           == TLM_NULL_ARGUMENT);
-    CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, &number, 1, 20261122, NULL)
+    CHECK(tlm_index_lookup_batch(index, "100", TLM_RECIPIENT_CPR, &number, 1, 20261122, NULL)
           == TLM_NULL_ARGUMENT);
     CHECK(tlm_index_material(NULL, "100", &material) == TLM_NULL_ARGUMENT);
     CHECK(tlm_index_material(index, NULL, &material) == TLM_NULL_ARGUMENT);
@@ -175,24 +175,24 @@ static void check_null_arguments(const tlm_index *index)
     CHECK(material == 12345);
     CHECK(tlm_index_material(index, "100", &material) == TLM_OK);
     answer = UNTOUCHED;
-    CHECK(tlm_lookup_number(NULL, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+    CHECK(tlm_index_lookup_number(NULL, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
           == TLM_NULL_ARGUMENT);
-    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, NULL)
+    CHECK(tlm_index_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, NULL)
           == TLM_NULL_ARGUMENT);
-    CHECK(tlm_lookup_number(index, 99999, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+    CHECK(tlm_index_lookup_number(index, 99999, TLM_RECIPIENT_CPR, number, 20261122, &answer)
           == TLM_UNKNOWN_MATERIAL);
-    CHECK(tlm_lookup_number(index, material, 7, number, 20261122, &answer)
+    CHECK(tlm_index_lookup_number(index, material, 7, number, 20261122, &answer)
           == TLM_INVALID_ARGUMENT);
-    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, 3213901234u, 20261122, &answer)
+    CHECK(tlm_index_lookup_number(index, material, TLM_RECIPIENT_CPR, 3213901234u, 20261122, &answer)
           == TLM_INVALID_RECIPIENT);
     CHECK(untouched(&answer));
-    CHECK(tlm_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
+    CHECK(tlm_index_lookup_number(index, material, TLM_RECIPIENT_CPR, number, 20261122, &answer)
           == TLM_OK);
     CHECK(answer.result == TLM_OK && answer.channel != TLM_CHANNEL_NONE);
     answer = UNTOUCHED;
 
     /* An empty batch needs no buffers. */
-    CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, NULL, 0, 20261122, NULL) == TLM_OK);
+    CHECK(tlm_index_lookup_batch(index, "100", TLM_RECIPIENT_CPR, NULL, 0, 20261122, NULL) == TLM_OK);
 
     CHECK(tlm_index_info(NULL, &info) == TLM_NULL_ARGUMENT);
     CHECK(tlm_index_info(index, NULL) == TLM_NULL_ARGUMENT);
@@ -222,29 +222,29 @@ static void check_invalid_arguments(const tlm_index *index)
     tlm_answer answers[2] = {UNTOUCHED, UNTOUCHED};
     uint64_t numbers[2] = {101901234, 202902345};
 
-    CHECK(tlm_lookup(index, "100", "0101901234", 20260230, &answer) == TLM_INVALID_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "100", "0101901234", 20260230, &answer) == TLM_INVALID_ARGUMENT);
     CHECK(message_contains("20260230"));
     CHECK(untouched(&answer));
-    CHECK(tlm_lookup(index, "100", "0101901234", -1, &answer) == TLM_INVALID_ARGUMENT);
-    CHECK(tlm_lookup(index, "100", "0101901234", 20261300, &answer) == TLM_INVALID_ARGUMENT);
-    CHECK(tlm_lookup(index, "\xff", "0101901234", 20261122, &answer) == TLM_INVALID_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "100", "0101901234", -1, &answer) == TLM_INVALID_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "100", "0101901234", 20261300, &answer) == TLM_INVALID_ARGUMENT);
+    CHECK(tlm_index_lookup(index, "\xff", "0101901234", 20261122, &answer) == TLM_INVALID_ARGUMENT);
     CHECK(message_contains("UTF-8"));
     CHECK(untouched(&answer));
 
-    CHECK(tlm_lookup_batch(index, "100", TLM_RECIPIENT_CPR, numbers, 2, 20260230, answers)
+    CHECK(tlm_index_lookup_batch(index, "100", TLM_RECIPIENT_CPR, numbers, 2, 20260230, answers)
           == TLM_INVALID_ARGUMENT);
-    CHECK(tlm_lookup_batch(index, "100", 7, numbers, 2, 20261122, answers)
+    CHECK(tlm_index_lookup_batch(index, "100", 7, numbers, 2, 20261122, answers)
           == TLM_INVALID_ARGUMENT);
     CHECK(message_contains("kind"));
     /* A whole-batch failure writes nothing. */
-    CHECK(tlm_lookup_batch(index, "999", TLM_RECIPIENT_CPR, numbers, 2, 20261122, answers)
+    CHECK(tlm_index_lookup_batch(index, "999", TLM_RECIPIENT_CPR, numbers, 2, 20261122, answers)
           == TLM_UNKNOWN_MATERIAL);
-    CHECK(tlm_lookup_batch(index, "600", TLM_RECIPIENT_CPR, numbers, 2, 20261122, answers)
+    CHECK(tlm_index_lookup_batch(index, "600", TLM_RECIPIENT_CPR, numbers, 2, 20261122, answers)
           == TLM_AUDIENCE_MISMATCH);
     CHECK(untouched(&answers[0]) && untouched(&answers[1]));
 
     /* Date 0 is today: an answer, whatever the day. */
-    CHECK(tlm_lookup(index, "100", "0101901234", 0, &answer) == TLM_OK);
+    CHECK(tlm_index_lookup(index, "100", "0101901234", 0, &answer) == TLM_OK);
     CHECK(answer.result == TLM_OK && answer.channel != TLM_CHANNEL_NONE);
 }
 
@@ -254,19 +254,19 @@ static void check_personal_data(const tlm_index *index)
     tlm_answer answer;
     char *text;
 
-    CHECK(tlm_lookup(index, "600", "0101901234", 20261122, &answer) == TLM_AUDIENCE_MISMATCH);
+    CHECK(tlm_index_lookup(index, "600", "0101901234", 20261122, &answer) == TLM_AUDIENCE_MISMATCH);
     text = last_message();
     CHECK(strstr(text, "1234") == NULL);
     CHECK(strstr(text, "010190-xxxx") != NULL);
     free(text);
 
-    CHECK(tlm_lookup(index, "100", "3102901234", 20261122, &answer) == TLM_INVALID_RECIPIENT);
+    CHECK(tlm_index_lookup(index, "100", "3102901234", 20261122, &answer) == TLM_INVALID_RECIPIENT);
     text = last_message();
     CHECK(strstr(text, "1234") == NULL);
     CHECK(strstr(text, "310290") != NULL);
     free(text);
 
-    CHECK(tlm_lookup(index, "999", "0101901234", 20261122, &answer) == TLM_UNKNOWN_MATERIAL);
+    CHECK(tlm_index_lookup(index, "999", "0101901234", 20261122, &answer) == TLM_UNKNOWN_MATERIAL);
     text = last_message();
     CHECK(strstr(text, "1234") == NULL);
     CHECK(strstr(text, "999") != NULL);
@@ -315,7 +315,7 @@ static void check_open_bytes(const char *path)
     CHECK(tlm_index_open_bytes(bytes, size, &index) == TLM_OK);
     memset(bytes, 0, size);
     free(bytes);
-    CHECK(tlm_lookup(index, "100", "0202902345", 20261122, &answer) == TLM_OK);
+    CHECK(tlm_index_lookup(index, "100", "0202902345", 20261122, &answer) == TLM_OK);
     CHECK(answer.channel == TLM_CHANNEL_PHYSICAL && answer.reason == TLM_REASON_EXEMPT);
     tlm_index_close(index);
 }
@@ -330,18 +330,18 @@ static void check_max_age(const char *next_path)
     tlm_info info;
 
     CHECK(tlm_index_open(next_path, &next) == TLM_OK);
-    CHECK(tlm_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_OK); /* off by default */
+    CHECK(tlm_index_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_OK); /* off by default */
     answer = UNTOUCHED;
     CHECK(tlm_index_set_max_age(next, 36 * 3600) == TLM_OK);
-    CHECK(tlm_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_STALE_INDEX);
+    CHECK(tlm_index_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_STALE_INDEX);
     CHECK(message_contains("stale index"));
     CHECK(untouched(&answer));
-    CHECK(tlm_lookup_batch(next, "100", TLM_RECIPIENT_CPR, numbers, 1, 20261122, answers)
+    CHECK(tlm_index_lookup_batch(next, "100", TLM_RECIPIENT_CPR, numbers, 1, 20261122, answers)
           == TLM_STALE_INDEX);
     CHECK(untouched(&answers[0]));
     CHECK(tlm_index_info(next, &info) == TLM_OK); /* facts are still available */
     CHECK(tlm_index_set_max_age(next, 0) == TLM_OK);
-    CHECK(tlm_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_OK);
+    CHECK(tlm_index_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_OK);
     CHECK(answer.reason == TLM_REASON_CLOSED);
     tlm_index_close(next);
 }
@@ -377,7 +377,7 @@ static void check_reader(const char *index_path, const char *next_path, const ch
     CHECK(tlm_reader_refresh(reader, NULL) == TLM_OK); /* unchanged since */
     CHECK(tlm_reader_lookup(reader, "100", "0101901234", 20261122, &answer) == TLM_OK);
     CHECK(answer.reason == TLM_REASON_CLOSED);
-    CHECK(tlm_lookup(pinned, "100", "0101901234", 20261122, &answer) == TLM_OK);
+    CHECK(tlm_index_lookup(pinned, "100", "0101901234", 20261122, &answer) == TLM_OK);
     CHECK(answer.reason == TLM_REASON_REGISTERED); /* the pinned snapshot's data */
     CHECK(tlm_reader_current(reader, &current) == TLM_OK);
     CHECK(tlm_index_snapshot_id(current, new_id, sizeof new_id) == TLM_OK);
@@ -390,7 +390,7 @@ static void check_reader(const char *index_path, const char *next_path, const ch
     CHECK(untouched(&answer));
     CHECK(tlm_reader_lookup_batch(reader, "100", TLM_RECIPIENT_CPR, numbers, 1, 20261122,
                                   answers) == TLM_STALE_INDEX);
-    CHECK(tlm_lookup(current, "100", "0101901234", 20261122, &answer) == TLM_STALE_INDEX);
+    CHECK(tlm_index_lookup(current, "100", "0101901234", 20261122, &answer) == TLM_STALE_INDEX);
     CHECK(tlm_reader_set_max_age(reader, 0) == TLM_OK);
     tlm_index_close(current);
 
@@ -424,7 +424,7 @@ static void check_reader(const char *index_path, const char *next_path, const ch
     tlm_reader_close(reader);
 
     /* The pinned handle outlives the reader. */
-    CHECK(tlm_lookup(pinned, "100", "0202902345", 20261122, &answer) == TLM_OK);
+    CHECK(tlm_index_lookup(pinned, "100", "0202902345", 20261122, &answer) == TLM_OK);
     CHECK(answer.reason == TLM_REASON_EXEMPT);
     tlm_index_close(pinned);
     free(first);
@@ -446,11 +446,11 @@ static void *work(void *argument)
     int i;
     w->fresh_message_length = tlm_last_error_message(NULL, 0);
     for (i = 0; i < 2000; i++) {
-        if (tlm_lookup(w->index, "400", "0101901234", 20261122, &answer) != TLM_OK
+        if (tlm_index_lookup(w->index, "400", "0101901234", 20261122, &answer) != TLM_OK
             || answer.channel != TLM_CHANNEL_NEMSMS || answer.reason != TLM_REASON_REGISTERED)
             w->wrong_answers++;
     }
-    if (tlm_lookup(w->index, "424242", "0101901234", 20261122, &answer) == TLM_UNKNOWN_MATERIAL) {
+    if (tlm_index_lookup(w->index, "424242", "0101901234", 20261122, &answer) == TLM_UNKNOWN_MATERIAL) {
         char text[128];
         tlm_last_error_message(text, sizeof text);
         w->saw_own_error = strstr(text, "424242") != NULL;

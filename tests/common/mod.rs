@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod personal;
 pub mod session;
 
 use std::collections::BTreeMap;
@@ -52,7 +53,7 @@ pub fn skip_or_fail(message: &str) {
     eprintln!("SKIPPED: {message}");
 }
 
-/// Builds the fixture index (tests/data) into a fresh directory with the CLI.
+/// Builds the fixture index (tests/data) into a fresh directory.
 pub fn fixture_index() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("fixture.tlm");
@@ -74,23 +75,16 @@ pub fn next_index(dir: &Path) -> PathBuf {
     next
 }
 
-/// Builds `index` with the CLI from tests/data/catalog.toml and `contacts`,
-/// a list as of `as_of`.
+/// Builds `index` from tests/data/catalog.toml and `contacts`, a list as of
+/// `as_of`, as `tilmelding build` does.
 fn build_index(contacts: &Path, as_of: &str, index: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .args(["build", "--catalog"])
-        .arg(root().join("tests/data/catalog.toml"))
-        .arg("--contacts")
-        .arg(contacts)
-        .args(["--as-of", as_of, "-o"])
-        .arg(index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let as_of: jiff::Timestamp = as_of.parse().expect("an RFC 3339 time");
+    let options = tilmelding::BuildOptions {
+        as_of: Some(as_of.as_second()),
+        ..Default::default()
+    };
+    let catalog = root().join("tests/data/catalog.toml");
+    tilmelding::build(&catalog, contacts, index, &options, &mut |_| {}).unwrap();
 }
 
 /// One row of tests/data/lookups.tsv.
@@ -149,16 +143,62 @@ pub fn recipient_number(recipient: &str) -> Option<(&'static str, String)> {
     }
 }
 
-/// The CLI's answer to one lookup, as `channel reason` or `error code`.
-pub fn cli_answer(index: &Path, l: &Lookup) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .arg("lookup")
-        .arg(index)
-        .args(["--material", &l.material, "--date", &l.date, &l.recipient])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    last_two_words(&String::from_utf8(out.stdout).unwrap())
+/// The library's answer to one lookup in the words the CLI prints:
+/// `channel reason` or `error code`. The foreign bindings must agree with it.
+pub fn rust_answer(index: &Path, l: &Lookup) -> String {
+    let date = (l.date != "today").then_some(l.date.as_str());
+    rust_answers(index, &l.material, date, &[&l.recipient], None).remove(0)
+}
+
+/// The library's answers for `recipients` of `material` on `date` (`None`:
+/// today), with an optional maximum age, as [`rust_answer`] words them.
+pub fn rust_answers(
+    index: &Path,
+    material: &str,
+    date: Option<&str>,
+    recipients: &[&str],
+    max_age: Option<std::time::Duration>,
+) -> Vec<String> {
+    let index = tilmelding::Index::open(index).unwrap();
+    index.set_max_age(max_age);
+    let date = date.map_or_else(tilmelding::Date::today, |d| d.parse().unwrap());
+    recipients
+        .iter()
+        .map(|text| {
+            // In the CLI's order: freshness, material, recipient.
+            let answer = match (index.material(material), text.trim().parse()) {
+                _ if index.is_stale() => Err(tilmelding::LookupError::StaleIndex),
+                (None, _) => Err(tilmelding::LookupError::UnknownMaterial),
+                (_, Err(_)) => Err(tilmelding::LookupError::InvalidRecipient),
+                (Some(m), Ok(r)) => index.lookup_material(m, &r, date),
+            };
+            match answer {
+                Ok(a) => format!("{} {}", a.channel, a.reason),
+                Err(e) => format!("error {}", e.as_str()),
+            }
+        })
+        .collect()
+}
+
+/// What `tilmelding info --json` says of an index, from the library: the
+/// fields the foreign bindings report.
+pub fn info_json(index: &Path) -> serde_json::Value {
+    let index = tilmelding::Index::open(index).unwrap();
+    let m = index.metadata();
+    let rfc3339 = |unix: i64| jiff::Timestamp::from_second(unix).unwrap().to_string();
+    let recipients = |s: &tilmelding::KindStats| s.by_status.iter().sum::<u64>();
+    serde_json::json!({
+        "format_version": format!("{}.{}", m.format_version.0, m.format_version.1),
+        "snapshot_id": m.snapshot_id_hex(),
+        "as_of": rfc3339(m.as_of),
+        "build_time": rfc3339(m.build_time),
+        "file_size": m.file_size,
+        "materials": m.materials,
+        "groups": m.groups,
+        "sender_systems": m.sender_systems,
+        "cpr": { "recipients": recipients(&m.cpr) },
+        "cvr": { "recipients": recipients(&m.cvr) },
+    })
 }
 
 /// The last two whitespace-separated words of a line: `channel reason` or `error code`.

@@ -8,10 +8,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use tilmelding_synth::SynthOptions;
 use tilmelding::{
     Answer, Audience, BuildOptions, Date, Index, LookupError, Recipient, RecipientKind,
 };
+use tilmelding_synth::SynthOptions;
 
 use super::generate::{self, Size};
 use crate::progress::{self, megabytes, thousands};

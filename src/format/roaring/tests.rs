@@ -1,3 +1,6 @@
+use super::container::{BITMAP_BYTES, Container, read_u32};
+use super::directory::{Directory, SEGMENTS};
+use super::parse::{RoaringError, SERIAL_COOKIE, SERIAL_COOKIE_NO_RUNCONTAINER};
 use super::*;
 use ::roaring::RoaringBitmap;
 use proptest::prelude::*;

@@ -236,7 +236,7 @@ public final class Index implements AutoCloseable {
     }
 
     /**
-     * {@code tlm_lookup}, or {@code tlm_reader_lookup} if {@code reader}, on
+     * {@code tlm_index_lookup}, or {@code tlm_reader_lookup} if {@code reader}, on
      * {@code handle}, through this thread's scratch memory. The caller keeps
      * the owner of {@code handle} reachable until this returns.
      */
@@ -246,13 +246,13 @@ public final class Index implements AutoCloseable {
         if (scratch.put(material, recipient)) {
             rc = reader
                     ? Native.tlm_reader_lookup(handle, scratch.material, scratch.recipient, date, scratch.out)
-                    : Native.tlm_lookup(handle, scratch.material, scratch.recipient, date, scratch.out);
+                    : Native.tlm_index_lookup(handle, scratch.material, scratch.recipient, date, scratch.out);
         } else {
             byte[] m = Native.cString(material, "material");
             byte[] r = Native.cString(recipient, "recipient");
             rc = reader
                     ? Native.tlm_reader_lookup(handle, m, r, date, scratch.out)
-                    : Native.tlm_lookup(handle, m, r, date, scratch.out);
+                    : Native.tlm_index_lookup(handle, m, r, date, scratch.out);
         }
         if (rc != 0) {
             throw failure(rc);
@@ -347,7 +347,7 @@ public final class Index implements AutoCloseable {
         Scratch scratch = SCRATCH.get();
         int rc;
         try {
-            rc = Native.tlm_lookup_number(handle(), material.code(), k, recipient, date, scratch.out);
+            rc = Native.tlm_index_lookup_number(handle(), material.code(), k, recipient, date, scratch.out);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -398,7 +398,7 @@ public final class Index implements AutoCloseable {
     }
 
     /**
-     * {@code tlm_lookup_batch}, or {@code tlm_reader_lookup_batch} if
+     * {@code tlm_index_lookup_batch}, or {@code tlm_reader_lookup_batch} if
      * {@code reader}, on {@code handle}. The caller keeps the owner of
      * {@code handle} reachable until this returns.
      */
@@ -409,7 +409,7 @@ public final class Index implements AutoCloseable {
             Native.SizeT count = new Native.SizeT(n);
             int rc = reader
                     ? Native.tlm_reader_lookup_batch(handle, m, k, recipients, count, date, out)
-                    : Native.tlm_lookup_batch(handle, m, k, recipients, count, date, out);
+                    : Native.tlm_index_lookup_batch(handle, m, k, recipients, count, date, out);
             if (rc != 0) {
                 throw failure(rc);
             }

@@ -31,25 +31,25 @@ final class Native {
     static native void tlm_index_close(Pointer index);
 
     /**
-     * {@code tlm_result tlm_lookup(const tlm_index *, const char *material_id,
+     * {@code tlm_result tlm_index_lookup(const tlm_index *, const char *material_id,
      * const char *recipient, int32_t date_yyyymmdd, tlm_answer *out)}, with all
      * arguments in native memory: the fast path ({@link Index} keeps a
      * per-thread scratch {@link com.sun.jna.Memory}), since JNA copies every
      * Java array argument through the C heap, in and out, on every call.
      * {@code out} is one 8-byte {@code tlm_answer}.
      */
-    static native int tlm_lookup(Pointer index, Pointer material, Pointer recipient, int date, Pointer out);
+    static native int tlm_index_lookup(Pointer index, Pointer material, Pointer recipient, int date, Pointer out);
 
-    /** {@code tlm_lookup} for strings that do not fit the scratch memory or are not ASCII. */
-    static native int tlm_lookup(Pointer index, byte[] material, byte[] recipient, int date, Pointer out);
+    /** {@code tlm_index_lookup} for strings that do not fit the scratch memory or are not ASCII. */
+    static native int tlm_index_lookup(Pointer index, byte[] material, byte[] recipient, int date, Pointer out);
 
     /**
-     * {@code tlm_result tlm_lookup_batch(const tlm_index *, const char *material_id,
+     * {@code tlm_result tlm_index_lookup_batch(const tlm_index *, const char *material_id,
      * tlm_recipient_kind kind, const uint64_t *recipients, size_t count,
      * int32_t date_yyyymmdd, tlm_answer *out)}; {@code out} is native memory for
      * {@code count} 8-byte {@code tlm_answer}s.
      */
-    static native int tlm_lookup_batch(
+    static native int tlm_index_lookup_batch(
             Pointer index, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 
     /**
@@ -59,13 +59,13 @@ final class Native {
     static native int tlm_index_material(Pointer index, byte[] material, Pointer out);
 
     /**
-     * {@code tlm_result tlm_lookup_number(const tlm_index *, uint32_t material,
+     * {@code tlm_result tlm_index_lookup_number(const tlm_index *, uint32_t material,
      * tlm_recipient_kind kind, uint64_t recipient, int32_t date_yyyymmdd,
      * tlm_answer *out)}: numbers only, and {@code out} in the per-thread scratch
      * memory, so JNA copies nothing. {@code material} and {@code recipient}
      * are unsigned in C: the bits of the {@code int} and {@code long} are passed as they are.
      */
-    static native int tlm_lookup_number(Pointer index, int material, int kind, long recipient, int date, Pointer out);
+    static native int tlm_index_lookup_number(Pointer index, int material, int kind, long recipient, int date, Pointer out);
 
     /** {@code tlm_result tlm_index_info(const tlm_index *, tlm_info *out)}. */
     static native int tlm_index_info(Pointer index, TlmInfo out);
@@ -100,13 +100,13 @@ final class Native {
     /** {@code tlm_result tlm_reader_current(const tlm_reader *, tlm_index **out)}. {@code out} holds one pointer. */
     static native int tlm_reader_current(Pointer reader, Pointer out);
 
-    /** {@code tlm_reader_lookup}: {@code tlm_lookup} on a reader, arguments in native memory (the fast path). */
+    /** {@code tlm_reader_lookup}: {@code tlm_index_lookup} on a reader, arguments in native memory (the fast path). */
     static native int tlm_reader_lookup(Pointer reader, Pointer material, Pointer recipient, int date, Pointer out);
 
     /** {@code tlm_reader_lookup} for strings that do not fit the scratch memory or are not ASCII. */
     static native int tlm_reader_lookup(Pointer reader, byte[] material, byte[] recipient, int date, Pointer out);
 
-    /** {@code tlm_reader_lookup_batch}: {@code tlm_lookup_batch} on a reader. */
+    /** {@code tlm_reader_lookup_batch}: {@code tlm_index_lookup_batch} on a reader. */
     static native int tlm_reader_lookup_batch(
             Pointer reader, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 

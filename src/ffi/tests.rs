@@ -1,12 +1,17 @@
 //! The C ABI driven from Rust: results, outputs written only on success,
 //! NULL handling, the last-error message, readers and the maximum age.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
+
+use common::personal::{CPRS, assert_no_cpr};
 
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
 
-use tilmelding::ffi::*;
+use super::index::*;
+use super::reader::*;
+use super::*;
 
 fn c(s: &str) -> CString {
     CString::new(s).unwrap()
@@ -49,7 +54,7 @@ fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
     for l in common::lookups() {
         let date: i32 = l.date.replace('-', "").parse().unwrap();
         let mut out = UNTOUCHED;
-        let result = tlm_lookup(
+        let result = tlm_index_lookup(
             index,
             c(&l.material).as_ptr(),
             c(&l.recipient).as_ptr(),
@@ -75,8 +80,8 @@ fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
     tlm_index_close(index);
 }
 
-/// `tlm_index_material` + `tlm_lookup_number` answer every row of the table
-/// as `tlm_lookup` does with the same material and recipient as text.
+/// `tlm_index_material` + `tlm_index_lookup_number` answer every row of the table
+/// as `tlm_index_lookup` does with the same material and recipient as text.
 #[test]
 fn resolved_materials_and_numbers_answer_like_text_lookups() {
     let (_dir, path) = common::fixture_index();
@@ -84,7 +89,7 @@ fn resolved_materials_and_numbers_answer_like_text_lookups() {
     for l in common::lookups() {
         let date: i32 = l.date.replace('-', "").parse().unwrap();
         let mut expected = UNTOUCHED;
-        let by_text = tlm_lookup(
+        let by_text = tlm_index_lookup(
             index,
             c(&l.material).as_ptr(),
             c(&l.recipient).as_ptr(),
@@ -110,7 +115,7 @@ fn resolved_materials_and_numbers_answer_like_text_lookups() {
             tilmelding::Recipient::Cvr(cvr) => (TLM_RECIPIENT_CVR, u64::from(cvr.number())),
         };
         let mut out = UNTOUCHED;
-        let result = tlm_lookup_number(index, material, kind, number, date, &mut out);
+        let result = tlm_index_lookup_number(index, material, kind, number, date, &mut out);
         assert_eq!((result, out), (by_text, expected), "{l:?}");
     }
 
@@ -147,14 +152,14 @@ fn resolved_materials_and_numbers_answer_like_text_lookups() {
         ),
     ] {
         assert_eq!(
-            tlm_lookup_number(index, material, kind, number, date, &mut out),
+            tlm_index_lookup_number(index, material, kind, number, date, &mut out),
             expected
         );
         assert_eq!(out, UNTOUCHED);
         assert!(!last_error().contains("3213901234"), "{}", last_error());
     }
     assert_eq!(
-        tlm_lookup_number(
+        tlm_index_lookup_number(
             index,
             material,
             TLM_RECIPIENT_CPR,
@@ -194,7 +199,7 @@ fn invalid_numbers_are_masked_as_written() {
     ] {
         let mut out = UNTOUCHED;
         assert_eq!(
-            tlm_lookup_number(
+            tlm_index_lookup_number(
                 index,
                 material,
                 TLM_RECIPIENT_CPR,
@@ -216,7 +221,7 @@ fn a_batch_reports_invalid_numbers_per_element() {
     let index = open(&path);
     let numbers = [101901234u64, 3102901234, 202902345];
     let mut out = [UNTOUCHED; 3];
-    let result = tlm_lookup_batch(
+    let result = tlm_index_lookup_batch(
         index,
         c("100").as_ptr(),
         TLM_RECIPIENT_CPR,
@@ -249,7 +254,7 @@ fn a_batch_reports_invalid_numbers_per_element() {
 
     let mut out = [UNTOUCHED; 3];
     assert_eq!(
-        tlm_lookup_batch(
+        tlm_index_lookup_batch(
             index,
             c("600").as_ptr(),
             TLM_RECIPIENT_CPR,
@@ -262,7 +267,7 @@ fn a_batch_reports_invalid_numbers_per_element() {
     );
     assert_eq!(out, [UNTOUCHED; 3], "a failed batch wrote answers");
     assert_eq!(
-        tlm_lookup_batch(
+        tlm_index_lookup_batch(
             index,
             c("100").as_ptr(),
             7,
@@ -274,7 +279,7 @@ fn a_batch_reports_invalid_numbers_per_element() {
         tlm_result::TlmInvalidArgument
     );
     assert_eq!(
-        tlm_lookup_batch(
+        tlm_index_lookup_batch(
             index,
             c("100").as_ptr(),
             TLM_RECIPIENT_CVR,
@@ -286,7 +291,7 @@ fn a_batch_reports_invalid_numbers_per_element() {
         tlm_result::TlmOk
     );
     assert_eq!(
-        tlm_lookup_batch(
+        tlm_index_lookup_batch(
             index,
             c("100").as_ptr(),
             TLM_RECIPIENT_CVR,
@@ -307,34 +312,34 @@ fn null_arguments_bad_dates_and_bad_files_are_reported() {
     let mut out = UNTOUCHED;
     let (m, r) = (c("100"), c("0101901234"));
     assert_eq!(
-        tlm_lookup(ptr::null(), m.as_ptr(), r.as_ptr(), 0, &mut out),
+        tlm_index_lookup(ptr::null(), m.as_ptr(), r.as_ptr(), 0, &mut out),
         tlm_result::TlmNullArgument
     );
     assert_eq!(last_error(), "`index` is NULL");
     assert_eq!(
-        tlm_lookup(index, ptr::null(), r.as_ptr(), 0, &mut out),
+        tlm_index_lookup(index, ptr::null(), r.as_ptr(), 0, &mut out),
         tlm_result::TlmNullArgument
     );
     assert_eq!(
-        tlm_lookup(index, m.as_ptr(), ptr::null(), 0, &mut out),
+        tlm_index_lookup(index, m.as_ptr(), ptr::null(), 0, &mut out),
         tlm_result::TlmNullArgument
     );
     assert_eq!(
-        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 0, ptr::null_mut()),
+        tlm_index_lookup(index, m.as_ptr(), r.as_ptr(), 0, ptr::null_mut()),
         tlm_result::TlmNullArgument
     );
     assert_eq!(
-        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 20260230, &mut out),
+        tlm_index_lookup(index, m.as_ptr(), r.as_ptr(), 20260230, &mut out),
         tlm_result::TlmInvalidArgument
     );
     let bad_utf8 = [0xffu8, 0];
     assert_eq!(
-        tlm_lookup(index, bad_utf8.as_ptr().cast(), r.as_ptr(), 0, &mut out),
+        tlm_index_lookup(index, bad_utf8.as_ptr().cast(), r.as_ptr(), 0, &mut out),
         tlm_result::TlmInvalidArgument
     );
     assert_eq!(out, UNTOUCHED);
     assert_eq!(
-        tlm_lookup(index, m.as_ptr(), r.as_ptr(), 0, &mut out),
+        tlm_index_lookup(index, m.as_ptr(), r.as_ptr(), 0, &mut out),
         tlm_result::TlmOk,
         "0 is today"
     );
@@ -405,7 +410,7 @@ fn the_last_error_message_truncates_and_never_shows_a_cpr_number() {
     let index = open(&path);
     let mut out = UNTOUCHED;
     assert_eq!(
-        tlm_lookup(
+        tlm_index_lookup(
             index,
             c("600").as_ptr(),
             c("0101901234").as_ptr(),
@@ -420,7 +425,7 @@ fn the_last_error_message_truncates_and_never_shows_a_cpr_number() {
         "{message}"
     );
     assert_eq!(
-        tlm_lookup(
+        tlm_index_lookup(
             index,
             c("100").as_ptr(),
             c("3102901234").as_ptr(),
@@ -497,7 +502,7 @@ fn a_reader_swaps_in_a_replaced_file_and_pins_snapshots() {
     );
     assert_eq!(out.reason, tlm_reason::Closed);
     assert_eq!(
-        tlm_lookup(pinned, m.as_ptr(), r.as_ptr(), 20261122, &mut out),
+        tlm_index_lookup(pinned, m.as_ptr(), r.as_ptr(), 20261122, &mut out),
         tlm_result::TlmOk
     );
     assert_eq!(
@@ -564,4 +569,119 @@ fn a_reader_swaps_in_a_replaced_file_and_pins_snapshots() {
         .to_owned();
     assert!(message.contains("live.tlm"), "{message}");
     tlm_reader_close(reader);
+}
+
+#[test]
+fn last_error_messages_of_the_c_abi() {
+    let (_dir, path) = common::fixture_index();
+    let mut index = std::ptr::null_mut();
+    let c = |s: &str| CString::new(s).unwrap();
+    assert_eq!(
+        tlm_index_open(c(path.to_str().unwrap()).as_ptr(), &mut index),
+        tlm_result::TlmOk
+    );
+    let mut out = std::mem::MaybeUninit::<tlm_answer>::uninit();
+    for cpr in CPRS.iter().flat_map(|c| {
+        [
+            c.to_string(),
+            format!("{}-{}", &c[..6], &c[6..]),
+            format!("{c}0"),
+        ]
+    }) {
+        // The last pair swaps the arguments: the CPR number as the material ID.
+        let pairs = [
+            ("100", cpr.as_str()),
+            ("600", &cpr),
+            ("999", &cpr),
+            (&cpr, "100"),
+        ];
+        for (material, recipient) in pairs {
+            let result = tlm_index_lookup(
+                index,
+                c(material).as_ptr(),
+                c(recipient).as_ptr(),
+                20261122,
+                out.as_mut_ptr(),
+            );
+            if result != tlm_result::TlmOk {
+                let mut buf = [0u8; 512];
+                tlm_last_error_message(buf.as_mut_ptr().cast(), buf.len());
+                let message = CStr::from_bytes_until_nul(&buf).unwrap().to_string_lossy();
+                assert_no_cpr("a last-error message", &message);
+            }
+        }
+    }
+    tlm_index_close(index);
+}
+
+/// The remembered last date never answers for another date, whatever
+/// the order of calls and however many threads make them.
+#[test]
+fn date_arguments_convert_like_the_calendar() {
+    let dates = [
+        20261122, 20261122, 20261123, 20260230, 20261122, 19000101, 99991231, 20240229, 20230229,
+        -1, 20261122, 10000, 20261123,
+    ];
+    std::thread::scope(|scope| {
+        for shift in 0..4 {
+            scope.spawn(move || {
+                for i in 0..2000 {
+                    let yyyymmdd = dates[(i * (shift + 1) + shift) % dates.len()];
+                    assert_eq!(
+                        date_arg(yyyymmdd).ok(),
+                        Date::from_yyyymmdd(yyyymmdd).ok(),
+                        "{yyyymmdd}"
+                    );
+                }
+            });
+        }
+    });
+    assert_eq!(date_arg(0), Ok(Date::today()));
+}
+
+fn text(name: *const c_char) -> &'static str {
+    assert!(!name.is_null());
+    // SAFETY: the name functions return static NUL-terminated strings.
+    unsafe { CStr::from_ptr(name) }.to_str().unwrap()
+}
+
+/// The names the C ABI gives are the CLI's, numbered as in the header; a
+/// number that is no channel or reason gets NULL.
+#[test]
+fn channel_and_reason_names_are_the_clis() {
+    assert_eq!(text(tlm_channel_name(0)), "none");
+    assert_eq!(text(tlm_reason_name(0)), "none");
+    for channel in [Channel::Digital, Channel::Nemsms, Channel::Physical] {
+        assert_eq!(text(tlm_channel_name(channel as u32)), channel.as_str());
+        assert_eq!(tlm_channel::from(channel) as u32, channel as u32);
+    }
+    for reason in Reason::ALL {
+        assert_eq!(text(tlm_reason_name(reason as u32)), reason.as_str());
+        assert_eq!(tlm_reason::from(reason) as u32, reason as u32);
+    }
+    for n in [4, 255, 256, u32::MAX] {
+        assert!(tlm_channel_name(n).is_null(), "{n}");
+    }
+    for n in [10, 255, u32::MAX] {
+        assert!(tlm_reason_name(n).is_null(), "{n}");
+    }
+}
+
+/// `tlm_strerror` describes each result by its number, and only those.
+#[test]
+fn every_result_has_its_own_description() {
+    let mut seen = std::collections::HashSet::new();
+    for (n, result) in tlm_result::ALL.iter().enumerate() {
+        assert_eq!(*result as u32, n as u32);
+        let description = text(tlm_strerror(n as u32));
+        assert_eq!(description, result.description().to_str().unwrap());
+        assert!(seen.insert(description), "{description} twice");
+    }
+    assert_eq!(text(tlm_strerror(0)), "success");
+    assert_eq!(
+        text(tlm_strerror(11)),
+        "stale index: the list is older than the maximum age allowed; publish a newer index"
+    );
+    assert_eq!(text(tlm_strerror(12)), "unknown result code");
+    assert_eq!(text(tlm_strerror(u32::MAX)), "unknown result code");
 }

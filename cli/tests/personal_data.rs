@@ -1,41 +1,19 @@
-//! CPR numbers are personal data: no error message, log line, rejected-line
-//! list or last-error message shows a full one, whatever the error path.
+//! CPR numbers are personal data: no log line, rejected-line
+//! list or error message of the CLI or the library shows a full one, whatever
+//! the error path (the C ABI's last-error messages: src/ffi/tests.rs).
 //! (Answer lines of `lookup` echo the recipient asked about: that is the
 //! data the caller asked for, not a message.)
 
 mod common;
+#[path = "../../tests/common/personal.rs"]
+mod personal;
 
-use std::ffi::{CStr, CString};
-use std::process::Command;
-
-use tilmelding::ffi::*;
+use personal::{CPRS, assert_no_cpr};
 use tilmelding::{Date, Index, Recipient};
 
-/// CPR numbers used below, valid and invalid, in both spellings.
-const CPRS: [&str; 6] = [
-    "0101901234",
-    "3102901234",
-    "0202904321",
-    "1111111118",
-    "0101001234",
-    "6101901234",
-];
-
-fn assert_no_cpr(what: &str, text: &str) {
-    for cpr in CPRS {
-        let dashed = format!("{}-{}", &cpr[..6], &cpr[6..]);
-        assert!(
-            !text.contains(cpr) && !text.contains(&dashed),
-            "{what} shows {cpr}:\n{text}"
-        );
-    }
-}
-
+/// Runs `tilmelding`: its standard output and error, as text.
 fn tilmelding(args: &[&str]) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tilmelding"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::tilmelding(args);
     (
         String::from_utf8_lossy(&out.stdout).into(),
         String::from_utf8_lossy(&out.stderr).into(),
@@ -59,19 +37,14 @@ fn build_errors_and_rejected_line_lists() {
         csv += &format!("{cpr};exempt;;2026-01-01;2025-01-01;\n");
     }
     std::fs::write(&contacts, csv).unwrap();
-    let catalog = common::root().join("tests/data/catalog.toml");
+    let catalog = common::data("catalog.toml");
     let index = dir.path().join("i.tlm");
     let rejected = dir.path().join("rejected.txt");
     let args = |extra: &[&str]| -> Vec<String> {
-        let mut a: Vec<String> = [
-            "build",
-            "--catalog",
-            catalog.to_str().unwrap(),
-            "--contacts",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut a: Vec<String> = ["build", "--catalog", &catalog, "--contacts"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         a.push(contacts.display().to_string());
         a.extend(["-o".into(), index.display().to_string()]);
         a.extend(extra.iter().map(|s| s.to_string()));
@@ -129,47 +102,4 @@ fn lookup_errors_in_rust_and_on_stderr() {
         CPRS[1],
     ]);
     assert_no_cpr("lookup's error", &err);
-}
-
-#[test]
-fn last_error_messages_of_the_c_abi() {
-    let (_dir, path) = common::fixture_index();
-    let mut index = std::ptr::null_mut();
-    let c = |s: &str| CString::new(s).unwrap();
-    assert_eq!(
-        tlm_index_open(c(path.to_str().unwrap()).as_ptr(), &mut index),
-        tlm_result::TlmOk
-    );
-    let mut out = std::mem::MaybeUninit::<tlm_answer>::uninit();
-    for cpr in CPRS.iter().flat_map(|c| {
-        [
-            c.to_string(),
-            format!("{}-{}", &c[..6], &c[6..]),
-            format!("{c}0"),
-        ]
-    }) {
-        // The last pair swaps the arguments: the CPR number as the material ID.
-        let pairs = [
-            ("100", cpr.as_str()),
-            ("600", &cpr),
-            ("999", &cpr),
-            (&cpr, "100"),
-        ];
-        for (material, recipient) in pairs {
-            let result = tlm_lookup(
-                index,
-                c(material).as_ptr(),
-                c(recipient).as_ptr(),
-                20261122,
-                out.as_mut_ptr(),
-            );
-            if result != tlm_result::TlmOk {
-                let mut buf = [0u8; 512];
-                tlm_last_error_message(buf.as_mut_ptr().cast(), buf.len());
-                let message = CStr::from_bytes_until_nul(&buf).unwrap().to_string_lossy();
-                assert_no_cpr("a last-error message", &message);
-            }
-        }
-    }
-    tlm_index_close(index);
 }
