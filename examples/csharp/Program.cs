@@ -10,7 +10,7 @@
 //
 // DATE is YYYY-MM-DD or `today` (Danish time). Build and run (Mono):
 //
-//   mcs -out:Program.exe examples/csharp/Tilmelding.cs examples/csharp/Program.cs
+//   mcs -out:Program.exe bindings/csharp/Tilmelding.cs examples/csharp/Program.cs
 //   LD_LIBRARY_PATH=target/release mono Program.exe lookup x.tlm 100 today 0101901234
 
 using System;
@@ -247,40 +247,12 @@ internal static class Program
 
     private static void Print(string recipient, Answer a)
     {
-        Console.WriteLine("{0,-12} {1,-9} {2}", recipient, ChannelName(a.Channel), ReasonName(a.Reason));
+        Console.WriteLine("{0,-12} {1,-9} {2}", recipient, a.Channel.Text(), a.Reason.Text());
     }
 
     private static void PrintError(string recipient, ResultCode code)
     {
         Console.WriteLine("{0,-12} {1,-9} {2}", recipient, "error", CodeName(code));
-    }
-
-    private static string ChannelName(Channel c)
-    {
-        switch (c)
-        {
-            case Channel.Digital: return "digital";
-            case Channel.Nemsms: return "nemsms";
-            case Channel.Physical: return "physical";
-            default: return "none";
-        }
-    }
-
-    private static string ReasonName(Reason r)
-    {
-        switch (r)
-        {
-            case Reason.Registered: return "registered";
-            case Reason.SenderCertificateExpired: return "sender_certificate_expired";
-            case Reason.GroupNotActive: return "group_not_active";
-            case Reason.NotRegistered: return "not_registered";
-            case Reason.Closed: return "closed";
-            case Reason.PendingRegistration: return "pending_registration";
-            case Reason.Exempt: return "exempt";
-            case Reason.MandatoryDespiteExemption: return "mandatory_despite_exemption";
-            case Reason.NoNemsms: return "no_nemsms";
-            default: return "none";
-        }
     }
 
     private static string CodeName(ResultCode code)

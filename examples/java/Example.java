@@ -18,7 +18,7 @@ import java.util.Arrays;
  * {@code RECIPIENT CHANNEL REASON} or {@code RECIPIENT error CODE}.
  *
  * <pre>
- * javac --release 17 -cp /usr/share/java/jna.jar -d classes examples/java/Example.java examples/java/dk/tilmelding/*.java
+ * javac --release 17 -cp /usr/share/java/jna.jar -d classes examples/java/Example.java bindings/java/src/main/java/dk/tilmelding/*.java
  * java -cp classes:/usr/share/java/jna.jar -Djna.library.path=target/release \
  *     Example lookup INDEX MATERIAL DATE RECIPIENT...
  * java -cp classes:/usr/share/java/jna.jar -Djna.library.path=target/release \

@@ -1,3 +1,5 @@
+use super::cpr::*;
+use super::cvr::CVR_WEIGHTS;
 use super::*;
 use proptest::prelude::*;
 

@@ -36,9 +36,9 @@ public enum Reason {
         return code;
     }
 
-    /** The name the CLI prints, e.g. {@code sender_certificate_expired}. */
+    /** The name the CLI prints, from the native library ({@code tlm_reason_name}), e.g. {@code sender_certificate_expired}. */
     public String text() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return Names.of(Names.REASONS, code, "tlm_reason");
     }
 
     /**

@@ -24,9 +24,9 @@ public enum Channel {
         return code;
     }
 
-    /** The name the CLI prints: {@code digital}, {@code nemsms}, {@code physical} (or {@code none}). */
+    /** The name the CLI prints, from the native library ({@code tlm_channel_name}): {@code digital}, {@code nemsms}, {@code physical} (or {@code none}). */
     public String text() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return Names.of(Names.CHANNELS, code, "tlm_channel");
     }
 
     /**

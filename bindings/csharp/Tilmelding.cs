@@ -6,6 +6,7 @@
 // default string marshalling of Mono and .NET is not UTF-8 on every platform.
 
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -76,6 +77,55 @@ namespace Tilmelding
         MandatoryDespiteExemption = 8,
         /// <summary>NemSMS material, and the recipient does not subscribe to NemSMS.</summary>
         NoNemsms = 9,
+    }
+
+    /// <summary>
+    /// The names the CLI prints for channels and reasons (<c>digital</c>, <c>not_registered</c>),
+    /// as the native library gives them (<c>tlm_channel_name</c>, <c>tlm_reason_name</c>): one
+    /// list of names for every language.
+    /// </summary>
+    public static class Names
+    {
+        private static readonly string[] Channels = Load(Native.tlm_channel_name);
+        private static readonly string[] Reasons = Load(Native.tlm_reason_name);
+
+        /// <summary>The name the CLI prints for <paramref name="channel"/>, e.g. <c>digital</c>.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">Not a channel the library knows.</exception>
+        public static string Text(this Channel channel)
+        {
+            return Lookup(Channels, (uint)channel, "channel");
+        }
+
+        /// <summary>The name the CLI prints for <paramref name="reason"/>, e.g. <c>not_registered</c>.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">Not a reason the library knows.</exception>
+        public static string Text(this Reason reason)
+        {
+            return Lookup(Reasons, (uint)reason, "reason");
+        }
+
+        private static string Lookup(string[] names, uint code, string paramName)
+        {
+            if (code >= names.Length)
+            {
+                throw new ArgumentOutOfRangeException(paramName, code, "not known to the native library");
+            }
+            return names[code];
+        }
+
+        /// <summary>Every name from 0 up to the first number the library calls no name (NULL).</summary>
+        private static string[] Load(Func<uint, IntPtr> name)
+        {
+            List<string> names = new List<string>();
+            for (uint code = 0; ; code++)
+            {
+                IntPtr text = name(code);
+                if (text == IntPtr.Zero)
+                {
+                    return names.ToArray();
+                }
+                names.Add(Native.Utf8At(text));
+            }
+        }
     }
 
     /// <summary>The kind of recipient numbers in a batch (<c>tlm_recipient_kind</c>).</summary>
@@ -974,6 +1024,12 @@ namespace Tilmelding
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr tlm_version();
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr tlm_channel_name(uint channel);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr tlm_reason_name(uint reason);
 
         /// <summary>UTF-8 that refuses unpaired surrogates instead of replacing them.</summary>
         private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);

@@ -119,6 +119,12 @@ final class Native {
     /** {@code const char *tlm_version(void)}: static. */
     static native Pointer tlm_version();
 
+    /** {@code const char *tlm_channel_name(uint32_t channel)}: static, NULL for no channel. */
+    static native Pointer tlm_channel_name(int channel);
+
+    /** {@code const char *tlm_reason_name(uint32_t reason)}: static, NULL for no reason. */
+    static native Pointer tlm_reason_name(int reason);
+
     /** {@code TLM_SNAPSHOT_ID_LEN}. */
     static final int SNAPSHOT_ID_LEN = 64;
 
