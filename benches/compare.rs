@@ -290,7 +290,7 @@ fn run_probe(what: &str) {
         "build" => {
             let report = tilmelding::build(
                 &path("TILMELDING_BENCH_CATALOG"),
-                &path("TILMELDING_BENCH_CSV"),
+                &[path("TILMELDING_BENCH_CSV")],
                 &path("TILMELDING_BENCH_INDEX"),
                 &BuildOptions::default(),
                 &mut |_| {},
@@ -843,7 +843,7 @@ fn compare(c: &mut Criterion, config: &Config) {
     group.bench_function("tilmelding_build", |b| {
         b.iter(|| {
             let options = BuildOptions::default();
-            tilmelding::build(&f.data.catalog_path, csv, &out, &options, &mut |_| {}).unwrap()
+            tilmelding::build(&f.data.catalog_path, &[csv], &out, &options, &mut |_| {}).unwrap()
         })
     });
     group.bench_function("csv_read_only", |b| {

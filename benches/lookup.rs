@@ -26,7 +26,7 @@ fn fixture() -> Fixture {
     let path = dir.path().join("bench.tlm");
     tilmelding::build(
         &data.catalog_path,
-        &data.contacts_path,
+        &[&data.contacts_path],
         &path,
         &BuildOptions::default(),
         &mut |_| {},

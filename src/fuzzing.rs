@@ -189,3 +189,51 @@ fn compare(bytes: &[u8], bitmap: &RoaringBitmap, probes: &[u32]) {
     }
     assert!(!layout.any_in(bytes, 1, 0));
 }
+
+/// Arbitrary bytes as an NgDP page and as NDJSON: reading fails cleanly or
+/// maps every contact, never a panic, and no message quotes a digit run
+/// longer than the six a masked CPR number keeps, but for a CVR number
+/// (the input's numbers are personal data). A page that reads must be what its counts say, or the
+/// check must say why not.
+pub fn ngdp(bytes: &[u8]) {
+    use crate::extract::ngdp::{self, Shape, check_pages};
+
+    let path = std::path::Path::new("fuzz.json");
+    for shape in [Shape::Pages, Shape::Ndjson] {
+        let mut messages = Vec::new();
+        let mut contacts = 0u64;
+        let read = ngdp::read(
+            std::io::Cursor::new(bytes.to_vec()),
+            path,
+            0,
+            shape,
+            &mut |position, mapped| {
+                assert_eq!(ngdp::unpack(position).0, 0);
+                let _ = mapped.record.recipient.masked().to_string();
+                contacts += 1;
+            },
+            &mut |error| messages.push(error.to_string()),
+            &mut |_| {},
+        );
+        match read {
+            Ok(read) => {
+                assert_eq!(read.contacts, contacts + messages.len() as u64);
+                if let Some(page) = read.page {
+                    if let Err(problems) = check_pages(&[(path.to_owned(), page)]) {
+                        messages.extend(problems);
+                    }
+                }
+            }
+            Err(error) => messages.push(error.to_string()),
+        }
+        for message in &messages {
+            for run in message.split(|c: char| !c.is_ascii_digit()) {
+                // Counts are written with thousands separators and
+                // positions are small: seven digits in a row come from the
+                // input, and only a CVR number (not personal) may show.
+                let cvr = run.len() == 8 && run.parse::<crate::Cvr>().is_ok();
+                assert!(run.len() < 7 || cvr, "a message quotes a number: {message}");
+            }
+        }
+    }
+}

@@ -101,7 +101,9 @@ pub use catalog::{Audience, Catalog, CatalogError, Material, MessageType};
 pub use contact::{Contact, ContactRecord, Registration, Status};
 pub use date::{Date, DateError};
 pub use decision::{Answer, Channel, LookupError, Reason};
-pub use extract::{ContactReader, ExtractError, LineError};
+pub use extract::{
+    ContactAt, ContactError, ContactReader, ContactsFormat, ExtractError, LineError,
+};
 pub use format::{FormatError, KindStats};
 pub use index::{Index, MaterialId, Metadata, OpenError};
 pub use reader::{Reader, Refresh, Refresher};

@@ -211,7 +211,7 @@ fn generated_bytes() -> Vec<u8> {
     let options = tilmelding::BuildOptions::default();
     tilmelding::build(
         &data.catalog_path,
-        &data.contacts_path,
+        &[&data.contacts_path],
         &path,
         &options,
         &mut |_| {},

@@ -332,7 +332,7 @@ fn batches_of_any_length_answer_like_single_lookups() {
     let path = dir.path().join("index.tlm");
     tilmelding::build(
         &data.catalog_path,
-        &data.contacts_path,
+        &[&data.contacts_path],
         &path,
         &tilmelding::BuildOptions::default(),
         &mut |_| {},

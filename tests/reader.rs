@@ -246,7 +246,7 @@ fn build_writes_through_a_rename_that_readers_survive() {
     std::fs::write(&contacts, "id;status\n0101901234;closed\n").unwrap();
     tilmelding::build(
         &catalog,
-        &contacts,
+        &[&contacts],
         &path,
         &BuildOptions::default(),
         &mut |_| {},

@@ -485,3 +485,77 @@ fn a_maximum_age_makes_a_stale_list_refuse_to_decide() {
     ]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn build_reads_ngdp_pages_and_ndjson_and_says_what_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("ngdp.tlm");
+    let index = index.to_str().unwrap();
+    let page = data("ngdp/page-0.json");
+    let catalog = data("catalog.toml");
+    let build = |extra: &[&str]| {
+        let mut args = vec!["build", "--catalog", &catalog, "-o", index];
+        args.extend_from_slice(extra);
+        tilmelding(&args)
+    };
+    let out = build(&["--contacts", &page]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(": 3 recipients from 3 contacts on 1 pages,"),
+        "{}",
+        stdout(&out)
+    );
+    let answer = stdout(&tilmelding(&[
+        "lookup",
+        index,
+        "--material",
+        "100",
+        "--date",
+        "2026-11-22",
+        "0101654321",
+    ]));
+    assert_eq!(
+        answer.split_whitespace().collect::<Vec<_>>(),
+        ["0101654321", "physical", "exempt"]
+    );
+
+    // The page given twice is page 0 twice: refused, naming it.
+    let out = build(&["--contacts", &page, &page]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("page 0 appears 2 times"),
+        "{}",
+        stderr(&out)
+    );
+
+    // NDJSON needs the count the download saw.
+    let ndjson = dir.path().join("contacts.ndjson");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let lines: Vec<String> = value["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    std::fs::write(&ndjson, lines.join("\n")).unwrap();
+    let ndjson = ndjson.to_str().unwrap();
+    let out = build(&["--contacts", ndjson]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("--expect-contacts N"),
+        "{}",
+        stderr(&out)
+    );
+    let out = build(&["--contacts", ndjson, "--expect-contacts", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("from 3 NDJSON contacts"),
+        "{}",
+        stdout(&out)
+    );
+    let out = build(&["--contacts", ndjson, "--contacts-format", "csv"]);
+    assert!(!out.status.success());
+    let out = build(&["--contacts", ndjson, "--contacts-format", "xml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -1,18 +1,22 @@
 //! The builder: a catalog and a contact extract in, one index file out.
 //!
-//! [`build`] streams the extract, rejects bad lines with a reason, and writes
+//! [`build`] streams the extract (CSV, or NgDP's pages or NDJSON), rejects
+//! bad records with a reason, refuses an incomplete NgDP extract, and writes
 //! the file atomically (temporary file, fsync, rename). [`IndexBuilder`] is
 //! the in-memory core, for callers that have their data at hand.
 
+mod inputs;
+mod ngdp;
+mod rejects;
 mod write;
 
-use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use self::rejects::Rejects;
 use crate::catalog::{Catalog, CatalogError};
 use crate::contact::{Contact, ContactRecord};
-use crate::extract::{ContactReader, ExtractError, LineError};
+use crate::extract::{ContactError, ContactReader, ContactsFormat, ExtractError, LineError};
 use crate::format::{self, Header, KindStats, Meta, SectionKind};
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -30,6 +34,12 @@ pub struct BuildOptions {
     pub skip_invalid: Option<PathBuf>,
     /// Overwrite an existing output file even if it is not an index.
     pub force: bool,
+    /// The extract's format; `None` detects it from each file's content.
+    pub contacts_format: Option<ContactsFormat>,
+    /// How many contacts the extract must hold (the `totalElements` its
+    /// download saw). Required for NDJSON, which carries no page counts;
+    /// checked against the pages' own counts too when given.
+    pub expect_contacts: Option<u64>,
 }
 
 /// What a build did.
@@ -38,12 +48,20 @@ pub struct BuildOptions {
 pub struct BuildReport {
     /// The index file written.
     pub output: PathBuf,
-    /// Data lines read from the extract (blank and comment lines not counted).
-    pub lines: u64,
+    /// The extract's format.
+    pub format: ContactsFormat,
+    /// Records read from the extract: CSV data lines (blank and comment
+    /// lines not counted), or NgDP contacts.
+    pub records: u64,
+    /// NgDP pages read (0 for CSV and NDJSON).
+    pub pages: u64,
     /// Recipients in the index.
     pub contacts: u64,
-    /// Lines rejected (only with `skip_invalid`; otherwise the build fails).
+    /// Records rejected (only with `skip_invalid`; otherwise the build fails).
     pub rejected: u64,
+    /// NgDP contacts that appeared more than once: older copies dropped for
+    /// the one with the greatest (`lastUpdated`, `version`).
+    pub replaced: u64,
     /// Size of the index file.
     pub file_size: u64,
     /// The index's snapshot id, hex.
@@ -96,6 +114,27 @@ pub enum BuildError {
         /// How many lines were rejected in all.
         total: u64,
     },
+    /// Contacts of an NgDP extract were rejected (and `skip_invalid` was not set).
+    #[error("{total} contact(s) rejected; nothing was written{}{}",
+        Listed(errors),
+        if *total > errors.len() as u64 { format!("\n  ... and {} more (use --skip-invalid FILE to list them all and build without them)", total - errors.len() as u64) } else { String::new() })]
+    InvalidContacts {
+        /// The first rejected contacts (at most [`ERRORS_LISTED`]).
+        errors: Vec<ContactError>,
+        /// How many contacts were rejected in all.
+        total: u64,
+    },
+    /// The NgDP extract is not the whole result: pages missing, repeated or
+    /// inconsistent, or fewer or more contacts than it says.
+    #[error("the extract is incomplete; nothing was written{}", Listed(problems))]
+    Incomplete {
+        /// What is wrong, e.g. `pages 17-18 of 6,700 missing`.
+        problems: Vec<String>,
+    },
+    /// The contacts paths do not make one extract (say, CSV and NgDP pages
+    /// mixed, or NDJSON without the expected count).
+    #[error("{0}")]
+    Inputs(String),
     /// The list of rejected lines could not be written.
     #[error("{}: cannot write the list of rejected lines: {source}", path.display())]
     SkipFile {
@@ -120,9 +159,9 @@ pub enum BuildError {
     },
 }
 
-struct Listed<'a>(&'a [LineError]);
+struct Listed<'a, T>(&'a [T]);
 
-impl std::fmt::Display for Listed<'_> {
+impl<T: std::fmt::Display> std::fmt::Display for Listed<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for error in self.0 {
             write!(f, "\n  {error}")?;
@@ -132,9 +171,16 @@ impl std::fmt::Display for Listed<'_> {
 }
 
 /// Builds an index file from a catalog file and a contact extract.
+///
+/// `contacts` is one CSV file, or the NgDP extract: page files, directories
+/// of page files, or NDJSON files (see [`ContactsFormat`]). The format is
+/// detected from each file's content unless [`BuildOptions::contacts_format`]
+/// says it. The pages of an NgDP extract must be the whole result (see the
+/// README); an NDJSON extract must hold [`BuildOptions::expect_contacts`]
+/// contacts. Otherwise nothing is written.
 pub fn build(
     catalog: &Path,
-    contacts: &Path,
+    contacts: &[impl AsRef<Path>],
     output: &Path,
     options: &BuildOptions,
     progress: &mut dyn FnMut(BuildProgress),
@@ -142,25 +188,69 @@ pub fn build(
     let started = Instant::now();
     write::check_overwrite(output, options.force)?;
     let catalog = Catalog::load(catalog)?;
-    let mut reader = ContactReader::open(contacts)?;
+    let contacts: Vec<&Path> = contacts.iter().map(AsRef::as_ref).collect();
+    let (format, files) = inputs::resolve(&contacts, options.contacts_format)?;
     let as_of = match options.as_of {
         Some(t) => t,
-        None => std::fs::metadata(contacts)
-            .and_then(|m| m.modified())
-            .map(unix_seconds)
-            .map_err(|source| ExtractError::Io {
-                path: contacts.to_owned(),
-                source,
-            })?,
+        None => inputs::newest_modification(&files)?,
+    };
+    let built = match format {
+        ContactsFormat::Csv => build_csv(catalog, &files[0], as_of, options, progress)?,
+        _ => ngdp::build(catalog, &files, format, as_of, options, progress)?,
     };
 
-    let mut rejects = Rejects::new(contacts, options.skip_invalid.as_deref())?;
+    progress(BuildProgress::Writing);
+    write_atomically(output, &built.bytes).map_err(|source| BuildError::Output {
+        path: output.to_owned(),
+        source,
+    })?;
+    let header = Header::decode(&built.bytes).expect("the builder writes a valid header");
+    Ok(BuildReport {
+        output: output.to_owned(),
+        format,
+        records: built.records,
+        pages: built.pages,
+        contacts: header.cpr_contacts + header.cvr_contacts,
+        rejected: built.rejected,
+        replaced: built.replaced,
+        file_size: built.bytes.len() as u64,
+        snapshot_id: header
+            .snapshot_id
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        as_of,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// An encoded index and what went into it.
+struct Built {
+    bytes: Vec<u8>,
+    records: u64,
+    pages: u64,
+    rejected: u64,
+    replaced: u64,
+}
+
+fn build_csv(
+    catalog: Catalog,
+    contacts: &Path,
+    as_of: i64,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(BuildProgress),
+) -> Result<Built, BuildError> {
+    let mut reader = ContactReader::open(contacts)?;
+    let mut rejects = Rejects::new(
+        format!("{}:", contacts.display()),
+        options.skip_invalid.as_deref(),
+    )?;
     let mut builder = IndexBuilder::new(catalog);
     let mut lines = 0u64;
     while let Some(next) = reader.next_record() {
         match next? {
             Ok((line, record)) => builder.add(line, &record),
-            Err(error) => rejects.reject(error)?,
+            Err(error) => rejects.reject(error),
         }
         lines += 1;
         if lines.is_multiple_of(65_536) {
@@ -177,112 +267,65 @@ pub fn build(
         duplicates.push(e)
     });
     for error in duplicates {
-        rejects.reject(error)?;
+        rejects.reject(error);
     }
-    let rejected = rejects.finish()?;
-
-    progress(BuildProgress::Writing);
-    write_atomically(output, &bytes).map_err(|source| BuildError::Output {
-        path: output.to_owned(),
-        source,
-    })?;
-    let header = Header::decode(&bytes).expect("the builder writes a valid header");
-    Ok(BuildReport {
-        output: output.to_owned(),
-        lines,
-        contacts: header.cpr_contacts + header.cvr_contacts,
+    let rejected = rejects
+        .finish()?
+        .map_err(|(errors, total)| BuildError::InvalidLines {
+            path: contacts.to_owned(),
+            errors,
+            total,
+        })?;
+    Ok(Built {
+        bytes,
+        records: lines,
+        pages: 0,
         rejected,
-        file_size: bytes.len() as u64,
-        snapshot_id: header
-            .snapshot_id
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-        as_of,
-        elapsed: started.elapsed(),
+        replaced: 0,
     })
 }
 
-fn unix_seconds(time: SystemTime) -> i64 {
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
     match time.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
     }
 }
 
-/// Rejected lines: listed in a file (and counted) with `--skip-invalid`,
-/// otherwise the first few are kept for the error that fails the build.
-struct Rejects {
-    contacts: PathBuf,
-    file: Option<(PathBuf, BufWriter<std::fs::File>)>,
-    listed: Vec<LineError>,
-    total: u64,
-}
-
-impl Rejects {
-    fn new(contacts: &Path, skip_invalid: Option<&Path>) -> Result<Rejects, BuildError> {
-        let file = skip_invalid
-            .map(|path| {
-                std::fs::File::create(path)
-                    .map(|f| (path.to_owned(), BufWriter::new(f)))
-                    .map_err(|source| BuildError::SkipFile {
-                        path: path.to_owned(),
-                        source,
-                    })
-            })
-            .transpose()?;
-        Ok(Rejects {
-            contacts: contacts.to_owned(),
-            file,
-            listed: Vec::new(),
-            total: 0,
-        })
-    }
-
-    fn reject(&mut self, error: LineError) -> Result<(), BuildError> {
-        self.total += 1;
-        match &mut self.file {
-            Some((path, out)) => {
-                writeln!(out, "{}:{error}", self.contacts.display()).map_err(|source| {
-                    BuildError::SkipFile {
-                        path: path.clone(),
-                        source,
-                    }
-                })
-            }
-            None => {
-                if self.listed.len() < ERRORS_LISTED {
-                    self.listed.push(error);
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// The number of rejected lines, or the error that fails the build.
-    fn finish(self) -> Result<u64, BuildError> {
-        match self.file {
-            Some((path, mut out)) => {
-                out.flush()
-                    .and_then(|()| out.get_ref().sync_all())
-                    .map_err(|source| BuildError::SkipFile { path, source })?;
-                Ok(self.total)
-            }
-            None if self.total == 0 => Ok(0),
-            None => Err(BuildError::InvalidLines {
-                path: self.contacts,
-                errors: self.listed,
-                total: self.total,
-            }),
-        }
-    }
-}
-
 #[derive(Clone, Copy)]
 struct Entry {
     key: u32,
+    /// Where the record came from: a CSV line, or an NgDP position.
     line: u64,
+    /// `(lastUpdated, version)` of an NgDP contact; zero for CSV.
+    order: (i64, i64),
     contact: Contact,
+}
+
+/// What to do with a recipient that was added more than once.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repeats {
+    /// Leave it out (CSV: with two lines there is no telling which is right).
+    Reject,
+    /// Keep the copy with the greatest order (NgDP: a keyset-paged download
+    /// repeats contacts that changed while it ran); leave it out only if
+    /// copies with the greatest order differ.
+    Newest,
+}
+
+/// A recipient added more than once and left out.
+struct Repeated {
+    recipient: Recipient,
+    /// The sources of its copies, ascending.
+    lines: Vec<u64>,
+}
+
+/// The index encoded, and what was dropped on the way.
+struct Encoded {
+    bytes: Vec<u8>,
+    repeated: Vec<Repeated>,
+    /// Older copies dropped under [`Repeats::Newest`].
+    replaced: u64,
 }
 
 /// Builds an index in memory from a catalog and contact records.
@@ -326,9 +369,15 @@ impl IndexBuilder {
 
     /// Adds a recipient; `line` names its source line if a duplicate is reported.
     pub fn add(&mut self, line: u64, record: &ContactRecord) {
+        self.add_ordered(line, record, (0, 0));
+    }
+
+    /// Adds a recipient with the order that decides between its copies.
+    fn add_ordered(&mut self, line: u64, record: &ContactRecord, order: (i64, i64)) {
         self.entries[record.recipient.kind() as usize].push(Entry {
             key: record.recipient.key(),
             line,
+            order,
             contact: record.contact,
         });
     }
@@ -347,16 +396,38 @@ impl IndexBuilder {
         build_time: i64,
         duplicate: &mut dyn FnMut(LineError),
     ) -> Vec<u8> {
-        let mut duplicates = Vec::new();
+        let encoded = self.encode(Repeats::Reject, as_of, build_time);
+        let mut errors = Vec::new();
+        for Repeated { recipient, lines } in &encoded.repeated {
+            let all: Vec<String> = lines.iter().map(u64::to_string).collect();
+            for &line in lines {
+                errors.push(LineError {
+                    line,
+                    field: "id",
+                    message: format!(
+                        "{} appears on {} lines ({}); all are left out, so the recipient gets paper",
+                        recipient.masked(),
+                        lines.len(),
+                        all.join(", ")
+                    ),
+                });
+            }
+        }
+        errors.sort_by_key(|e| e.line);
+        errors.into_iter().for_each(&mut *duplicate);
+        encoded.bytes
+    }
+
+    fn encode(self, repeats: Repeats, as_of: i64, build_time: i64) -> Encoded {
+        let mut repeated = Vec::new();
+        let mut replaced = 0;
         let mut registers = Vec::new();
         let mut stats = [KindStats::default(); 2];
         for (kind, mut entries) in RecipientKind::ALL.into_iter().zip(self.entries) {
             entries.sort_unstable_by_key(|e| (e.key, e.line));
-            remove_duplicates(kind, &mut entries, &mut duplicates);
+            replaced += remove_repeats(kind, repeats, &mut entries, &mut repeated);
             registers.push(encode_register(&entries, &mut stats[kind as usize]));
         }
-        duplicates.sort_by_key(|e: &LineError| e.line);
-        duplicates.into_iter().for_each(&mut *duplicate);
 
         let materials =
             format::materials_fst(&self.catalog).expect("the catalog's material IDs are unique");
@@ -383,7 +454,7 @@ impl IndexBuilder {
         let [cpr, cvr] = <[EncodedRegister; 2]>::try_from(registers)
             .ok()
             .expect("two kinds");
-        format::assemble(
+        let bytes = format::assemble(
             header,
             &[
                 (SectionKind::Meta, &meta),
@@ -395,42 +466,56 @@ impl IndexBuilder {
                 (SectionKind::CvrCodes, &cvr.codes),
                 (SectionKind::CvrWindows, &cvr.windows),
             ],
-        )
+        );
+        Encoded {
+            bytes,
+            repeated,
+            replaced,
+        }
     }
 }
 
-/// Drops every entry whose key occurs more than once, reporting each of its lines.
-fn remove_duplicates(kind: RecipientKind, entries: &mut Vec<Entry>, out: &mut Vec<LineError>) {
+/// Resolves every key that occurs more than once (`entries` sorted by key):
+/// keeps one entry or none as `repeats` says, and reports each key left out.
+/// Returns how many older copies were dropped.
+fn remove_repeats(
+    kind: RecipientKind,
+    repeats: Repeats,
+    entries: &mut Vec<Entry>,
+    out: &mut Vec<Repeated>,
+) -> u64 {
+    let mut replaced = 0;
     let mut kept = 0;
     let mut i = 0;
     while i < entries.len() {
         let key = entries[i].key;
         let run = entries[i..].iter().take_while(|e| e.key == key).count();
-        if run == 1 {
-            entries[kept] = entries[i];
+        let copies = &entries[i..i + run];
+        let newest = copies
+            .iter()
+            .map(|e| e.order)
+            .max()
+            .expect("a run is not empty");
+        let mut top = copies.iter().filter(|e| e.order == newest);
+        let first = *top.next().expect("the newest is among the copies");
+        let agree = top.all(|e| e.contact == first.contact);
+        if run == 1 || (repeats == Repeats::Newest && agree) {
+            entries[kept] = first;
             kept += 1;
+            replaced += run as u64 - 1;
         } else {
-            let recipient = Recipient::from_key(kind, key).expect("keys come from recipients");
-            let lines: Vec<String> = entries[i..i + run]
+            let conflicting = copies
                 .iter()
-                .map(|e| e.line.to_string())
-                .collect();
-            for e in &entries[i..i + run] {
-                out.push(LineError {
-                    line: e.line,
-                    field: "id",
-                    message: format!(
-                        "{} appears on {} lines ({}); all are left out, so the recipient gets paper",
-                        recipient.masked(),
-                        run,
-                        lines.join(", ")
-                    ),
-                });
-            }
+                .filter(|e| repeats == Repeats::Reject || e.order == newest);
+            out.push(Repeated {
+                recipient: Recipient::from_key(kind, key).expect("keys come from recipients"),
+                lines: conflicting.map(|e| e.line).collect(),
+            });
         }
         i += run;
     }
     entries.truncate(kept);
+    replaced
 }
 
 /// The three sections of one kind of recipient, encoded.

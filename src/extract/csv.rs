@@ -8,13 +8,11 @@
 //! Blank lines and lines starting with `#` are skipped.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::lines::{Fields, Line, LineReader, MAX_LINE};
-use super::{ExtractError, LineError};
+use super::{ByteCount, Counted, ExtractError, LineError};
 use crate::contact::{Contact, ContactRecord, Registration, Status};
 use crate::date::Date;
 use crate::recipient::{Recipient, RecipientError, quote_for_message};
@@ -43,7 +41,7 @@ pub struct ContactReader {
     positions: [Option<usize>; 6],
     columns: usize,
     fields: Fields,
-    bytes_read: Arc<AtomicU64>,
+    bytes_read: ByteCount,
     total_bytes: Option<u64>,
 }
 
@@ -72,18 +70,10 @@ impl ContactReader {
             path: path.clone(),
             source,
         };
-        let bytes_read = Arc::new(AtomicU64::new(0));
-        let counted = Counted {
-            inner: reader,
-            count: Arc::clone(&bytes_read),
-        };
-        let mut raw = BufReader::with_capacity(1 << 16, counted);
-        let gzip = raw.fill_buf().map_err(io_error)?.starts_with(&[0x1f, 0x8b]);
-        let decoded: Box<dyn Read + Send> = if gzip {
-            Box::new(flate2::bufread::MultiGzDecoder::new(raw))
-        } else {
-            Box::new(raw)
-        };
+        let counted = Counted::new(reader);
+        let bytes_read = counted.counter();
+        let decoded =
+            super::decompress(BufReader::with_capacity(1 << 16, counted)).map_err(io_error)?;
         let mut lines = LineReader::new(BufReader::with_capacity(1 << 18, decoded));
         let header_error = |line: u64, message: String| ExtractError::Header {
             path: path.clone(),
@@ -155,7 +145,7 @@ impl ContactReader {
 
     /// Bytes consumed so far from the underlying file (compressed bytes for gzip).
     pub fn bytes_read(&self) -> u64 {
-        self.bytes_read.load(Ordering::Relaxed)
+        self.bytes_read.get()
     }
 
     /// Size of the underlying file, when known.
@@ -315,18 +305,4 @@ impl ContactReader {
 /// A field's value fit for an error message (see [`quote_for_message`]).
 fn shown(value: &[u8]) -> String {
     quote_for_message(&String::from_utf8_lossy(value))
-}
-
-/// Counts the bytes read through it, for progress reports.
-struct Counted<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
 }

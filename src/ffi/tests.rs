@@ -490,7 +490,7 @@ fn a_reader_swaps_in_a_replaced_file_and_pins_snapshots() {
         as_of: Some(1_000_000_000), // 2001: old enough to be stale under any maximum age
         ..Default::default()
     };
-    tilmelding::build(&catalog, &contacts, &live, &options, &mut |_| {}).unwrap();
+    tilmelding::build(&catalog, &[&contacts], &live, &options, &mut |_| {}).unwrap();
     assert_eq!(tlm_reader_refresh(reader, &mut replaced), tlm_result::TlmOk);
     assert_eq!(replaced, 1);
 

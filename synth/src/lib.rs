@@ -184,6 +184,53 @@ pub fn generate(
     })
 }
 
+/// Directory of the NgDP pages inside the output directory ([`generate_ngdp`]).
+pub const PAGES_DIR: &str = "contacts";
+
+/// Like [`generate`], but writes the contacts as NgDP contact-register pages
+/// of `page_size` contacts (`contacts/page-00000.json`, ...) instead of
+/// `contacts.csv`: the same register as [`generate`] writes for the same
+/// options, answer for answer. [`SynthSummary::contacts_path`] is the
+/// directory of pages, written under a temporary name and renamed into
+/// place when complete (an old directory of pages is replaced).
+pub fn generate_ngdp(
+    dir: &Path,
+    opts: &SynthOptions,
+    page_size: usize,
+    progress: &mut dyn FnMut(u64, u64),
+) -> io::Result<SynthSummary> {
+    check_options(opts)?;
+    if page_size == 0 {
+        return Err(invalid("a page holds at least one contact"));
+    }
+    fs::create_dir_all(dir)?;
+    let catalog_path = dir.join(CATALOG_FILE);
+    let contacts_path = dir.join(PAGES_DIR);
+    let catalog = write_file(&catalog_path, 1 << 16, |out| write_catalog(out, opts))?;
+    let partial = dir.join(format!("{PAGES_DIR}.tmp"));
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir(&partial)?;
+    let total = opts.citizens + opts.companies;
+    let mut pages = PageWriter::new(&partial, total, page_size, opts.reference_date);
+    let contacts = write_contacts(&mut pages, opts, progress)?;
+    let written = pages.finish()?;
+    let _ = fs::remove_dir_all(&contacts_path);
+    fs::rename(&partial, &contacts_path)?;
+    Ok(SynthSummary {
+        catalog_path,
+        contacts_path,
+        citizens: contacts.citizens,
+        companies: contacts.companies,
+        materials: catalog.materials,
+        groups: catalog.groups,
+        sender_systems: catalog.sender_systems,
+        contacts_bytes: written.bytes,
+        material_ids: catalog.material_ids,
+        sample_cpr: contacts.sample_cpr,
+        sample_cvr: contacts.sample_cvr,
+    })
+}
+
 /// Writes through a temporary file next to `path` and renames it over `path` on success.
 fn write_file<T>(
     path: &Path,
@@ -397,10 +444,12 @@ fn toml_str(s: &str) -> String {
 
 mod catalog;
 mod contacts;
+mod ngdp;
 
 pub use self::catalog::write_catalog;
 use self::catalog::*;
 pub use self::contacts::write_contacts;
+pub use self::ngdp::{PAGE_SIZE, PageWriter, PagesSummary, page_name};
 
 #[cfg(test)]
 mod tests;

@@ -84,7 +84,7 @@ fn build_index(contacts: &Path, as_of: &str, index: &Path) {
         ..Default::default()
     };
     let catalog = root().join("tests/data/catalog.toml");
-    tilmelding::build(&catalog, contacts, index, &options, &mut |_| {}).unwrap();
+    tilmelding::build(&catalog, &[contacts], index, &options, &mut |_| {}).unwrap();
 }
 
 /// One row of tests/data/lookups.tsv.

@@ -1,10 +1,11 @@
-//! `tilmelding build`: catalog and contact extract in, index file out.
+//! `tilmelding build`: catalog and contact extract (CSV, or NgDP pages or
+//! NDJSON) in, index file out.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use tilmelding::BuildOptions;
+use tilmelding::{BuildOptions, ContactsFormat};
 
 use crate::progress::{self, megabytes, thousands};
 
@@ -14,9 +15,20 @@ pub struct Args {
     /// Catalog of sender systems, groups and materials (TOML).
     #[arg(long, value_name = "FILE")]
     catalog: PathBuf,
-    /// Contact register extract, the complete list (CSV, optionally gzip).
-    #[arg(long, value_name = "FILE")]
-    contacts: PathBuf,
+    /// Contact register extract, the complete list: one CSV file, or NgDP's
+    /// contact register as pages (`.json` or `.json.gz` files, or
+    /// directories of them) or NDJSON of contacts. The format is detected
+    /// from the content.
+    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    contacts: Vec<PathBuf>,
+    /// Read the extract as this format instead of detecting it.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    contacts_format: Option<ContactsFormat>,
+    /// The number of contacts the download saw (its totalElements): the
+    /// build fails on any other count. Required for NDJSON, which carries
+    /// no page counts.
+    #[arg(long, value_name = "N")]
+    expect_contacts: Option<u64>,
     /// When the list was extracted (RFC 3339, e.g. 2026-11-22T06:00:00+01:00).
     /// Default: the extract's modification time.
     #[arg(long, value_name = "TIME")]
@@ -51,6 +63,8 @@ pub fn run(args: Args) -> Result<()> {
         as_of,
         skip_invalid: args.skip_invalid.clone(),
         force: args.force,
+        contacts_format: args.contacts_format,
+        expect_contacts: args.expect_contacts,
     };
     let bar = progress::bytes("reading");
     let report = tilmelding::build(
@@ -62,22 +76,45 @@ pub fn run(args: Args) -> Result<()> {
     );
     bar.finish_and_clear();
     let report = report?;
+    let source = match report.format {
+        ContactsFormat::Csv => format!("{} lines", thousands(report.records)),
+        ContactsFormat::NgdpPages => format!(
+            "{} contacts on {} pages",
+            thousands(report.records),
+            thousands(report.pages)
+        ),
+        _ => format!("{} NDJSON contacts", thousands(report.records)),
+    };
     outln!(
-        "built {} in {:.1} s: {} recipients from {} lines, {} ({:.2} bytes per recipient)",
+        "built {} in {:.1} s: {} recipients from {source}, {} ({:.2} bytes per recipient)",
         report.output.display(),
         report.elapsed.as_secs_f64(),
         thousands(report.contacts),
-        thousands(report.lines),
         megabytes(report.file_size),
         report.file_size as f64 / report.contacts.max(1) as f64,
     );
+    if report.replaced > 0 {
+        outln!(
+            "{} repeated contact(s): the copy with the newest lastUpdated and version kept",
+            thousands(report.replaced)
+        );
+    }
     if let Some(path) = &args.skip_invalid {
         outln!(
-            "rejected {} line(s), listed in {}",
+            "rejected {} {}, listed in {}",
             thousands(report.rejected),
+            if report.format == ContactsFormat::Csv {
+                "line(s)"
+            } else {
+                "contact(s)"
+            },
             path.display()
         );
     }
     outln!("snapshot {}", report.snapshot_id);
     Ok(())
+}
+
+fn parse_format(text: &str) -> Result<ContactsFormat, String> {
+    text.parse()
 }

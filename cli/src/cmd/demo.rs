@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<()> {
     let bar = progress::bytes("reading");
     let report = tilmelding::build(
         &data.catalog_path,
-        &data.contacts_path,
+        &[&data.contacts_path],
         &index_path,
         &BuildOptions::default(),
         &mut progress::build_callback(&bar),

@@ -16,6 +16,13 @@ pub struct Args {
     out: PathBuf,
     #[command(flatten)]
     size: Size,
+    /// `csv` writes `contacts.csv`; `ngdp` writes the same register as NgDP
+    /// contact-register pages, `contacts/page-00000.json`, ...
+    #[arg(long, value_name = "FORMAT", default_value = "csv", value_parser = ["csv", "ngdp"])]
+    format: String,
+    /// Contacts per NgDP page.
+    #[arg(long, value_name = "N", default_value_t = synth::PAGE_SIZE)]
+    page_size: usize,
 }
 
 /// How much to generate.
@@ -44,7 +51,11 @@ impl Size {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let summary = generate(&args.out, args.size.options())?;
+    let summary = if args.format == "ngdp" {
+        generate_ngdp(&args.out, args.size.options(), args.page_size)?
+    } else {
+        generate(&args.out, args.size.options())?
+    };
     outln!(
         "wrote {} ({} materials, {} groups, {} sender systems)",
         summary.catalog_path.display(),
@@ -67,6 +78,21 @@ pub fn generate(dir: &std::path::Path, options: SynthOptions) -> Result<SynthSum
     let bar = progress::count("generating", options.citizens + options.companies);
     let summary = synth::generate(dir, &options, &mut |done, _| bar.set_position(done))
         .with_context(|| format!("generating into {}", dir.display()));
+    bar.finish_and_clear();
+    summary
+}
+
+/// Generates NgDP pages with a progress bar.
+pub fn generate_ngdp(
+    dir: &std::path::Path,
+    options: SynthOptions,
+    page_size: usize,
+) -> Result<SynthSummary> {
+    let bar = progress::count("generating", options.citizens + options.companies);
+    let summary = synth::generate_ngdp(dir, &options, page_size, &mut |done, _| {
+        bar.set_position(done)
+    })
+    .with_context(|| format!("generating into {}", dir.display()));
     bar.finish_and_clear();
     summary
 }

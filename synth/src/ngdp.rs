@@ -1,0 +1,272 @@
+//! The synthetic register as NgDP delivers it: pages of the contact
+//! register (`ContactSearchResult`, as `GET /apis/v1/contacts/` returns
+//! them), made from the CSV lines the generator writes, so that pages and
+//! CSV hold the same register answer for answer.
+//!
+//! Each line becomes one contact with every field a real page has. What the
+//! CSV cannot say is drawn from a hash of the contact's position, so the
+//! output stays deterministic: about half the citizens awaiting
+//! registration have no `mailboxSubscription` at all (as NgDP shows a
+//! citizen about to enter the registration flow), one in 16 contacts
+//! without NemSMS has an unverified number (`verificationTime` null), and
+//! every contact has a synthetic mobile number or address where NgDP has
+//! one: personal data the index must never read.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::contacts::mix64;
+use super::{days_from_civil, push_date};
+
+/// Contacts per page, as NgDP's bulk download uses.
+pub const PAGE_SIZE: usize = 1_000;
+
+/// What [`PageWriter`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct PagesSummary {
+    /// Page files written.
+    pub pages: u64,
+    /// Contacts written.
+    pub contacts: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Takes the CSV the generator writes (header first) and writes it as page
+/// files `page-00000.json`, ... into a directory. Every page states the
+/// totals up front, so they are given when it is made.
+pub struct PageWriter {
+    dir: PathBuf,
+    page_size: usize,
+    total: u64,
+    /// Bytes of an unfinished CSV line.
+    partial: Vec<u8>,
+    header_seen: bool,
+    /// The contacts of the page being filled, as JSON.
+    page: Vec<u8>,
+    on_page: usize,
+    summary: PagesSummary,
+    /// Epoch day that `lastUpdated` times are before.
+    reference_day: i64,
+}
+
+impl PageWriter {
+    /// A writer of `total` contacts into `dir` (which must exist), `page_size` per page.
+    pub fn new(dir: &Path, total: u64, page_size: usize, reference: (i32, u8, u8)) -> PageWriter {
+        let (y, m, d) = reference;
+        PageWriter {
+            dir: dir.to_owned(),
+            page_size: page_size.max(1),
+            total,
+            partial: Vec::new(),
+            header_seen: false,
+            page: Vec::with_capacity(page_size * 800),
+            on_page: 0,
+            summary: PagesSummary::default(),
+            reference_day: days_from_civil(y, u32::from(m), u32::from(d)),
+        }
+    }
+
+    fn total_pages(&self) -> u64 {
+        self.total.div_ceil(self.page_size as u64).max(1)
+    }
+
+    /// Writes the last page (an empty one if there were no contacts) and
+    /// checks that the number of contacts was the one announced.
+    pub fn finish(mut self) -> io::Result<PagesSummary> {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line)?;
+        }
+        if self.on_page > 0 || self.summary.pages == 0 {
+            self.flush_page()?;
+        }
+        if self.summary.contacts != self.total {
+            return Err(io::Error::other(format!(
+                "{} contacts were announced and {} written",
+                self.total, self.summary.contacts
+            )));
+        }
+        Ok(self.summary)
+    }
+
+    fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        if !self.header_seen {
+            self.header_seen = true;
+            return Ok(());
+        }
+        if line.is_empty() {
+            return Ok(());
+        }
+        let text = std::str::from_utf8(line).map_err(|_| io::Error::other("not UTF-8"))?;
+        let fields: Vec<&str> = text.split(';').collect();
+        let [id, status, registration, start, end, nemsms] = fields[..] else {
+            return Err(io::Error::other("a contacts line without six fields"));
+        };
+        if self.on_page > 0 {
+            self.page.push(b',');
+        }
+        self.contact(id, status, registration, start, end, nemsms);
+        self.on_page += 1;
+        self.summary.contacts += 1;
+        if self.on_page == self.page_size {
+            self.flush_page()?;
+        }
+        Ok(())
+    }
+
+    /// Appends one contact's JSON to the page.
+    fn contact(
+        &mut self,
+        id: &str,
+        status: &str,
+        registration: &str,
+        start: &str,
+        end: &str,
+        nemsms: &str,
+    ) {
+        let n = self.summary.contacts;
+        let h = mix64(n ^ 0x6e67_6470);
+        let number: String = id.chars().filter(char::is_ascii_digit).collect();
+        let company = number.len() == 8;
+        let updated = self.reference_day - 1 - (h % 1000) as i64;
+        let created = updated - 365 - ((h >> 10) % 3000) as i64;
+        let out = &mut self.page;
+        write!(
+            out,
+            r#"{{"id":"{n:08x}-0000-4000-8000-{h:012x}","version":{},"type":"{}","transactionId":"VHJhbnNhY3Rpb24{n:012}","{}":"{number}","eligibleForVoluntaryRegistration":false"#,
+            1 + (h >> 20) % 9,
+            if company { "COMPANY" } else { "CITIZEN" },
+            if company { "cvrNumber" } else { "cprNumber" },
+            h = h & 0xffff_ffff_ffff,
+        )
+        .expect("writing to a Vec");
+        let pending = status == "registered" && registration == "awaiting_registration";
+        if !(pending && !company && (h >> 40) & 1 == 0) {
+            write!(
+                out,
+                r#","mailboxSubscription":{{"id":"{n:08x}-0001-4000-8000-000000000000","version":1,"registrationStatus":"{}","publicRegistrationStatus":"{}","exemptThroughPowerOfAttorney":false,"exemptionStart":{},"exemptionEnd":{},"startTime":""#,
+                registration_status(registration),
+                status.to_ascii_uppercase(),
+                json_date(start),
+                json_date(end),
+            )
+            .expect("writing to a Vec");
+            push_date(out, created);
+            out.extend_from_slice(br#"T00:00:00.000Z"}"#);
+        }
+        let unverified = nemsms != "true" && (h >> 44).is_multiple_of(16);
+        if nemsms == "true" || unverified {
+            write!(
+                out,
+                r#","nemSmsSubscription":{{"id":"{n:08x}-0002-4000-8000-000000000000","version":0,"mobileNumber":"{}","verificationTime":"#,
+                20_000_000 + (h >> 8) % 80_000_000
+            )
+            .expect("writing to a Vec");
+            if unverified {
+                out.extend_from_slice(b"null");
+            } else {
+                out.push(b'"');
+                push_date(out, created + 30);
+                out.extend_from_slice(br#"T09:30:00.000Z""#);
+            }
+            out.extend_from_slice(b"}");
+        }
+        if company {
+            write!(
+                out,
+                r#","address":{{"@type":"CompanyAddress","id":"{n:08x}-0003-4000-8000-000000000000","version":0,"streetName":"Erhvervsvej {}","postalCode":"{}","municipalityName":"AARHUS"}}"#,
+                1 + (h >> 12) % 200,
+                1000 + (h >> 24) % 9000
+            )
+            .expect("writing to a Vec");
+        }
+        out.extend_from_slice(br#","lastUpdated":""#);
+        push_date(out, updated);
+        write!(
+            out,
+            "T{:02}:{:02}:00.000Z\",\"createdDate\":\"",
+            (h >> 50) % 24,
+            (h >> 56) % 60
+        )
+        .expect("writing to a Vec");
+        push_date(out, created);
+        out.extend_from_slice(br#"T11:55:01.832Z"}"#);
+    }
+
+    fn flush_page(&mut self) -> io::Result<()> {
+        let number = self.summary.pages;
+        let mut file = Vec::with_capacity(self.page.len() + 256);
+        write!(
+            file,
+            r#"{{"currentPage":{number},"totalPages":{},"elementsOnPage":{},"totalElements":{},"next":"synthetic-{number}","contacts":["#,
+            self.total_pages(),
+            self.on_page,
+            self.total
+        )?;
+        file.extend_from_slice(&self.page);
+        file.extend_from_slice(b"]}\n");
+        fs::write(self.dir.join(page_name(number)), &file)?;
+        self.summary.bytes += file.len() as u64;
+        self.summary.pages += 1;
+        self.page.clear();
+        self.on_page = 0;
+        Ok(())
+    }
+}
+
+impl Write for PageWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(end) = memchr_newline(rest) {
+            let line = if self.partial.is_empty() {
+                rest[..end].to_vec()
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..end]);
+                line
+            };
+            self.line(&line)?;
+            rest = &rest[end + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// The file name of page `number`.
+pub fn page_name(number: u64) -> String {
+    format!("page-{number:05}.json")
+}
+
+/// The CSV's registration as NgDP's `registrationStatus`.
+fn registration_status(registration: &str) -> &'static str {
+    match registration {
+        "automatic" => "AUTOMATIC_REGISTRATION",
+        "voluntary" => "VOLUNTARY_REGISTRATION",
+        "unconfirmed" => "UNCONFIRMED_REGISTRATION",
+        "before_unconfirmed" => "BEFORE_UNCONFIRMED_REGISTRATION",
+        "awaiting_registration" => "CREATED_AWAITING_REGISTRATION",
+        "exempt_left_the_country" => "EXEMPT_LEFT_THE_COUNTRY",
+        "exempt_other_reason" => "EXEMPT_OTHER_REASON",
+        _ => "UNKNOWN",
+    }
+}
+
+/// A CSV date field as JSON: `"2026-01-01"` or `null`.
+fn json_date(field: &str) -> String {
+    if field.is_empty() {
+        "null".to_owned()
+    } else {
+        format!("\"{field}\"")
+    }
+}
