@@ -83,6 +83,7 @@ mod catalog;
 mod contact;
 mod date;
 mod decision;
+mod diff;
 mod extract;
 mod ffi;
 mod format;
@@ -94,13 +95,14 @@ mod reader;
 mod recipient;
 
 pub use builder::{
-    BuildError, BuildOptions, BuildProgress, BuildReport, ERRORS_LISTED, IndexBuilder, build,
-    write_atomically,
+    BuildError, BuildOptions, BuildProgress, BuildReport, ERRORS_LISTED, Guard, IndexBuilder,
+    build, build_delta, write_atomically,
 };
 pub use catalog::{Audience, Catalog, CatalogError, Material, MessageType};
 pub use contact::{Contact, ContactRecord, Registration, Status};
 pub use date::{Date, DateError};
 pub use decision::{Answer, Channel, LookupError, Reason};
+pub use diff::{CatalogDiff, Changes, Diff, KindDiff, State, diff};
 pub use extract::{
     ContactAt, ContactError, ContactReader, ContactsFormat, ExtractError, LineError,
 };

@@ -648,3 +648,131 @@ fn generated_pages_are_the_generated_csv() {
     let first = std::fs::read_to_string(pages.contacts_path.join("page-00000.json")).unwrap();
     assert!(first.contains("\"mobileNumber\"") && first.contains("\"address\""));
 }
+
+/// Writes `contacts` as pages of `page_size` into a new directory `name`.
+fn write_pages(dir: &Path, name: &str, contacts: &[Value], page_size: usize) -> PathBuf {
+    let pages_dir = dir.join(name);
+    std::fs::create_dir(&pages_dir).unwrap();
+    let chunks: Vec<&[Value]> = contacts.chunks(page_size.max(1)).collect();
+    let total_pages = chunks.len().max(1) as u64;
+    if chunks.is_empty() {
+        write(&pages_dir, "page-0000.json", &page(0, 1, 0, &[]));
+    }
+    for (n, chunk) in chunks.iter().enumerate() {
+        let value = page(n as u64, total_pages, contacts.len() as u64, chunk);
+        write(&pages_dir, &format!("page-{n:04}.json"), &value);
+    }
+    pages_dir
+}
+
+fn unique(contacts: Vec<Generated>) -> Vec<Generated> {
+    let mut seen = std::collections::HashSet::new();
+    contacts
+        .into_iter()
+        .filter(|c| seen.insert(c.id.clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The delta law: `build --base B --contacts D` answers every recipient
+    /// exactly as a build of the merged list (B with D's contacts in place
+    /// of B's), and holds the same content.
+    #[test]
+    fn a_delta_on_a_base_is_the_merged_list(
+        base in proptest::collection::vec(generated(), 0..60),
+        delta in proptest::collection::vec(generated(), 0..30),
+        overlap in proptest::collection::vec(generated(), 0..20),
+    ) {
+        let base = unique(base);
+        // Changes to contacts the base has: the base's numbers, new content.
+        let mut delta = unique(delta);
+        for (changed, old) in overlap.into_iter().zip(&base) {
+            let mut c = changed.clone();
+            if (c.id.len() == 8) != (old.id.len() == 8) {
+                continue;
+            }
+            let field = if c.id.len() == 8 { "cvrNumber" } else { "cprNumber" };
+            c.ngdp[field] = json!(old.id);
+            c.csv = c.csv.replacen(&c.id, &old.id, 1);
+            c.id = old.id.clone();
+            delta.push(c);
+        }
+        let delta = unique(delta);
+        let mut merged: Vec<Generated> = delta.clone();
+        merged.extend(base.iter().filter(|b| !delta.iter().any(|d| d.id == b.id)).cloned());
+
+        let dir = tempfile::tempdir().unwrap();
+        let as_values = |list: &[Generated]| list.iter().map(|g| g.ngdp.clone()).collect::<Vec<_>>();
+        let base_pages = write_pages(dir.path(), "base", &as_values(&base), 7);
+        let delta_pages = write_pages(dir.path(), "delta", &as_values(&delta), 5);
+        let merged_pages = write_pages(dir.path(), "merged", &as_values(&merged), 9);
+        let options = BuildOptions { as_of: Some(1_795_330_800), ..BuildOptions::default() };
+        let out = |name: &str| dir.path().join(name);
+        tilmelding::build(&catalog(), &[base_pages], &out("base.tlm"), &options, &mut |_| {}).unwrap();
+        let on_base = tilmelding::build_delta(&out("base.tlm"), None, &[delta_pages], &out("new.tlm"), &options, &mut |_| {}).unwrap();
+        let full = tilmelding::build(&catalog(), &[merged_pages], &out("full.tlm"), &options, &mut |_| {}).unwrap();
+        prop_assert_eq!(on_base.contacts, merged.len() as u64);
+        prop_assert_eq!(on_base.kept, (merged.len() - delta.len()) as u64);
+        prop_assert_eq!(&on_base.snapshot_id, &full.snapshot_id);
+        let (new, full) = (Index::open(out("new.tlm")).unwrap(), Index::open(out("full.tlm")).unwrap());
+        for c in base.iter().chain(&delta) {
+            let recipient: Recipient = c.id.parse().unwrap();
+            for material in ["100", "400"] {
+                for day in ["2026-03-01", "2026-11-22"] {
+                    prop_assert_eq!(new.lookup(material, &recipient, date(day)), full.lookup(material, &recipient, date(day)));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_guard_refuses_a_large_change_and_lets_a_small_one_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let contacts: Vec<Value> = (0..200u64)
+        .map(|n| {
+            citizen(
+                &format!("{:02}0190{:04}", 1 + n % 28, n),
+                "REGISTERED",
+                "AUTOMATIC_REGISTRATION",
+            )
+        })
+        .collect();
+    let old_pages = write_pages(dir.path(), "old", &contacts, 50);
+    let (_, _) = build(dir.path(), &[old_pages]).unwrap();
+    let in_service = dir.path().join("in-service.tlm");
+    std::fs::rename(dir.path().join("index.tlm"), &in_service).unwrap();
+    let guard = |max_change| BuildOptions {
+        guard: Some(tilmelding::Guard {
+            index: in_service.clone(),
+            max_change,
+        }),
+        ..BuildOptions::default()
+    };
+    // Two contacts become exempt: 1% of 200.
+    let mut changed = contacts.clone();
+    for c in &mut changed[..2] {
+        c["mailboxSubscription"]["publicRegistrationStatus"] = json!("EXEMPT");
+    }
+    let small = write_pages(dir.path(), "small", &changed, 50);
+    let (_, report) = build_with(dir.path(), &[small], guard(2.0)).unwrap();
+    assert_eq!(report.guard.unwrap().kinds[0].changed, 2);
+    // A download that lost half its contacts (and says so consistently).
+    let truncated = write_pages(dir.path(), "truncated", &contacts[..100], 50);
+    std::fs::remove_file(dir.path().join("index.tlm")).unwrap();
+    let error = build_with(dir.path(), &[truncated], guard(2.0)).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, BuildError::GuardRefused { .. }), "{text}");
+    assert!(
+        text.contains("CPR recipients fall by 100 (50.00%), more than 2%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CPR: 200 -> 100 recipients; 0 added, 100 removed, 0 changed"),
+        "{text}"
+    );
+    assert!(!dir.path().join("index.tlm").exists());
+    no_personal_data(&text);
+}

@@ -8,6 +8,14 @@ macro_rules! outln {
     }};
 }
 
+/// Like [`outln!`], without the line end.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod cmd;
 mod progress;
 
@@ -15,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd::{build, demo, generate, info, lookup};
+use crate::cmd::{build, demo, diff, generate, info, lookup};
 
 /// Decide Digital Post, NemSMS or paper for every letter, from a
 /// memory-mapped index of Digital Post's complete subscription list.
@@ -32,6 +40,7 @@ enum Command {
     Lookup(lookup::Args),
     Info(info::Args),
     Verify(info::VerifyArgs),
+    Diff(diff::Args),
     Generate(generate::Args),
     Demo(demo::Args),
 }
@@ -43,6 +52,7 @@ fn main() -> ExitCode {
         Command::Lookup(args) => lookup::run(args),
         Command::Info(args) => info::run(args),
         Command::Verify(args) => info::verify(args),
+        Command::Diff(args) => diff::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Demo(args) => demo::run(args),
     };

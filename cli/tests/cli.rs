@@ -559,3 +559,103 @@ fn build_reads_ngdp_pages_and_ndjson_and_says_what_it_read() {
     let out = build(&["--contacts", ndjson, "--contacts-format", "xml"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn diff_base_and_guard_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_fixture_dir, fixture) = fixture_index();
+    let fixture = fixture.to_str().unwrap();
+    let page = data("ngdp/page-0.json");
+    let on_base = dir.path().join("on-base.tlm");
+    let on_base = on_base.to_str().unwrap();
+    // A delta on the fixture: the page's three contacts added, the catalog kept.
+    let out = tilmelding(&[
+        "build",
+        "--base",
+        fixture,
+        "--contacts",
+        &page,
+        "-o",
+        on_base,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("recipients kept from"),
+        "{}",
+        stdout(&out)
+    );
+
+    let list = dir.path().join("changed.txt");
+    let out = tilmelding(&[
+        "diff",
+        fixture,
+        on_base,
+        "--json",
+        "--list",
+        list.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(value["recipients"]["cpr"]["added"], 2);
+    assert_eq!(value["recipients"]["cvr"]["added"], 1);
+    assert_eq!(value["recipients"]["cpr"]["removed"], 0);
+    assert_eq!(
+        value["catalog"]["materials"]["changed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let listed = std::fs::read_to_string(&list).unwrap();
+    assert_eq!(
+        listed.lines().collect::<Vec<_>>(),
+        ["0101654321", "1103851234", "29714681"]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&list).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    let text = stdout(&tilmelding(&["diff", fixture, on_base]));
+    assert!(text.starts_with("CPR: "), "{text}");
+    assert!(!text.contains("1103851234"), "{text}");
+
+    // The guard: the page alone against the fixture is a large change.
+    let guarded = dir.path().join("guarded.tlm");
+    let out = tilmelding(&[
+        "build",
+        "--catalog",
+        &data("catalog.toml"),
+        "--contacts",
+        &page,
+        "--guard",
+        fixture,
+        "--max-change",
+        "5",
+        "-o",
+        guarded.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("differs too much from"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!guarded.exists());
+    let out = tilmelding(&[
+        "build",
+        "--catalog",
+        &data("catalog.toml"),
+        "--contacts",
+        &page,
+        "--guard",
+        fixture,
+        "--max-change",
+        "1000",
+        "-o",
+        guarded.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("guard: "), "{}", stdout(&out));
+}

@@ -16,8 +16,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use self::rejects::Rejects;
 use crate::catalog::{Catalog, CatalogError};
 use crate::contact::{Contact, ContactRecord};
+use crate::diff::Diff;
+use crate::extract::ngdp::thousands;
 use crate::extract::{ContactError, ContactReader, ContactsFormat, ExtractError, LineError};
 use crate::format::{self, Header, KindStats, Meta, SectionKind};
+use crate::index::{Index, OpenError};
 use crate::recipient::{Recipient, RecipientKind};
 
 pub use self::write::write_atomically;
@@ -36,10 +39,56 @@ pub struct BuildOptions {
     pub force: bool,
     /// The extract's format; `None` detects it from each file's content.
     pub contacts_format: Option<ContactsFormat>,
+    /// Refuse to write the index when it differs too much from the index in
+    /// service (see [`Guard`]).
+    pub guard: Option<Guard>,
     /// How many contacts the extract must hold (the `totalElements` its
     /// download saw). Required for NDJSON, which carries no page counts;
     /// checked against the pages' own counts too when given.
     pub expect_contacts: Option<u64>,
+}
+
+/// A check against the index in service before a new one is written: the
+/// build is refused when, for a kind of recipient, the number of recipients
+/// falls by more than `max_change` percent, or more than `max_change`
+/// percent of them are added, removed or change their answer-relevant
+/// state ([`KindDiff::affected`](crate::KindDiff::affected)). A truncated or stale extract that slipped
+/// past every other check still shows here.
+#[derive(Clone, Debug)]
+pub struct Guard {
+    /// The index in service.
+    pub index: PathBuf,
+    /// The largest change allowed, in percent of the old index's recipients.
+    pub max_change: f64,
+}
+
+impl Guard {
+    /// Why `diff` is too large a change, if it is.
+    pub fn refusals(&self, diff: &Diff) -> Vec<String> {
+        let mut out = Vec::new();
+        for kind in RecipientKind::ALL {
+            let k = diff.kind(kind);
+            let share = |n: u64| 100.0 * n as f64 / k.old.max(1) as f64;
+            let fall = k.old.saturating_sub(k.new);
+            if fall > 0 && share(fall) > self.max_change {
+                out.push(format!(
+                    "{kind} recipients fall by {} ({:.2}%), more than {}%",
+                    thousands(fall),
+                    share(fall),
+                    self.max_change
+                ));
+            }
+            if share(k.affected()) > self.max_change && k.affected() > 0 {
+                out.push(format!(
+                    "{} {kind} recipients are added, removed or change state ({:.2}%), more than {}%",
+                    thousands(k.affected()),
+                    share(k.affected()),
+                    self.max_change
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// What a build did.
@@ -57,6 +106,8 @@ pub struct BuildReport {
     pub pages: u64,
     /// Recipients in the index.
     pub contacts: u64,
+    /// Recipients kept from the base of a delta build ([`build_delta`]).
+    pub kept: u64,
     /// Records rejected (only with `skip_invalid`; otherwise the build fails).
     pub rejected: u64,
     /// NgDP contacts that appeared more than once: older copies dropped for
@@ -68,6 +119,8 @@ pub struct BuildReport {
     pub snapshot_id: String,
     /// The as-of time recorded (Unix seconds).
     pub as_of: i64,
+    /// The change against the guard's index, when a guard was set.
+    pub guard: Option<Diff>,
     /// Wall time of the whole build.
     pub elapsed: Duration,
 }
@@ -135,6 +188,22 @@ pub enum BuildError {
     /// mixed, or NDJSON without the expected count).
     #[error("{0}")]
     Inputs(String),
+    /// The base of a delta build could not be opened or is not sound.
+    #[error("the base index cannot be used: {0}")]
+    Base(#[source] OpenError),
+    /// The guard's index could not be opened.
+    #[error("the guard's index cannot be read: {0}")]
+    GuardIndex(#[source] OpenError),
+    /// The new index differs from the guard's too much; nothing was written.
+    #[error("the new index differs too much from {}: {}; nothing was written (the change is below; if it is real, build without --guard or with a larger --max-change)\n{}", index.display(), reasons.join("; "), diff.to_string().trim_end())]
+    GuardRefused {
+        /// The guard's index.
+        index: PathBuf,
+        /// What is too large.
+        reasons: Vec<String>,
+        /// The whole change.
+        diff: Box<Diff>,
+    },
     /// The list of rejected lines could not be written.
     #[error("{}: cannot write the list of rejected lines: {source}", path.display())]
     SkipFile {
@@ -188,6 +257,58 @@ pub fn build(
     let started = Instant::now();
     write::check_overwrite(output, options.force)?;
     let catalog = Catalog::load(catalog)?;
+    build_from(catalog, None, contacts, output, options, progress, started)
+}
+
+/// Builds an index from an index and a delta: the contacts of the delta
+/// (NgDP pages from `?lastUpdated=...`, checked for completeness like a
+/// full extract, or NDJSON, or CSV) replace the base's contacts with the
+/// same number, and every other contact of the base is kept. Looking up any
+/// recipient in the result answers exactly as an index built from the
+/// merged list. The catalog is `catalog`'s, or the base's if `None`. The
+/// base is verified fully first.
+pub fn build_delta(
+    base: &Path,
+    catalog: Option<&Path>,
+    contacts: &[impl AsRef<Path>],
+    output: &Path,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(BuildProgress),
+) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    write::check_overwrite(output, options.force)?;
+    let base_index = Index::open(base).map_err(BuildError::Base)?;
+    base_index.verify().map_err(|source| {
+        BuildError::Base(OpenError::Invalid {
+            path: Some(base.to_owned()),
+            source,
+        })
+    })?;
+    let catalog = match catalog {
+        Some(path) => Catalog::load(path)?,
+        None => base_index.catalog().clone(),
+    };
+    build_from(
+        catalog,
+        Some(&base_index),
+        contacts,
+        output,
+        options,
+        progress,
+        started,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_from(
+    catalog: Catalog,
+    base: Option<&Index>,
+    contacts: &[impl AsRef<Path>],
+    output: &Path,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(BuildProgress),
+    started: Instant,
+) -> Result<BuildReport, BuildError> {
     let contacts: Vec<&Path> = contacts.iter().map(AsRef::as_ref).collect();
     let (format, files) = inputs::resolve(&contacts, options.contacts_format)?;
     let as_of = match options.as_of {
@@ -195,10 +316,14 @@ pub fn build(
         None => inputs::newest_modification(&files)?,
     };
     let built = match format {
-        ContactsFormat::Csv => build_csv(catalog, &files[0], as_of, options, progress)?,
-        _ => ngdp::build(catalog, &files, format, as_of, options, progress)?,
+        ContactsFormat::Csv => build_csv(catalog, base, &files[0], as_of, options, progress)?,
+        _ => ngdp::build(catalog, base, &files, format, as_of, options, progress)?,
     };
 
+    let guard = match &options.guard {
+        Some(guard) => Some(check_guard(guard, &built.bytes)?),
+        None => None,
+    };
     progress(BuildProgress::Writing);
     write_atomically(output, &built.bytes).map_err(|source| BuildError::Output {
         path: output.to_owned(),
@@ -213,6 +338,7 @@ pub fn build(
         contacts: header.cpr_contacts + header.cvr_contacts,
         rejected: built.rejected,
         replaced: built.replaced,
+        kept: built.kept,
         file_size: built.bytes.len() as u64,
         snapshot_id: header
             .snapshot_id
@@ -220,8 +346,26 @@ pub fn build(
             .map(|b| format!("{b:02x}"))
             .collect(),
         as_of,
+        guard,
         elapsed: started.elapsed(),
     })
+}
+
+/// The change from the guard's index to the new one, or the refusal.
+fn check_guard(guard: &Guard, bytes: &[u8]) -> Result<Diff, BuildError> {
+    let old = Index::open(&guard.index).map_err(BuildError::GuardIndex)?;
+    let new = Index::from_bytes(bytes.to_vec()).expect("the builder writes a valid index");
+    let diff = crate::diff::diff(&old, &new, &mut |_| {});
+    let reasons = guard.refusals(&diff);
+    if reasons.is_empty() {
+        Ok(diff)
+    } else {
+        Err(BuildError::GuardRefused {
+            index: guard.index.clone(),
+            reasons,
+            diff: Box::new(diff),
+        })
+    }
 }
 
 /// An encoded index and what went into it.
@@ -231,10 +375,12 @@ struct Built {
     pages: u64,
     rejected: u64,
     replaced: u64,
+    kept: u64,
 }
 
 fn build_csv(
     catalog: Catalog,
+    base: Option<&Index>,
     contacts: &Path,
     as_of: i64,
     options: &BuildOptions,
@@ -261,6 +407,7 @@ fn build_csv(
             });
         }
     }
+    let kept = base.map_or(0, |base| builder.keep_from(base));
     progress(BuildProgress::Encoding);
     let mut duplicates = Vec::new();
     let bytes = builder.finish(as_of, unix_seconds(SystemTime::now()), &mut |e| {
@@ -282,6 +429,7 @@ fn build_csv(
         pages: 0,
         rejected,
         replaced: 0,
+        kept,
     })
 }
 
@@ -301,6 +449,9 @@ struct Entry {
     order: (i64, i64),
     contact: Contact,
 }
+
+/// The source of a recipient kept from the base of a delta build.
+const FROM_BASE: u64 = u64::MAX;
 
 /// What to do with a recipient that was added more than once.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -370,6 +521,31 @@ impl IndexBuilder {
     /// Adds a recipient; `line` names its source line if a duplicate is reported.
     pub fn add(&mut self, line: u64, record: &ContactRecord) {
         self.add_ordered(line, record, (0, 0));
+    }
+
+    /// Adds every recipient of `base` that has not been added: the rest of
+    /// the register around a delta. Returns how many were kept.
+    fn keep_from(&mut self, base: &Index) -> u64 {
+        let mut kept = 0;
+        for kind in RecipientKind::ALL {
+            let entries = &mut self.entries[kind as usize];
+            let mut delta: Vec<u32> = entries.iter().map(|e| e.key).collect();
+            delta.sort_unstable();
+            delta.dedup();
+            for (recipient, contact) in base.contacts(kind) {
+                let key = recipient.key();
+                if delta.binary_search(&key).is_err() {
+                    entries.push(Entry {
+                        key,
+                        line: FROM_BASE,
+                        order: (i64::MIN, i64::MIN),
+                        contact,
+                    });
+                    kept += 1;
+                }
+            }
+        }
+        kept
     }
 
     /// Adds a recipient with the order that decides between its copies.

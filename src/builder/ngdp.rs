@@ -10,10 +10,12 @@ use super::{BuildError, BuildOptions, BuildProgress, Built, IndexBuilder, Repeat
 use crate::catalog::Catalog;
 use crate::extract::ngdp::{self, FileRead, Shape, check_pages, thousands};
 use crate::extract::{ContactAt, ContactError, ContactsFormat};
+use crate::index::Index;
 use crate::recipient::RecipientKind;
 
 pub(super) fn build(
     catalog: Catalog,
+    base: Option<&Index>,
     files: &[PathBuf],
     format: ContactsFormat,
     as_of: i64,
@@ -25,7 +27,8 @@ pub(super) fn build(
     } else {
         Shape::Pages
     };
-    if shape == Shape::Ndjson && options.expect_contacts.is_none() {
+    // A delta (a build on a base) is as long as the changes are.
+    if shape == Shape::Ndjson && options.expect_contacts.is_none() && base.is_none() {
         return Err(BuildError::Inputs(
             "NDJSON carries no page counts, so nothing shows whether it is complete: \
              a full build from it needs the number of contacts the download saw \
@@ -90,6 +93,7 @@ pub(super) fn build(
         return Err(BuildError::Incomplete { problems });
     }
 
+    let kept = base.map_or(0, |base| builder.keep_from(base));
     progress(BuildProgress::Encoding);
     let encoded = builder.encode(
         Repeats::Newest,
@@ -130,5 +134,6 @@ pub(super) fn build(
         pages: pages.len() as u64,
         rejected,
         replaced: encoded.replaced,
+        kept,
     })
 }

@@ -211,6 +211,42 @@ impl Register {
         None
     }
 
+    /// Every key with its contact, in key order. On a file that has not
+    /// been verified the contacts are whatever the bytes say (never a panic).
+    pub(crate) fn contacts<'a>(
+        &'a self,
+        bytes: &'a [u8],
+    ) -> impl Iterator<Item = (u32, Contact)> + 'a {
+        let set = bytes.get(self.set.clone()).unwrap_or_default();
+        let codes = bytes.get(self.codes.clone()).unwrap_or_default();
+        let windows = bytes.get(self.windows.clone()).unwrap_or_default();
+        let mut next_window = 0;
+        self.layout
+            .iter(set)
+            .zip(codes.iter().copied().map(Code))
+            .map(move |(key, code)| {
+                let mut contact = Contact {
+                    registration: code.registration(),
+                    nemsms: code.nemsms(),
+                    ..Contact::new(code.status())
+                };
+                if code.has_window() {
+                    while let Some((k, start, end)) = window_at(windows, next_window) {
+                        if k > key {
+                            break;
+                        }
+                        next_window += 1;
+                        if k == key {
+                            contact.exemption_start = window_date(start, OPEN_START);
+                            contact.exemption_end = window_date(end, OPEN_END);
+                            break;
+                        }
+                    }
+                }
+                (key, contact)
+            })
+    }
+
     /// Full content check: the bitmap; that every key is a possible
     /// recipient (`keys`); no reserved bit in a code; and that the windows
     /// are sorted, hold valid dates, and belong one to one to the recipients

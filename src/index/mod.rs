@@ -20,6 +20,7 @@ use self::metadata::unix_now;
 pub use self::metadata::{Metadata, OpenError};
 use crate::Date;
 use crate::catalog::{Audience, Catalog, MessageType};
+use crate::contact::Contact;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
 use crate::format::{
     self, FormatError, Header, KeyCheck, KindStats, Meta, Register, Section, SectionKind,
@@ -350,6 +351,16 @@ impl Index {
         Ok(self
             .answers
             .answer(register, bytes, probe.as_ref(), rule, date))
+    }
+
+    /// Every recipient of `kind` in the index with what the index holds of
+    /// it, in the order of [`Recipient::key`]. For exports and comparisons
+    /// of whole indexes ([`diff`](crate::diff())); a lookup is
+    /// [`Index::lookup`].
+    pub fn contacts(&self, kind: RecipientKind) -> impl Iterator<Item = (Recipient, Contact)> + '_ {
+        self.registers[kind as usize]
+            .contacts(self.storage.bytes())
+            .filter_map(move |(key, contact)| Some((Recipient::from_key(kind, key)?, contact)))
     }
 
     /// Looks up many recipients of one kind, given as numbers (CPR: the ten

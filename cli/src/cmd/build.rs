@@ -5,16 +5,22 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use tilmelding::{BuildOptions, ContactsFormat};
+use tilmelding::{BuildOptions, ContactsFormat, Guard, RecipientKind};
 
 use crate::progress::{self, megabytes, thousands};
 
 /// Build an index file from a catalog and the contact register extract.
 #[derive(Parser)]
 pub struct Args {
-    /// Catalog of sender systems, groups and materials (TOML).
-    #[arg(long, value_name = "FILE")]
-    catalog: PathBuf,
+    /// Catalog of sender systems, groups and materials (TOML). With --base,
+    /// the base's catalog is kept if this is not given.
+    #[arg(long, value_name = "FILE", required_unless_present = "base")]
+    catalog: Option<PathBuf>,
+    /// Build on this index: the contacts given are a delta (NgDP pages from
+    /// `?lastUpdated=...`), replacing the base's contacts with the same
+    /// numbers; every other contact of the base is kept.
+    #[arg(long, value_name = "OLD.tlm")]
+    base: Option<PathBuf>,
     /// Contact register extract, the complete list: one CSV file, or NgDP's
     /// contact register as pages (`.json` or `.json.gz` files, or
     /// directories of them) or NDJSON of contacts. The format is detected
@@ -37,6 +43,14 @@ pub struct Args {
     /// instead of failing.
     #[arg(long, value_name = "FILE")]
     skip_invalid: Option<PathBuf>,
+    /// The index in service: refuse to write the new one if, for a kind of
+    /// recipient, their number falls by more than --max-change percent, or
+    /// more than that share are added, removed or change state.
+    #[arg(long, value_name = "OLD.tlm")]
+    guard: Option<PathBuf>,
+    /// The largest change --guard allows, in percent.
+    #[arg(long, value_name = "PCT", default_value_t = 2.0, requires = "guard")]
+    max_change: f64,
     /// Overwrite the output even if it is not an index file.
     #[arg(long)]
     force: bool,
@@ -46,6 +60,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if !(args.max_change.is_finite() && args.max_change >= 0.0) {
+        anyhow::bail!(
+            "--max-change {} is not a percentage of 0 or more",
+            args.max_change
+        );
+    }
     let as_of = args
         .as_of
         .as_deref()
@@ -65,15 +85,31 @@ pub fn run(args: Args) -> Result<()> {
         force: args.force,
         contacts_format: args.contacts_format,
         expect_contacts: args.expect_contacts,
+        guard: args.guard.clone().map(|index| Guard {
+            index,
+            max_change: args.max_change,
+        }),
     };
     let bar = progress::bytes("reading");
-    let report = tilmelding::build(
-        &args.catalog,
-        &args.contacts,
-        &args.output,
-        &options,
-        &mut progress::build_callback(&bar),
-    );
+    let mut callback = progress::build_callback(&bar);
+    let report = match (&args.base, &args.catalog) {
+        (Some(base), catalog) => tilmelding::build_delta(
+            base,
+            catalog.as_deref(),
+            &args.contacts,
+            &args.output,
+            &options,
+            &mut callback,
+        ),
+        (None, Some(catalog)) => tilmelding::build(
+            catalog,
+            &args.contacts,
+            &args.output,
+            &options,
+            &mut callback,
+        ),
+        (None, None) => anyhow::bail!("--catalog FILE is needed without --base"),
+    };
     bar.finish_and_clear();
     let report = report?;
     let source = match report.format {
@@ -93,6 +129,14 @@ pub fn run(args: Args) -> Result<()> {
         megabytes(report.file_size),
         report.file_size as f64 / report.contacts.max(1) as f64,
     );
+    if let Some(base) = &args.base {
+        outln!(
+            "{} recipients kept from {}, {} from the delta",
+            thousands(report.kept),
+            base.display(),
+            thousands(report.contacts - report.kept)
+        );
+    }
     if report.replaced > 0 {
         outln!(
             "{} repeated contact(s): the copy with the newest lastUpdated and version kept",
@@ -109,6 +153,21 @@ pub fn run(args: Args) -> Result<()> {
                 "contact(s)"
             },
             path.display()
+        );
+    }
+    if let Some(diff) = &report.guard {
+        let affected: Vec<String> = RecipientKind::ALL
+            .into_iter()
+            .map(|kind| format!("{} {kind}", thousands(diff.kind(kind).affected())))
+            .collect();
+        outln!(
+            "guard: {} recipients added, removed or changed against {} (at most {}% allowed)",
+            affected.join(" and "),
+            args.guard
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display(),
+            args.max_change
         );
     }
     outln!("snapshot {}", report.snapshot_id);

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod demo;
+pub mod diff;
 pub mod generate;
 pub mod info;
 pub mod lookup;
