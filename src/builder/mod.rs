@@ -19,7 +19,7 @@ use crate::contact::{Contact, ContactRecord};
 use crate::diff::Diff;
 use crate::extract::ngdp::thousands;
 use crate::extract::{ContactError, ContactReader, ContactsFormat, ExtractError, LineError};
-use crate::format::{self, Header, KindStats, Meta, SectionKind};
+use crate::format::{self, Header, KindStats, Lineage, Meta, SectionKind};
 use crate::index::{Index, OpenError};
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -507,6 +507,7 @@ struct Encoded {
 pub struct IndexBuilder {
     catalog: Catalog,
     entries: [Vec<Entry>; 2],
+    lineage: Lineage,
 }
 
 impl IndexBuilder {
@@ -515,17 +516,21 @@ impl IndexBuilder {
         IndexBuilder {
             catalog,
             entries: [Vec::new(), Vec::new()],
+            lineage: Lineage::default(),
         }
     }
 
     /// Adds a recipient; `line` names its source line if a duplicate is reported.
     pub fn add(&mut self, line: u64, record: &ContactRecord) {
-        self.add_ordered(line, record, (0, 0));
+        self.push(line, record, (0, 0));
     }
 
     /// Adds every recipient of `base` that has not been added: the rest of
     /// the register around a delta. Returns how many were kept.
     fn keep_from(&mut self, base: &Index) -> u64 {
+        let metadata = base.metadata();
+        self.lineage.base = Some(metadata.snapshot_id);
+        self.lineage.newest_update = self.lineage.newest_update.max(metadata.newest_update);
         let mut kept = 0;
         for kind in RecipientKind::ALL {
             let entries = &mut self.entries[kind as usize];
@@ -548,8 +553,17 @@ impl IndexBuilder {
         kept
     }
 
-    /// Adds a recipient with the order that decides between its copies.
+    /// Adds a recipient with the order that decides between its copies: an
+    /// NgDP contact, whose `lastUpdated` (`order.0`) the lineage keeps the
+    /// newest of.
     fn add_ordered(&mut self, line: u64, record: &ContactRecord, order: (i64, i64)) {
+        if order.0 != i64::MIN {
+            self.lineage.newest_update = self.lineage.newest_update.max(Some(order.0));
+        }
+        self.push(line, record, order);
+    }
+
+    fn push(&mut self, line: u64, record: &ContactRecord, order: (i64, i64)) {
         self.entries[record.recipient.kind() as usize].push(Entry {
             key: record.recipient.key(),
             line,
@@ -630,19 +644,21 @@ impl IndexBuilder {
         let [cpr, cvr] = <[EncodedRegister; 2]>::try_from(registers)
             .ok()
             .expect("two kinds");
-        let bytes = format::assemble(
-            header,
-            &[
-                (SectionKind::Meta, &meta),
-                (SectionKind::Materials, &materials),
-                (SectionKind::CprSet, &cpr.set),
-                (SectionKind::CprCodes, &cpr.codes),
-                (SectionKind::CprWindows, &cpr.windows),
-                (SectionKind::CvrSet, &cvr.set),
-                (SectionKind::CvrCodes, &cvr.codes),
-                (SectionKind::CvrWindows, &cvr.windows),
-            ],
-        );
+        let lineage = self.lineage.encode();
+        let mut sections: Vec<(SectionKind, &[u8])> = vec![
+            (SectionKind::Meta, &meta),
+            (SectionKind::Materials, &materials),
+            (SectionKind::CprSet, &cpr.set),
+            (SectionKind::CprCodes, &cpr.codes),
+            (SectionKind::CprWindows, &cpr.windows),
+            (SectionKind::CvrSet, &cvr.set),
+            (SectionKind::CvrCodes, &cvr.codes),
+            (SectionKind::CvrWindows, &cvr.windows),
+        ];
+        if !self.lineage.is_empty() {
+            sections.push((SectionKind::Lineage, &lineage));
+        }
+        let bytes = format::assemble(header, &sections);
         Encoded {
             bytes,
             repeated,

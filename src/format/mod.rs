@@ -5,10 +5,12 @@
 //! header (128 bytes) | section table (32 bytes a section) | sections, each 8-byte aligned
 //! ```
 
+mod lineage;
 mod meta;
 mod register;
 mod roaring;
 
+pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;
 pub(crate) use self::register::{Code, KeyCheck, Register, encode, encode_window};
@@ -21,8 +23,9 @@ use sha2::{Digest, Sha256};
 pub(crate) const MAGIC: [u8; 8] = *b"\x89TLM\r\n\x1a\n";
 /// Incompatible layout changes bump the major version; readers refuse other majors.
 pub(crate) const FORMAT_MAJOR: u16 = 1;
-/// Compatible additions (new optional sections) bump the minor version.
-pub(crate) const FORMAT_MINOR: u16 = 0;
+/// Compatible additions (new optional sections) bump the minor version:
+/// 1.1 adds the lineage section.
+pub(crate) const FORMAT_MINOR: u16 = 1;
 pub(crate) const HEADER_LEN: usize = 128;
 pub(crate) const SECTION_ENTRY_LEN: usize = 32;
 pub(crate) const ALIGN: usize = 8;
@@ -48,10 +51,12 @@ pub(crate) enum SectionKind {
     CvrCodes = 7,
     /// Exemption windows of CVR contacts that have one.
     CvrWindows = 8,
+    /// Optional (1.1): the base of a delta build, the newest `lastUpdated`.
+    Lineage = 9,
 }
 
 impl SectionKind {
-    pub(crate) const ALL: [SectionKind; 8] = [
+    pub(crate) const ALL: [SectionKind; 9] = [
         SectionKind::Meta,
         SectionKind::Materials,
         SectionKind::CprSet,
@@ -60,6 +65,7 @@ impl SectionKind {
         SectionKind::CvrSet,
         SectionKind::CvrCodes,
         SectionKind::CvrWindows,
+        SectionKind::Lineage,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -72,6 +78,7 @@ impl SectionKind {
             SectionKind::CvrSet => "cvr_set",
             SectionKind::CvrCodes => "cvr_codes",
             SectionKind::CvrWindows => "cvr_windows",
+            SectionKind::Lineage => "lineage",
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct Metadata {
     pub cpr: KindStats,
     /// CVR recipients in the register.
     pub cvr: KindStats,
+    /// The snapshot id of the index this one was built on as a delta (the lineage).
+    pub base_snapshot_id: Option<[u8; 32]>,
+    /// The newest `lastUpdated` of the NgDP contacts in the index (Unix
+    /// milliseconds): the point a delta download (`?lastUpdated=`) goes on from.
+    pub newest_update: Option<i64>,
 }
 
 impl Metadata {

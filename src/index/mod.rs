@@ -23,7 +23,7 @@ use crate::catalog::{Audience, Catalog, MessageType};
 use crate::contact::Contact;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
 use crate::format::{
-    self, FormatError, Header, KeyCheck, KindStats, Meta, Register, Section, SectionKind,
+    self, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section, SectionKind,
 };
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -194,6 +194,23 @@ impl Index {
         if !counts_agree {
             return Err(FormatError::Header("the counts disagree with the sections"));
         }
+        let lineage = match sections
+            .iter()
+            .filter(|s| s.kind == SectionKind::Lineage as u32)
+            .collect::<Vec<_>>()[..]
+        {
+            [] => Lineage::default(),
+            [section] => Lineage::decode(
+                &bytes[section.start..section.end],
+                SectionKind::Lineage.name(),
+            )?,
+            _ => {
+                return Err(FormatError::SectionCount {
+                    section: SectionKind::Lineage.name(),
+                    detail: "present more than once",
+                });
+            }
+        };
         let metadata = Metadata {
             format_version: (header.major, header.minor),
             built_by: meta.crate_version.clone(),
@@ -206,6 +223,8 @@ impl Index {
             materials: header.materials,
             cpr: meta.stats[0],
             cvr: meta.stats[1],
+            base_snapshot_id: lineage.base,
+            newest_update: lineage.newest_update,
         };
         drop(sections);
         Ok(Index {

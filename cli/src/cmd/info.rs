@@ -66,6 +66,15 @@ pub fn run(args: Args) -> Result<()> {
         ),
     }
     outln!("built        {}", rfc3339(m.build_time));
+    if let Some(base) = m.base_snapshot_id {
+        outln!("built on     {} (a delta on that snapshot)", hex(&base));
+    }
+    if let Some(ms) = m.newest_update {
+        outln!(
+            "newest       {} (lastUpdated of the newest contact)",
+            rfc3339_ms(ms)
+        );
+    }
     outln!(
         "size         {} ({:.2} bytes per recipient)",
         megabytes(m.file_size),
@@ -115,6 +124,15 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     Ok(())
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn rfc3339_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map_or_else(|_| format!("{ms} (Unix milliseconds)"), |t| t.to_string())
+}
+
 fn rfc3339(unix: i64) -> String {
     jiff::Timestamp::from_second(unix)
         .map_or_else(|_| format!("{unix} (Unix seconds)"), |t| t.to_string())
@@ -141,6 +159,8 @@ fn json(path: &std::path::Path, m: &Metadata) -> serde_json::Value {
         "snapshot_id": m.snapshot_id_hex(),
         "as_of": rfc3339(m.as_of),
         "build_time": rfc3339(m.build_time),
+        "base_snapshot_id": m.base_snapshot_id.map(|b| hex(&b)),
+        "newest_update": m.newest_update.map(rfc3339_ms),
         "file_size": m.file_size,
         "materials": m.materials,
         "groups": m.groups,
