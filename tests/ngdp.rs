@@ -829,3 +829,85 @@ fn every_single_byte_change_of_a_lineage_index_is_caught() {
         }
     }
 }
+
+/// The generator's delta applies to its base: the result holds the base's
+/// contacts with the delta's in their place, and the delta holds the kinds
+/// of change it promises.
+#[test]
+fn a_generated_delta_applies_to_its_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = tilmelding_synth::SynthOptions {
+        citizens: 40_000,
+        companies: 6_000,
+        seed: 5,
+        ..Default::default()
+    };
+    let base = tilmelding_synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
+    let delta = tilmelding_synth::generate_delta(dir.path(), &options, 30, 100).unwrap();
+    assert!(delta.contacts > 50, "{delta:?}");
+    let out = |name: &str| dir.path().join(name);
+    let build_options = BuildOptions {
+        as_of: Some(1_795_330_800),
+        ..BuildOptions::default()
+    };
+    tilmelding::build(
+        &base.catalog_path,
+        &[&base.contacts_path],
+        &out("base.tlm"),
+        &build_options,
+        &mut |_| {},
+    )
+    .unwrap();
+    tilmelding::build(
+        &base.catalog_path,
+        &[&delta.path],
+        &out("delta.tlm"),
+        &build_options,
+        &mut |_| {},
+    )
+    .unwrap();
+    let report = tilmelding::build_delta(
+        &out("base.tlm"),
+        None,
+        &[&delta.path],
+        &out("new.tlm"),
+        &build_options,
+        &mut |_| {},
+    )
+    .unwrap();
+    let (base, delta, new) = (
+        Index::open(out("base.tlm")).unwrap(),
+        Index::open(out("delta.tlm")).unwrap(),
+        Index::open(out("new.tlm")).unwrap(),
+    );
+    let diff = tilmelding::diff(&base, &new, &mut |_| {});
+    let cpr = diff.kind(RecipientKind::Cpr);
+    assert!(cpr.added > 0, "new 15-year-olds: {cpr:?}");
+    assert!(
+        cpr.transitions
+            .keys()
+            .any(|(_, to)| *to == tilmelding::State::Closed),
+        "{cpr:?}"
+    );
+    assert!(
+        cpr.transitions
+            .contains_key(&(tilmelding::State::Registered, tilmelding::State::Exempt)),
+        "{cpr:?}"
+    );
+    assert!(cpr.nemsms_on > 0, "{cpr:?}");
+    assert_eq!(
+        report.kept + delta.metadata().contacts() - cpr.added - diff.kind(RecipientKind::Cvr).added,
+        base.metadata().contacts()
+    );
+    for kind in RecipientKind::ALL {
+        let changes: std::collections::BTreeMap<u32, tilmelding::Contact> =
+            delta.contacts(kind).map(|(r, c)| (r.key(), c)).collect();
+        let mut merged: std::collections::BTreeMap<u32, tilmelding::Contact> =
+            base.contacts(kind).map(|(r, c)| (r.key(), c)).collect();
+        merged.extend(changes);
+        assert!(
+            new.contacts(kind).map(|(r, c)| (r.key(), c)).eq(merged),
+            "{kind}"
+        );
+    }
+}

@@ -584,6 +584,17 @@ fn diff_base_and_guard_from_the_command_line() {
         "{}",
         stdout(&out)
     );
+    let info = stdout(&tilmelding(&["info", on_base]));
+    let fixture_info = stdout(&tilmelding(&["info", fixture, "--json"]));
+    let fixture_info: serde_json::Value = serde_json::from_str(&fixture_info).unwrap();
+    let snapshot = fixture_info["snapshot_id"].as_str().unwrap();
+    assert!(
+        info.contains(&format!(
+            "built on     {snapshot} (a delta on that snapshot)"
+        )),
+        "{info}"
+    );
+    assert!(info.contains("newest       2025-10-20T07:00:00Z"), "{info}");
 
     let list = dir.path().join("changed.txt");
     let out = tilmelding(&[

@@ -231,6 +231,62 @@ pub fn generate_ngdp(
     })
 }
 
+/// Directory of the NgDP delta pages inside the output directory ([`generate_delta`]).
+pub const DELTA_DIR: &str = "delta";
+
+/// What [`generate_delta`] wrote.
+#[derive(Clone, Debug, Default)]
+pub struct DeltaSummary {
+    /// The directory of pages.
+    pub path: PathBuf,
+    /// Contacts in the delta.
+    pub contacts: u64,
+    /// Pages written.
+    pub pages: u64,
+}
+
+/// Writes `days` days of changes to the register that [`generate`] (or
+/// [`generate_ngdp`]) writes for `opts`, as NgDP pages (what
+/// `?lastUpdated=` returns) in `dir/delta/`: deaths, new and ended
+/// exemptions, NemSMS sign-ups, companies closed or exempted for a
+/// period, and the citizens who turn 15 (new contacts awaiting
+/// registration). Deterministic, like the rest.
+pub fn generate_delta(
+    dir: &Path,
+    opts: &SynthOptions,
+    days: u32,
+    page_size: usize,
+) -> io::Result<DeltaSummary> {
+    check_options(opts)?;
+    if page_size == 0 {
+        return Err(invalid("a page holds at least one contact"));
+    }
+    let reference = reference_day(opts);
+    let mut changes = ngdp::DeltaLines::new(days, reference, opts.seed);
+    write_contacts(&mut changes, opts, &mut |_, _| {})?;
+    changes.add_new_citizens();
+    let path = dir.join(DELTA_DIR);
+    let partial = dir.join(format!("{DELTA_DIR}.tmp"));
+    let _ = fs::remove_dir_all(&partial);
+    fs::create_dir_all(&partial)?;
+    let total = changes.lines.len() as u64;
+    let mut pages = PageWriter::delta(&partial, total, page_size, opts.reference_date, days);
+    pages.write_all(CONTACTS_HEADER.as_bytes())?;
+    pages.write_all(b"\n")?;
+    for line in &changes.lines {
+        pages.write_all(line.as_bytes())?;
+        pages.write_all(b"\n")?;
+    }
+    let written = pages.finish()?;
+    let _ = fs::remove_dir_all(&path);
+    fs::rename(&partial, &path)?;
+    Ok(DeltaSummary {
+        path,
+        contacts: written.contacts,
+        pages: written.pages,
+    })
+}
+
 /// Writes through a temporary file next to `path` and renames it over `path` on success.
 fn write_file<T>(
     path: &Path,

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::contacts::mix64;
-use super::{days_from_civil, push_date};
+use super::{civil_from_days, date_string, days_from_civil, push_date};
 
 /// Contacts per page, as NgDP's bulk download uses.
 pub const PAGE_SIZE: usize = 1_000;
@@ -47,8 +47,11 @@ pub struct PageWriter {
     page: Vec<u8>,
     on_page: usize,
     summary: PagesSummary,
-    /// Epoch day that `lastUpdated` times are before.
+    /// Epoch day that `lastUpdated` times are before (a full extract) or
+    /// after (a delta).
     reference_day: i64,
+    /// For a delta: the days after the reference day its changes span.
+    delta_days: Option<u32>,
 }
 
 impl PageWriter {
@@ -65,6 +68,22 @@ impl PageWriter {
             on_page: 0,
             summary: PagesSummary::default(),
             reference_day: days_from_civil(y, u32::from(m), u32::from(d)),
+            delta_days: None,
+        }
+    }
+
+    /// A writer of a delta: contacts changed in the `days` after the
+    /// reference day, with `lastUpdated` times in those days.
+    pub fn delta(
+        dir: &Path,
+        total: u64,
+        page_size: usize,
+        reference: (i32, u8, u8),
+        days: u32,
+    ) -> PageWriter {
+        PageWriter {
+            delta_days: Some(days.max(1)),
+            ..PageWriter::new(dir, total, page_size, reference)
         }
     }
 
@@ -130,7 +149,10 @@ impl PageWriter {
         let h = mix64(n ^ 0x6e67_6470);
         let number: String = id.chars().filter(char::is_ascii_digit).collect();
         let company = number.len() == 8;
-        let updated = self.reference_day - 1 - (h % 1000) as i64;
+        let updated = match self.delta_days {
+            None => self.reference_day - 1 - (h % 1000) as i64,
+            Some(days) => self.reference_day + (h % u64::from(days)) as i64,
+        };
         let created = updated - 365 - ((h >> 10) % 3000) as i64;
         let out = &mut self.page;
         write!(
@@ -268,5 +290,139 @@ fn json_date(field: &str) -> String {
         "null".to_owned()
     } else {
         format!("\"{field}\"")
+    }
+}
+
+/// Per million contacts and day: how often each change of a delta happens
+/// (about what Denmark sees: 155 deaths and 180 new 15-year-olds a day
+/// among 5.9 million citizens, a few dozen new and ended exemptions, a few
+/// hundred NemSMS sign-ups, a hundred companies closed).
+const DEATHS: u64 = 26;
+const NEW_EXEMPTIONS: u64 = 4;
+const ENDED_EXEMPTIONS: u64 = 300;
+const NEMSMS_SIGN_UPS: u64 = 50;
+const COMPANIES_CLOSED: u64 = 125;
+const COMPANY_EXEMPTIONS: u64 = 30;
+const NEW_CITIZENS: u64 = 31;
+
+/// Collects the changes of a delta from the CSV lines of the base.
+pub(super) struct DeltaLines {
+    days: u64,
+    reference_day: i64,
+    seed: u64,
+    header_seen: bool,
+    partial: Vec<u8>,
+    seen: u64,
+    citizens: u64,
+    /// The changed lines, as CSV.
+    pub(super) lines: Vec<String>,
+}
+
+impl DeltaLines {
+    pub(super) fn new(days: u32, reference_day: i64, seed: u64) -> DeltaLines {
+        DeltaLines {
+            days: u64::from(days.max(1)),
+            reference_day,
+            seed,
+            header_seen: false,
+            partial: Vec::new(),
+            seen: 0,
+            citizens: 0,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Whether the event of `per_million` a day happens to this contact.
+    fn happens(&self, h: u64, per_million: u64) -> bool {
+        h % 1_000_000 < (per_million * self.days).min(1_000_000)
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if !self.header_seen {
+            self.header_seen = true;
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(line) else {
+            return;
+        };
+        let fields: Vec<&str> = text.split(';').collect();
+        let [id, status, registration, _, _, nemsms] = fields[..] else {
+            return;
+        };
+        self.seen += 1;
+        let h = mix64(self.seen ^ self.seed.rotate_left(17) ^ 0x64_656c_7461);
+        let number: String = id.chars().filter(char::is_ascii_digit).collect();
+        let day = |h: u64| date_string(self.reference_day + ((h >> 20) % self.days) as i64);
+        let sms = nemsms == "true";
+        let changed = if number.len() == 10 {
+            self.citizens += 1;
+            match status {
+                "registered" | "exempt" if self.happens(h, DEATHS) => {
+                    Some(format!("{number};closed;{registration};;;false"))
+                }
+                "registered" if self.happens(h >> 8, NEW_EXEMPTIONS) => Some(format!(
+                    "{number};exempt;exempt_other_reason;{};;false",
+                    day(h)
+                )),
+                "exempt" if self.happens(h >> 8, ENDED_EXEMPTIONS) => {
+                    Some(format!("{number};registered;automatic;;;{sms}"))
+                }
+                "registered" if !sms && self.happens(h >> 16, NEMSMS_SIGN_UPS) => {
+                    Some(format!("{number};registered;{registration};;;true"))
+                }
+                _ => None,
+            }
+        } else {
+            match status {
+                "registered" if self.happens(h, COMPANIES_CLOSED) => {
+                    Some(format!("{number};closed;;;;"))
+                }
+                "registered" if self.happens(h >> 8, COMPANY_EXEMPTIONS) => {
+                    let start = self.reference_day + ((h >> 20) % self.days) as i64;
+                    Some(format!(
+                        "{number};exempt;exempt_other_reason;{};{};",
+                        date_string(start),
+                        date_string(start + 90)
+                    ))
+                }
+                _ => None,
+            }
+        };
+        self.lines.extend(changed);
+    }
+
+    /// Adds the citizens who turn 15 in the delta's days: new contacts
+    /// awaiting registration (their CPR numbers may, rarely, already be in
+    /// the base as citizens about to turn 15: then they are changes).
+    pub(super) fn add_new_citizens(&mut self) {
+        let count = NEW_CITIZENS * self.days * self.citizens / 1_000_000;
+        for i in 0..count {
+            let h = mix64(i ^ self.seed ^ 0x006e_6577_3135);
+            let born = self.reference_day - 15 * 365 - 4 + ((h % self.days) as i64);
+            let (y, m, d) = civil_from_days(born);
+            // Seventh digit 5..8: born 2000..2057 for two-digit years up to 57.
+            let serial = (5 + (h >> 8) % 4) * 1000 + (h >> 12) % 1000;
+            let cpr = format!("{d:02}{m:02}{:02}{serial:04}", y.rem_euclid(100));
+            self.lines
+                .push(format!("{cpr};registered;awaiting_registration;;;"));
+        }
+    }
+}
+
+impl Write for DeltaLines {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(end) = memchr_newline(rest) {
+            let mut line = std::mem::take(&mut self.partial);
+            line.extend_from_slice(&rest[..end]);
+            self.line(&line);
+            rest = &rest[end + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }

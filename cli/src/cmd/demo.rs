@@ -11,7 +11,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tilmelding::{
     Answer, Audience, BuildOptions, Date, Index, LookupError, Recipient, RecipientKind,
 };
-use tilmelding_synth::SynthOptions;
+use tilmelding_synth::{self as synth, SynthOptions};
 
 use super::generate::{self, Size};
 use crate::progress::{self, megabytes, thousands};
@@ -48,9 +48,11 @@ pub fn run(args: Args) -> Result<()> {
         reference_date: date.ymd(),
         ..args.size.options()
     };
-    let data = generate::generate(&dir, options)?;
+    let data = generate::generate_ngdp(&dir, options.clone(), synth::PAGE_SIZE)?;
+    let delta = synth::generate_delta(&dir, &options, 1, synth::PAGE_SIZE)
+        .context("generating the day's changes")?;
     outln!(
-        "  data      {} citizens and {} companies ({}), {} materials in {} groups; generated in {:.1} s",
+        "  data      {} citizens and {} companies as NgDP contact-register pages ({}), {} materials in {} groups; generated in {:.1} s",
         thousands(data.citizens),
         thousands(data.companies),
         megabytes(data.contacts_bytes),
@@ -59,23 +61,40 @@ pub fn run(args: Args) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let index_path = dir.join("index.tlm");
+    let base_path = dir.join("base.tlm");
     let bar = progress::bytes("reading");
     let report = tilmelding::build(
         &data.catalog_path,
         &[&data.contacts_path],
-        &index_path,
+        &base_path,
         &BuildOptions::default(),
         &mut progress::build_callback(&bar),
     );
     bar.finish_and_clear();
     let report = report?;
     outln!(
-        "  build     {} recipients into {} ({:.2} bytes per recipient) in {:.1} s",
+        "  build     {} recipients from {} pages into {} ({:.2} bytes per recipient) in {:.1} s",
         thousands(report.contacts),
+        thousands(report.pages),
         megabytes(report.file_size),
         report.file_size as f64 / report.contacts.max(1) as f64,
         report.elapsed.as_secs_f64()
+    );
+    let index_path = dir.join("index.tlm");
+    let report = tilmelding::build_delta(
+        &base_path,
+        None,
+        &[&delta.path],
+        &index_path,
+        &BuildOptions::default(),
+        &mut |_| {},
+    )?;
+    outln!(
+        "  delta     a day of changes ({} contacts on {} page(s)) on that index in {:.1} s; {} recipients kept",
+        thousands(delta.contacts),
+        thousands(delta.pages),
+        report.elapsed.as_secs_f64(),
+        thousands(report.kept)
     );
 
     let started = Instant::now();

@@ -23,6 +23,10 @@ pub struct Args {
     /// Contacts per NgDP page.
     #[arg(long, value_name = "N", default_value_t = synth::PAGE_SIZE)]
     page_size: usize,
+    /// Also write N days of changes to the register as NgDP pages in
+    /// `delta/` (what `?lastUpdated=` returns), for `build --base`.
+    #[arg(long, value_name = "N")]
+    delta_days: Option<u32>,
 }
 
 /// How much to generate.
@@ -70,6 +74,16 @@ pub fn run(args: Args) -> Result<()> {
         thousands(summary.companies),
         megabytes(summary.contacts_bytes)
     );
+    if let Some(days) = args.delta_days {
+        let delta = synth::generate_delta(&args.out, &args.size.options(), days, args.page_size)
+            .with_context(|| format!("generating the delta into {}", args.out.display()))?;
+        outln!(
+            "wrote {} ({} changed or new contacts over {days} day(s), {} pages)",
+            delta.path.display(),
+            thousands(delta.contacts),
+            thousands(delta.pages)
+        );
+    }
     Ok(())
 }
 
