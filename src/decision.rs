@@ -38,7 +38,7 @@ macro_rules! names {
             }
 
             /// The variant with this number (its number in the C ABI).
-            pub(crate) fn from_number(n: u32) -> Option<$ty> {
+            pub fn from_number(n: u32) -> Option<$ty> {
                 [$($ty::$variant),*].into_iter().find(|v| *v as u32 == n)
             }
         }
@@ -186,6 +186,17 @@ pub enum LookupError {
 }
 
 impl LookupError {
+    /// The number of this failure in the C ABI (`tlm_result`): 6 unknown
+    /// material, 7 invalid recipient, 8 audience mismatch, 11 stale index.
+    pub fn number(self) -> u32 {
+        match self {
+            LookupError::UnknownMaterial => 6,
+            LookupError::InvalidRecipient => 7,
+            LookupError::AudienceMismatch => 8,
+            LookupError::StaleIndex => 11,
+        }
+    }
+
     /// The name used by the CLI and JSON output, e.g. `unknown_material`.
     pub fn as_str(self) -> &'static str {
         match self {

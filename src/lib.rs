@@ -109,4 +109,4 @@ pub use extract::{
 pub use format::{FormatError, KindStats};
 pub use index::{Index, MaterialId, Metadata, OpenError};
 pub use reader::{Reader, Refresh, Refresher};
-pub use recipient::{Cpr, Cvr, Recipient, RecipientError, RecipientKind};
+pub use recipient::{Cpr, Cvr, Recipient, RecipientError, RecipientKind, quote_for_message};

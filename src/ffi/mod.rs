@@ -329,12 +329,7 @@ impl From<Answer> for tlm_answer {
 }
 
 fn result_of(e: LookupError) -> tlm_result {
-    match e {
-        LookupError::UnknownMaterial => tlm_result::TlmUnknownMaterial,
-        LookupError::InvalidRecipient => tlm_result::TlmInvalidRecipient,
-        LookupError::AudienceMismatch => tlm_result::TlmAudienceMismatch,
-        LookupError::StaleIndex => tlm_result::TlmStaleIndex,
-    }
+    tlm_result::from_u32(e.number()).expect("every lookup error has a tlm_result")
 }
 
 fn lookup_error(e: LookupError, material: &str, recipient: &str) -> tlm_result {
