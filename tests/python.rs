@@ -1,9 +1,11 @@
 //! The Python binding (bindings/python): bindings/python/run-tests.sh
 //! builds the wheel with maturin, installs it into a virtual environment
 //! (target/python, reused) and runs the pytest suite against the installed
-//! package, on indexes this test builds with the library.
+//! package, on indexes this test builds with the library, including the
+//! Spark example over 1,000,000 letters in local[2] (PySpark on the JDK).
 //!
-//! Needs python3 with venv and pip, and PyPI for maturin, numpy and pytest:
+//! Needs python3 with venv and pip, PyPI (maturin, numpy, pytest, PySpark,
+//! pandas, pyarrow) and a JDK 17 for Spark:
 //! `apt-get install -y python3-venv python3-pip`. Without them the test is
 //! skipped, or fails under `CI=true`.
 
@@ -57,9 +59,26 @@ fn the_python_binding_passes_its_suite() {
     )
     .unwrap();
 
-    let out = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(root().join("bindings/python/run-tests.sh"))
-        .env("TILMELDING_PREPARED", &data)
+        .env("TILMELDING_PREPARED", &data);
+    // The CLI that `cargo test --workspace` builds next to this test, for
+    // the Spark test's check against `tilmelding lookup`.
+    let exe = std::env::current_exe().unwrap();
+    let cli = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("tilmelding"));
+    let cli = cli.filter(|cli| cli.exists());
+    if let Some(cli) = &cli {
+        command.env("TILMELDING_CLI", cli);
+    } else {
+        eprintln!(
+            "no CLI built next to this test (cargo test --workspace builds it): the checks against it are skipped"
+        );
+    }
+    let out = command
         .output()
         .expect("running bindings/python/run-tests.sh");
     assert!(

@@ -14,6 +14,9 @@ if [ ! -x "$work/venv/bin/python" ]; then
     "$work/venv/bin/pip" install -q --upgrade pip
     "$work/venv/bin/pip" install -q "maturin>=1.9,<2" "numpy<3" pytest
 fi
+# The Spark example's test (PySpark runs on the JDK 17 of the machine).
+"$work/venv/bin/python" -c "import pyspark, pyarrow, pandas" 2>/dev/null ||
+    "$work/venv/bin/pip" install -q pyspark "pandas<3" pyarrow
 rm -rf "$work/dist"
 "$work/venv/bin/maturin" build --release --quiet -m "$here/Cargo.toml" -o "$work/dist"
 "$work/venv/bin/pip" install -q --force-reinstall --no-deps "$work/dist"/tilmelding-*.whl
