@@ -340,11 +340,7 @@ fn build_from(
         replaced: built.replaced,
         kept: built.kept,
         file_size: built.bytes.len() as u64,
-        snapshot_id: header
-            .snapshot_id
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        snapshot_id: crate::index::hex(&header.snapshot_id),
         as_of,
         guard,
         elapsed: started.elapsed(),

@@ -41,10 +41,12 @@ pub struct Metadata {
 impl Metadata {
     /// The snapshot id as 64 lowercase hex digits.
     pub fn snapshot_id_hex(&self) -> String {
-        self.snapshot_id
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&self.snapshot_id)
+    }
+
+    /// The base's snapshot id (a delta build's lineage) as 64 lowercase hex digits.
+    pub fn base_snapshot_id_hex(&self) -> Option<String> {
+        self.base_snapshot_id.as_ref().map(|id| hex(id))
     }
 
     /// Number of CPR plus CVR recipients.
@@ -94,6 +96,11 @@ impl OpenError {
             OpenError::Io { .. } => None,
         }
     }
+}
+
+/// `bytes` as lowercase hex digits.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(crate) fn unix_now() -> i64 {

@@ -16,6 +16,7 @@ use rustc_hash::FxHashMap;
 use self::answers::CodeAnswers;
 pub(crate) use self::file::FileIdentity;
 use self::file::{Storage, map_file};
+pub(crate) use self::metadata::hex;
 use self::metadata::unix_now;
 pub use self::metadata::{Metadata, OpenError};
 use crate::Date;

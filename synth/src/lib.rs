@@ -211,9 +211,14 @@ pub fn generate_ngdp(
     let _ = fs::remove_dir_all(&partial);
     fs::create_dir(&partial)?;
     let total = opts.citizens + opts.companies;
-    let mut pages = PageWriter::new(&partial, total, page_size, opts.reference_date);
+    let mut pages = CsvRecords::new(PageWriter::new(
+        &partial,
+        total,
+        page_size,
+        opts.reference_date,
+    ));
     let contacts = write_contacts(&mut pages, opts, progress)?;
-    let written = pages.finish()?;
+    let written = pages.finish()?.finish()?;
     let _ = fs::remove_dir_all(&contacts_path);
     fs::rename(&partial, &contacts_path)?;
     Ok(SynthSummary {
@@ -262,8 +267,9 @@ pub fn generate_delta(
         return Err(invalid("a page holds at least one contact"));
     }
     let reference = reference_day(opts);
-    let mut changes = ngdp::DeltaLines::new(days, reference, opts.seed);
-    write_contacts(&mut changes, opts, &mut |_, _| {})?;
+    let mut base = CsvRecords::new(ngdp::DeltaLines::new(days, reference, opts.seed));
+    write_contacts(&mut base, opts, &mut |_, _| {})?;
+    let mut changes = base.finish()?;
     changes.add_new_citizens();
     let path = dir.join(DELTA_DIR);
     let partial = dir.join(format!("{DELTA_DIR}.tmp"));
@@ -271,11 +277,8 @@ pub fn generate_delta(
     fs::create_dir_all(&partial)?;
     let total = changes.lines.len() as u64;
     let mut pages = PageWriter::delta(&partial, total, page_size, opts.reference_date, days);
-    pages.write_all(CONTACTS_HEADER.as_bytes())?;
-    pages.write_all(b"\n")?;
     for line in &changes.lines {
-        pages.write_all(line.as_bytes())?;
-        pages.write_all(b"\n")?;
+        pages.record(ngdp::fields(line)?)?;
     }
     let written = pages.finish()?;
     let _ = fs::remove_dir_all(&path);
@@ -505,7 +508,8 @@ mod ngdp;
 pub use self::catalog::write_catalog;
 use self::catalog::*;
 pub use self::contacts::write_contacts;
-pub use self::ngdp::{PAGE_SIZE, PageWriter, PagesSummary, page_name};
+use self::ngdp::{CsvRecords, PageWriter, Records};
+pub use self::ngdp::{PAGE_SIZE, page_name};
 
 #[cfg(test)]
 mod tests;

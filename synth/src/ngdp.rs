@@ -24,7 +24,7 @@ pub const PAGE_SIZE: usize = 1_000;
 
 /// What [`PageWriter`] wrote.
 #[derive(Clone, Debug, Default)]
-pub struct PagesSummary {
+pub(super) struct PagesSummary {
     /// Page files written.
     pub pages: u64,
     /// Contacts written.
@@ -33,16 +33,13 @@ pub struct PagesSummary {
     pub bytes: u64,
 }
 
-/// Takes the CSV the generator writes (header first) and writes it as page
+/// Writes the generator's contacts, one [`Records::record`] each, as page
 /// files `page-00000.json`, ... into a directory. Every page states the
 /// totals up front, so they are given when it is made.
-pub struct PageWriter {
+pub(super) struct PageWriter {
     dir: PathBuf,
     page_size: usize,
     total: u64,
-    /// Bytes of an unfinished CSV line.
-    partial: Vec<u8>,
-    header_seen: bool,
     /// The contacts of the page being filled, as JSON.
     page: Vec<u8>,
     on_page: usize,
@@ -56,14 +53,17 @@ pub struct PageWriter {
 
 impl PageWriter {
     /// A writer of `total` contacts into `dir` (which must exist), `page_size` per page.
-    pub fn new(dir: &Path, total: u64, page_size: usize, reference: (i32, u8, u8)) -> PageWriter {
+    pub(super) fn new(
+        dir: &Path,
+        total: u64,
+        page_size: usize,
+        reference: (i32, u8, u8),
+    ) -> PageWriter {
         let (y, m, d) = reference;
         PageWriter {
             dir: dir.to_owned(),
             page_size: page_size.max(1),
             total,
-            partial: Vec::new(),
-            header_seen: false,
             page: Vec::with_capacity(page_size * 800),
             on_page: 0,
             summary: PagesSummary::default(),
@@ -74,7 +74,7 @@ impl PageWriter {
 
     /// A writer of a delta: contacts changed in the `days` after the
     /// reference day, with `lastUpdated` times in those days.
-    pub fn delta(
+    pub(super) fn delta(
         dir: &Path,
         total: u64,
         page_size: usize,
@@ -93,11 +93,7 @@ impl PageWriter {
 
     /// Writes the last page (an empty one if there were no contacts) and
     /// checks that the number of contacts was the one announced.
-    pub fn finish(mut self) -> io::Result<PagesSummary> {
-        if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            self.line(&line)?;
-        }
+    pub(super) fn finish(mut self) -> io::Result<PagesSummary> {
         if self.on_page > 0 || self.summary.pages == 0 {
             self.flush_page()?;
         }
@@ -108,31 +104,6 @@ impl PageWriter {
             )));
         }
         Ok(self.summary)
-    }
-
-    fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        if !self.header_seen {
-            self.header_seen = true;
-            return Ok(());
-        }
-        if line.is_empty() {
-            return Ok(());
-        }
-        let text = std::str::from_utf8(line).map_err(|_| io::Error::other("not UTF-8"))?;
-        let fields: Vec<&str> = text.split(';').collect();
-        let [id, status, registration, start, end, nemsms] = fields[..] else {
-            return Err(io::Error::other("a contacts line without six fields"));
-        };
-        if self.on_page > 0 {
-            self.page.push(b',');
-        }
-        self.contact(id, status, registration, start, end, nemsms);
-        self.on_page += 1;
-        self.summary.contacts += 1;
-        if self.on_page == self.page_size {
-            self.flush_page()?;
-        }
-        Ok(())
     }
 
     /// Appends one contact's JSON to the page.
@@ -238,18 +209,85 @@ impl PageWriter {
     }
 }
 
-impl Write for PageWriter {
+impl Records for PageWriter {
+    fn record(
+        &mut self,
+        [id, status, registration, start, end, nemsms]: [&str; 6],
+    ) -> io::Result<()> {
+        if self.on_page > 0 {
+            self.page.push(b',');
+        }
+        self.contact(id, status, registration, start, end, nemsms);
+        self.on_page += 1;
+        self.summary.contacts += 1;
+        if self.on_page == self.page_size {
+            self.flush_page()?;
+        }
+        Ok(())
+    }
+}
+
+/// Takes contacts one CSV record at a time (id, status, registration,
+/// exemption_start, exemption_end, nemsms).
+pub(super) trait Records {
+    fn record(&mut self, fields: [&str; 6]) -> io::Result<()>;
+}
+
+/// The six fields of a contacts line.
+pub(super) fn fields(line: &str) -> io::Result<[&str; 6]> {
+    let mut parts = line.split(';');
+    let fields = std::array::from_fn(|_| parts.next());
+    match (fields, parts.next()) {
+        ([Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)], None) => Ok([a, b, c, d, e, f]),
+        _ => Err(io::Error::other("a contacts line without six fields")),
+    }
+}
+
+/// The CSV the generator writes (in chunks, header first), cut into
+/// records for `T`: a `Write` for [`write_contacts`](super::write_contacts).
+pub(super) struct CsvRecords<T> {
+    sink: T,
+    /// Bytes of an unfinished line.
+    partial: Vec<u8>,
+    header_seen: bool,
+}
+
+impl<T: Records> CsvRecords<T> {
+    pub(super) fn new(sink: T) -> CsvRecords<T> {
+        CsvRecords {
+            sink,
+            partial: Vec::new(),
+            header_seen: false,
+        }
+    }
+
+    /// The sink, after the last line (if it had no line end).
+    pub(super) fn finish(mut self) -> io::Result<T> {
+        let last = std::mem::take(&mut self.partial);
+        self.line(&last)?;
+        Ok(self.sink)
+    }
+
+    fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        if !std::mem::replace(&mut self.header_seen, true) || line.is_empty() {
+            return Ok(());
+        }
+        let text = std::str::from_utf8(line).map_err(|_| io::Error::other("not UTF-8"))?;
+        self.sink.record(fields(text)?)
+    }
+}
+
+impl<T: Records> Write for CsvRecords<T> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut rest = buf;
         while let Some(end) = memchr_newline(rest) {
-            let line = if self.partial.is_empty() {
-                rest[..end].to_vec()
+            if self.partial.is_empty() {
+                self.line(&rest[..end])?;
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(&rest[..end]);
-                line
-            };
-            self.line(&line)?;
+                self.line(&line)?;
+            }
             rest = &rest[end + 1..];
         }
         self.partial.extend_from_slice(rest);
@@ -310,8 +348,6 @@ pub(super) struct DeltaLines {
     days: u64,
     reference_day: i64,
     seed: u64,
-    header_seen: bool,
-    partial: Vec<u8>,
     seen: u64,
     citizens: u64,
     /// The changed lines, as CSV.
@@ -324,8 +360,6 @@ impl DeltaLines {
             days: u64::from(days.max(1)),
             reference_day,
             seed,
-            header_seen: false,
-            partial: Vec::new(),
             seen: 0,
             citizens: 0,
             lines: Vec::new(),
@@ -337,18 +371,7 @@ impl DeltaLines {
         h % 1_000_000 < (per_million * self.days).min(1_000_000)
     }
 
-    fn line(&mut self, line: &[u8]) {
-        if !self.header_seen {
-            self.header_seen = true;
-            return;
-        }
-        let Ok(text) = std::str::from_utf8(line) else {
-            return;
-        };
-        let fields: Vec<&str> = text.split(';').collect();
-        let [id, status, registration, _, _, nemsms] = fields[..] else {
-            return;
-        };
+    fn change(&mut self, [id, status, registration, _, _, nemsms]: [&str; 6]) {
         self.seen += 1;
         let h = mix64(self.seen ^ self.seed.rotate_left(17) ^ 0x64_656c_7461);
         let number: String = id.chars().filter(char::is_ascii_digit).collect();
@@ -409,20 +432,9 @@ impl DeltaLines {
     }
 }
 
-impl Write for DeltaLines {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut rest = buf;
-        while let Some(end) = memchr_newline(rest) {
-            let mut line = std::mem::take(&mut self.partial);
-            line.extend_from_slice(&rest[..end]);
-            self.line(&line);
-            rest = &rest[end + 1..];
-        }
-        self.partial.extend_from_slice(rest);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
+impl Records for DeltaLines {
+    fn record(&mut self, fields: [&str; 6]) -> io::Result<()> {
+        self.change(fields);
         Ok(())
     }
 }

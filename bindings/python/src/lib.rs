@@ -327,9 +327,8 @@ impl Index {
         if let Some(ms) = m.newest_update {
             out.set_item("newest_update", time(ms as f64 / 1000.0)?)?;
         }
-        if let Some(base) = m.base_snapshot_id {
-            let hex: String = base.iter().map(|b| format!("{b:02x}")).collect();
-            out.set_item("base_snapshot_id", hex)?;
+        if let Some(base) = m.base_snapshot_id_hex() {
+            out.set_item("base_snapshot_id", base)?;
         }
         Ok(out)
     }

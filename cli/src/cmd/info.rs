@@ -66,8 +66,8 @@ pub fn run(args: Args) -> Result<()> {
         ),
     }
     outln!("built        {}", rfc3339(m.build_time));
-    if let Some(base) = m.base_snapshot_id {
-        outln!("built on     {} (a delta on that snapshot)", hex(&base));
+    if let Some(base) = m.base_snapshot_id_hex() {
+        outln!("built on     {base} (a delta on that snapshot)");
     }
     if let Some(ms) = m.newest_update {
         outln!(
@@ -124,10 +124,6 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn rfc3339_ms(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map_or_else(|_| format!("{ms} (Unix milliseconds)"), |t| t.to_string())
@@ -159,7 +155,7 @@ fn json(path: &std::path::Path, m: &Metadata) -> serde_json::Value {
         "snapshot_id": m.snapshot_id_hex(),
         "as_of": rfc3339(m.as_of),
         "build_time": rfc3339(m.build_time),
-        "base_snapshot_id": m.base_snapshot_id.map(|b| hex(&b)),
+        "base_snapshot_id": m.base_snapshot_id_hex(),
         "newest_update": m.newest_update.map(rfc3339_ms),
         "file_size": m.file_size,
         "materials": m.materials,
