@@ -74,8 +74,8 @@ fn the_python_binding_passes_its_suite() {
     if let Some(cli) = &cli {
         command.env("TILMELDING_CLI", cli);
     } else {
-        eprintln!(
-            "no CLI built next to this test (cargo test --workspace builds it): the checks against it are skipped"
+        common::skip_or_fail(
+            "no CLI built next to this test (cargo test --workspace builds it): the checks against it",
         );
     }
     let out = command

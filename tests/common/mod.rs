@@ -50,7 +50,10 @@ pub fn skip_or_fail(message: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{message} (CI=true: a missing tool is a failure)");
     }
-    eprintln!("SKIPPED: {message}");
+    // Straight to the process's stderr: libtest captures `eprintln!` of a
+    // passing test, and a skip must be seen by whoever runs the tests.
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
 }
 
 /// Builds the fixture index (tests/data) into a fresh directory.
