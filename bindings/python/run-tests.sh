@@ -17,6 +17,9 @@ fi
 # The Spark example's test (PySpark runs on the JDK 17 of the machine).
 "$work/venv/bin/python" -c "import pyspark, pyarrow, pandas" 2>/dev/null ||
     "$work/venv/bin/pip" install -q pyspark "pandas<3" pyarrow
+# The DuckDB and polars examples.
+"$work/venv/bin/python" -c "import duckdb, polars" 2>/dev/null ||
+    "$work/venv/bin/pip" install -q duckdb polars
 rm -rf "$work/dist"
 "$work/venv/bin/maturin" build --release --quiet -m "$here/Cargo.toml" -o "$work/dist"
 "$work/venv/bin/pip" install -q --force-reinstall --no-deps "$work/dist"/tilmelding-*.whl

@@ -4,13 +4,15 @@ the channel and the reason, on every executor.
 The index file is shipped to every executor with SparkContext.addFile; each
 Python worker process opens it once (memory-mapped, shared by the workers of
 a machine through the page cache) and answers whole Arrow batches with
-`Index.lookup_batch`, one call per material and kind of recipient.
+`tilmelding.decide`: one `Index.lookup_batch` per material and kind of
+recipient.
 
     spark-submit examples/spark/mailing.py --index index.tlm \\
         --letters letters.parquet --out decided.parquet [--date 2026-11-22]
 
 Letters: a Parquet dataset with string columns `material` and `recipient`
-(CPR `DDMMYYSSSS` or `DDMMYY-SSSS`, CVR `12345678` or `DK12345678`). Output:
+(CPR `DDMMYYSSSS` or `DDMMYY-SSSS`, CVR `12345678` or `DK12345678`, as
+`tilmelding lookup` reads them). Output:
 the letters with `channel`, `reason` and `error` (the CLI's names; `error`
 is null for an answer) and `snapshot_id`, the index the answers came from.
 """
@@ -19,7 +21,6 @@ import argparse
 import datetime
 import os
 
-import numpy as np
 import pyarrow as pa
 
 OUTPUT = pa.schema(
@@ -50,52 +51,25 @@ def open_index(name):
 
 
 def decide_batch(index, batch, date):
-    """The answers for one Arrow batch of letters, as an Arrow batch."""
+    """The answers for one Arrow batch of letters, as an Arrow batch:
+    `tilmelding.decide` groups the letters by material and kind of
+    recipient and answers each group with one `lookup_batch`."""
     import tilmelding
 
-    materials = batch.column("material").to_numpy(zero_copy_only=False).astype(str)
-    recipients = batch.column("recipient").to_numpy(zero_copy_only=False).astype(str)
-    n = len(recipients)
-    # Digits only: CPR numbers may have a dash, CVR numbers a DK prefix.
-    digits = np.char.replace(np.char.replace(np.char.upper(recipients), "DK", ""), "-", "")
-    digits = np.char.strip(digits)
-    length = np.char.str_len(digits)
-    numeric = np.char.isdigit(digits)
-    kinds = np.full(n, "", dtype=object)
-    kinds[numeric & (length == 10)] = "cpr"
-    kinds[numeric & (length == 8)] = "cvr"
-    numbers = np.zeros(n, dtype=np.uint64)
-    valid = kinds != ""
-    numbers[valid] = digits[valid].astype(np.uint64)
-
-    channel = np.full(n, None, dtype=object)
-    reason = np.full(n, None, dtype=object)
-    error = np.full(n, "invalid_recipient", dtype=object)
-    channel_names = np.array(tilmelding.CHANNEL_NAMES, dtype=object)
-    reason_names = np.array(tilmelding.REASON_NAMES, dtype=object)
-    for material in np.unique(materials):
-        for kind in ("cpr", "cvr"):
-            rows = np.flatnonzero((materials == material) & (kinds == kind))
-            if rows.size == 0:
-                continue
-            try:
-                answers = index.lookup_batch(material, kind, numbers[rows], date)
-            except tilmelding.Error as failure:
-                error[rows] = failure.code
-                continue
-            ok = answers.result == 0
-            channel[rows[ok]] = channel_names[answers.channel[ok]]
-            reason[rows[ok]] = reason_names[answers.reason[ok]]
-            error[rows[ok]] = None
-    snapshot = index.metadata["snapshot_id"]
+    decided = tilmelding.decide(
+        index,
+        batch.column("material").to_numpy(zero_copy_only=False),
+        batch.column("recipient").to_numpy(zero_copy_only=False),
+        date,
+    )
     return pa.RecordBatch.from_arrays(
         [
             batch.column("material"),
             batch.column("recipient"),
-            pa.array(channel, type=pa.string()),
-            pa.array(reason, type=pa.string()),
-            pa.array(error, type=pa.string()),
-            pa.array([snapshot] * n, type=pa.string()),
+            pa.array(decided.channel, type=pa.string()),
+            pa.array(decided.reason, type=pa.string()),
+            pa.array(decided.error, type=pa.string()),
+            pa.array([decided.snapshot_id] * batch.num_rows, type=pa.string()),
         ],
         schema=OUTPUT,
     )
@@ -108,6 +82,11 @@ def decide(letters, index_path, date):
     # The workers unpickle `batches` by reference to this module.
     spark.sparkContext.addPyFile(os.path.abspath(__file__))
     name = os.path.basename(index_path)
+    if date is None:
+        # Resolved once, on the driver: one date for the whole mailing.
+        import tilmelding
+
+        date = tilmelding.today()
 
     def batches(iterator):
         index = open_index(name)

@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyUntypedArrayMethods};
-use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyFileNotFoundError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
+use pyo3::{create_exception, intern};
 use tilmelding::{
     Answer as RustAnswer, Channel, Date, LookupError, OpenError, Reason, Recipient, RecipientKind,
     Refresh, Refresher,
@@ -96,12 +96,17 @@ fn date_of(date: Option<&Bound<'_, PyAny>>) -> PyResult<Date> {
     let Some(date) = date.filter(|d| !d.is_none()) else {
         return Ok(Date::today());
     };
-    let part = |name: &str| -> PyResult<i64> {
+    let py = date.py();
+    let part = |name: &Bound<'_, PyString>| -> PyResult<i64> {
         date.getattr(name)
             .and_then(|v| v.extract::<i64>())
             .map_err(|_| PyTypeError::new_err("date must be a datetime.date or None"))
     };
-    let (year, month, day) = (part("year")?, part("month")?, part("day")?);
+    let (year, month, day) = (
+        part(intern!(py, "year"))?,
+        part(intern!(py, "month"))?,
+        part(intern!(py, "day"))?,
+    );
     let (Ok(year), Ok(month), Ok(day)) =
         (i32::try_from(year), u8::try_from(month), u8::try_from(day))
     else {
@@ -196,32 +201,33 @@ fn batch(
             .extract()?,
     };
     let numbers = array.as_slice()?;
-    let mut out = vec![Err(LookupError::InvalidRecipient); numbers.len()];
-    py.detach(|| index.lookup_batch(material, kind, numbers, date, &mut out))
-        .map_err(|e| {
-            lookup_error(
-                py,
-                e,
-                format!("material {}: {e}", tilmelding::quote_for_message(material)),
-            )
-        })?;
-    let mut channel = Vec::with_capacity(out.len());
-    let mut reason = Vec::with_capacity(out.len());
-    let mut result = Vec::with_capacity(out.len());
-    for answer in &out {
-        match answer {
-            Ok(a) => {
-                channel.push(a.channel as u8);
-                reason.push(a.reason as u8);
-                result.push(0);
-            }
-            Err(e) => {
-                channel.push(0);
-                reason.push(0);
-                result.push(e.number() as u8);
-            }
+    // Answered and split into the three code arrays without the GIL.
+    let answered = py.detach(|| {
+        let mut out = vec![Err(LookupError::InvalidRecipient); numbers.len()];
+        index.lookup_batch(material, kind, numbers, date, &mut out)?;
+        let mut codes = (
+            Vec::with_capacity(out.len()),
+            Vec::with_capacity(out.len()),
+            Vec::with_capacity(out.len()),
+        );
+        for answer in &out {
+            let (channel, reason, result) = match answer {
+                Ok(a) => (a.channel as u8, a.reason as u8, 0),
+                Err(e) => (0, 0, e.number() as u8),
+            };
+            codes.0.push(channel);
+            codes.1.push(reason);
+            codes.2.push(result);
         }
-    }
+        Ok(codes)
+    });
+    let (channel, reason, result) = answered.map_err(|e| {
+        lookup_error(
+            py,
+            e,
+            format!("material {}: {e}", tilmelding::quote_for_message(material)),
+        )
+    })?;
     Ok(Batch {
         channel: channel.into_pyarray(py).unbind(),
         reason: reason.into_pyarray(py).unbind(),
@@ -237,6 +243,17 @@ fn single(
     date: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Answer> {
     let date = date_of(date)?;
+    // The decision table's order: a stale index, then an unknown material,
+    // before the recipient is read.
+    if index.is_stale() {
+        let e = LookupError::StaleIndex;
+        return Err(lookup_error(py, e, e.to_string()));
+    }
+    if index.material(material).is_none() {
+        let e = LookupError::UnknownMaterial;
+        let message = format!("material {}: {e}", tilmelding::quote_for_message(material));
+        return Err(lookup_error(py, e, message));
+    }
     let parsed: Recipient = recipient.parse().map_err(|e| {
         lookup_error(
             py,
@@ -501,6 +518,65 @@ impl Reader {
     }
 }
 
+/// `parse_recipients`' kinds and numbers.
+type Parsed<'py> = (Bound<'py, PyArray1<u8>>, Bound<'py, PyArray1<u64>>);
+
+/// The recipients `texts` (an iterable of str; None is not a recipient)
+/// parsed as `Index.lookup` parses them: `(kind, number)`, numpy arrays
+/// with `kind` 1 for a valid CPR number, 2 for a valid CVR number and 0 for
+/// anything else (`number` 0), and `number` the digits as one integer, for
+/// `lookup_batch`. Used by `tilmelding.decide`.
+#[pyfunction]
+fn parse_recipients<'py>(py: Python<'py>, texts: &Bound<'py, PyAny>) -> PyResult<Parsed<'py>> {
+    let (mut kinds, mut numbers) = (Vec::new(), Vec::new());
+    for text in texts.try_iter()? {
+        let text = text?;
+        let parsed = match text.cast::<PyString>() {
+            Ok(text) => text.to_cow()?.parse::<Recipient>().ok(),
+            Err(_) if text.is_none() => None,
+            Err(_) => {
+                return Err(PyTypeError::new_err(format!(
+                    "a recipient is a str, not {}",
+                    text.get_type().name()?
+                )));
+            }
+        };
+        let (kind, number) = match parsed {
+            Some(Recipient::Cpr(cpr)) => (1, cpr.digits()),
+            Some(Recipient::Cvr(cvr)) => (2, u64::from(cvr.number())),
+            None => (0, 0),
+        };
+        kinds.push(kind);
+        numbers.push(number);
+    }
+    Ok((kinds.into_pyarray(py), numbers.into_pyarray(py)))
+}
+
+/// Today in Danish time (Europe/Copenhagen): the date a lookup with
+/// `date=None` decides on.
+#[pyfunction]
+fn today<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let (year, month, day) = Date::today().ymd();
+    py.import("datetime")?
+        .getattr("date")?
+        .call1((year, month, day))
+}
+
+/// The C ABI's result codes by number, named as the CLI names the lookup
+/// errors; `None` for the codes a lookup does not give.
+fn error_names() -> Vec<Option<&'static str>> {
+    let errors = [
+        LookupError::UnknownMaterial,
+        LookupError::InvalidRecipient,
+        LookupError::AudienceMismatch,
+        LookupError::StaleIndex,
+    ];
+    let last = errors.iter().map(|e| e.number()).max().unwrap_or(0);
+    (0..=last)
+        .map(|n| errors.iter().find(|e| e.number() == n).map(|e| e.as_str()))
+        .collect()
+}
+
 /// Names by code, from the library: index 0 (no answer, in a batch) is `none`.
 fn names(name: impl Fn(u32) -> Option<&'static str>) -> Vec<&'static str> {
     std::iter::once("none")
@@ -529,6 +605,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "REASON_NAMES",
         names(|n| Reason::from_number(n).map(Reason::as_str)),
     )?;
+    m.add("ERROR_NAMES", error_names())?;
+    m.add_function(wrap_pyfunction!(parse_recipients, m)?)?;
+    m.add_function(wrap_pyfunction!(today, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

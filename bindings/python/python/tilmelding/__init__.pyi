@@ -1,6 +1,6 @@
 import datetime
 import os
-from typing import Any, Literal, Optional, Sequence, Union
+from typing import Any, Literal, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -8,6 +8,7 @@ import numpy.typing as npt
 __version__: str
 CHANNEL_NAMES: list[str]
 REASON_NAMES: list[str]
+ERROR_NAMES: list[Optional[str]]
 
 _Date = Optional[datetime.date]
 _Numbers = Union[npt.NDArray[np.uint64], Sequence[int]]
@@ -60,3 +61,20 @@ class Reader:
     def lookup_batch(
         self, material: str, kind: Literal["cpr", "cvr"], numbers: _Numbers, date: _Date = None
     ) -> Batch: ...
+
+class Decisions(NamedTuple):
+    channel: npt.NDArray[np.object_]
+    reason: npt.NDArray[np.object_]
+    error: npt.NDArray[np.object_]
+    snapshot_id: str
+
+def decide(
+    index: Union[Index, Reader],
+    materials: Sequence[Optional[str]],
+    recipients: Sequence[Optional[str]],
+    date: _Date = None,
+) -> Decisions: ...
+def parse_recipients(
+    texts: Sequence[Optional[str]],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint64]]: ...
+def today() -> datetime.date: ...

@@ -1,0 +1,411 @@
+//! The same lookups from every language, in one run: Rust, the C ABI from C
+//! (`benches/languages/timing.c`) and the Python wheel
+//! (`benches/languages/timing.py`), on the same index, the same material,
+//! date and recipients, each timed as its caller writes it: a plain loop of
+//! single lookups (the recipient as text, and in Rust and C as a number)
+//! and one batch call over all recipients. Rounds alternate the languages;
+//! each figure is the median over the rounds, as ns per answer and as a
+//! ratio to the Rust call of the same kind.
+//!
+//! `cargo bench --bench languages`: national scale (5.9 M citizens), 1,000,000
+//! recipients (90% in the register), 5 rounds. The Python row needs a
+//! python with the wheel installed: `TILMELDING_PYTHON`, or the virtual
+//! environment `bindings/python/run-tests.sh` leaves in `target/python`.
+//! `cargo test --bench languages` (and `cargo test --all-targets`): 20,000
+//! citizens and 10,000 recipients, one round of Rust and C, and the answers'
+//! checksums must agree (the Python row is checked by its pytest suite).
+//! `TILMELDING_BENCH_CITIZENS`, `TILMELDING_BENCH_QUERIES` and
+//! `TILMELDING_BENCH_ROUNDS` change the sizes.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+use tilmelding::{
+    Answer, Audience, BuildOptions, Date, Index, LookupError, MessageType, Recipient, RecipientKind,
+};
+use tilmelding_synth::SynthOptions;
+
+/// The lookups' date, and the as-of time of the list (2026-11-22T06:00+01:00).
+const DATE: (i32, u8, u8) = (2026, 11, 22);
+const AS_OF: i64 = 1_795_323_600;
+
+struct Config {
+    citizens: u64,
+    queries: usize,
+    rounds: usize,
+    full: bool,
+}
+
+fn config() -> Config {
+    let full = std::env::args().any(|a| a == "--bench");
+    let var = |name: &str, default: u64| {
+        std::env::var(name).map_or(default, |v| {
+            v.replace('_', "")
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+        })
+    };
+    Config {
+        citizens: var(
+            "TILMELDING_BENCH_CITIZENS",
+            if full { 5_900_000 } else { 20_000 },
+        ),
+        queries: var(
+            "TILMELDING_BENCH_QUERIES",
+            if full { 1_000_000 } else { 10_000 },
+        ) as usize,
+        rounds: var("TILMELDING_BENCH_ROUNDS", if full { 5 } else { 1 }) as usize,
+        full,
+    }
+}
+
+/// One measurement: ns per answer of one timed pass, and the checksum of
+/// the answers (sum of result << 16 | channel << 8 | reason).
+#[derive(Clone, Debug)]
+struct Row {
+    language: String,
+    call: String,
+    ns: f64,
+    checksum: u64,
+}
+
+fn fold(sum: u64, answer: &Result<Answer, LookupError>) -> u64 {
+    sum + match answer {
+        Ok(a) => u64::from(a.channel as u8) << 8 | u64::from(a.reason as u8),
+        Err(e) => u64::from(e.number()) << 16,
+    }
+}
+
+/// A private Digital Post material whose group is active on the date and
+/// whose sender's certificate holds: the lookups reach the register.
+fn material(index: &Index, date: Date) -> String {
+    let catalog = index.catalog();
+    catalog
+        .materials
+        .iter()
+        .find(|m| {
+            let Some(group) = m.group(Audience::Private) else {
+                return false;
+            };
+            let system = &catalog.sender_systems[m.sender_system as usize];
+            m.message_type == MessageType::DigitalPost
+                && !m.mandatory
+                && catalog.groups[group as usize].active_from <= date
+                && system.certificate_expires.is_none_or(|e| e >= date)
+        })
+        .expect("the catalog has an active private material")
+        .id
+        .clone()
+}
+
+/// `count` CPR numbers: 90% drawn from the register, 10% valid numbers it
+/// does not hold, shuffled (SplitMix64, fixed seed).
+fn recipients(index: &Index, count: usize) -> Vec<u64> {
+    let mut state = 2026u64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let number = |r: Recipient| r.to_string().parse::<u64>().unwrap();
+    let mut register: Vec<u64> = index
+        .contacts(RecipientKind::Cpr)
+        .map(|(r, _)| number(r))
+        .collect();
+    let hits = (count - count / 10).min(register.len());
+    for i in 0..hits {
+        let j = i + (next() % (register.len() - i) as u64) as usize;
+        register.swap(i, j);
+    }
+    let mut chosen = register[..hits].to_vec();
+    register.sort_unstable();
+    while chosen.len() < count {
+        let near = register[(next() % register.len() as u64) as usize];
+        let n = near - near % 10_000 + next() % 10_000;
+        let valid = Recipient::from_number(RecipientKind::Cpr, n).is_ok();
+        if valid && register.binary_search(&n).is_err() {
+            chosen.push(n);
+        }
+    }
+    for i in (1..chosen.len()).rev() {
+        chosen.swap(i, (next() % (i as u64 + 1)) as usize);
+    }
+    chosen
+}
+
+fn rust_rows(
+    index: &Index,
+    material: &str,
+    date: Date,
+    numbers: &[u64],
+    texts: &[String],
+) -> Vec<Row> {
+    let id = index.material(material).unwrap();
+    let row = |call: &str, ns: f64, checksum| Row {
+        language: "Rust".into(),
+        call: call.into(),
+        ns,
+        checksum,
+    };
+    let per = |started: Instant| started.elapsed().as_nanos() as f64 / numbers.len() as f64;
+    let text = |t: &String| index.lookup(material, &t.parse().unwrap(), date);
+    let checksum = texts.iter().map(text).fold(0, |s, a| fold(s, &a));
+    let started = Instant::now();
+    for t in texts {
+        let _ = black_box(text(black_box(t)));
+    }
+    let mut rows = vec![row("text", per(started), checksum)];
+
+    let number = |n: u64| {
+        let recipient = Recipient::from_number(RecipientKind::Cpr, n)
+            .map_err(|_| LookupError::InvalidRecipient)?;
+        index.lookup_material(id, &recipient, date)
+    };
+    let checksum = numbers
+        .iter()
+        .map(|&n| number(n))
+        .fold(0, |s, a| fold(s, &a));
+    let started = Instant::now();
+    for &n in numbers {
+        let _ = black_box(number(black_box(n)));
+    }
+    rows.push(row("number", per(started), checksum));
+
+    let mut out = vec![Err(LookupError::InvalidRecipient); numbers.len()];
+    index
+        .lookup_batch(material, RecipientKind::Cpr, numbers, date, &mut out)
+        .unwrap();
+    let checksum = out.iter().fold(0, fold);
+    let started = Instant::now();
+    index
+        .lookup_batch(
+            material,
+            RecipientKind::Cpr,
+            black_box(numbers),
+            date,
+            &mut out,
+        )
+        .unwrap();
+    black_box(&out);
+    rows.push(row("batch", per(started), checksum));
+    rows
+}
+
+fn parse_rows(language: &str, stdout: &[u8]) -> Vec<Row> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{language}: not a JSON row ({e}): {line}"));
+            Row {
+                language: v["language"].as_str().unwrap().into(),
+                call: v["call"].as_str().unwrap().into(),
+                ns: v["ns"].as_f64().unwrap(),
+                checksum: v["checksum"].as_u64().unwrap(),
+            }
+        })
+        .collect()
+}
+
+fn run(language: &str, command: &mut Command) -> Vec<Row> {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{language}: {e}"));
+    assert!(
+        out.status.success(),
+        "{language}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_rows(language, &out.stdout)
+}
+
+/// Whether `CI=true`: a missing tool is then a failure, not a skip.
+fn skip_or_fail(message: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message} (CI=true: a missing tool is a failure)");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
+}
+
+/// The C timer, compiled against the `libtilmelding.so` of this build
+/// (`<target>/<profile>/deps/`, next to this benchmark).
+fn c_timer(dir: &Path) -> Option<PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let deps = exe.parent().unwrap();
+    if !deps.join("libtilmelding.so").exists() {
+        skip_or_fail(&format!(
+            "{} has no libtilmelding.so: the C row",
+            deps.display()
+        ));
+        return None;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let timer = dir.join("timing");
+    let status = Command::new("gcc")
+        .args(["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join("benches/languages/timing.c"))
+        .arg("-L")
+        .arg(deps)
+        .arg("-ltilmelding")
+        .arg(format!("-Wl,-rpath,{}", deps.display()))
+        .arg("-o")
+        .arg(&timer)
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(timer),
+        Ok(s) => panic!("gcc failed on benches/languages/timing.c: {s}"),
+        Err(e) => {
+            skip_or_fail(&format!(
+                "no gcc ({e}): the C row; install it with: apt-get install -y gcc"
+            ));
+            None
+        }
+    }
+}
+
+/// A python that imports `tilmelding`, for the Python row.
+fn python() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = std::env::var_os("TILMELDING_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/python/venv/bin/python"));
+    let works = Command::new(&python)
+        .args(["-c", "import tilmelding"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        Some(python)
+    } else {
+        eprintln!(
+            "languages: no Python row: {} cannot import tilmelding (set TILMELDING_PYTHON, or run bindings/python/run-tests.sh once)",
+            python.display()
+        );
+        None
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    let options = SynthOptions {
+        citizens: config.citizens,
+        companies: config.citizens * 8 / 59,
+        ..SynthOptions::default()
+    };
+    let data = tilmelding_synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
+    let index_path = dir.path().join("index.tlm");
+    let build = BuildOptions {
+        as_of: Some(AS_OF),
+        ..Default::default()
+    };
+    tilmelding::build(
+        &data.catalog_path,
+        &[&data.contacts_path],
+        &index_path,
+        &build,
+        &mut |_| {},
+    )
+    .unwrap();
+    let index = Index::open(&index_path).unwrap();
+    let date = Date::from_ymd(DATE.0, DATE.1, DATE.2).unwrap();
+    let material = material(&index, date);
+    let numbers = recipients(&index, config.queries);
+    let texts: Vec<String> = numbers.iter().map(|n| format!("{n:010}")).collect();
+    let numbers_path = dir.path().join("numbers.bin");
+    let texts_path = dir.path().join("recipients.txt");
+    let bytes: Vec<u8> = numbers.iter().flat_map(|n| n.to_le_bytes()).collect();
+    std::fs::write(&numbers_path, bytes).unwrap();
+    std::fs::write(&texts_path, texts.join("\n") + "\n").unwrap();
+    let day = format!("{:04}{:02}{:02}", DATE.0, DATE.1, DATE.2);
+    let args = |command: &mut Command| {
+        command
+            .arg(&index_path)
+            .arg(&material)
+            .arg(&day)
+            .arg(&numbers_path)
+            .arg(&texts_path);
+    };
+
+    let c = c_timer(dir.path());
+    let python = if config.full { python() } else { None };
+    eprintln!(
+        "languages: {} citizens, {} recipients, material {material}, {} round(s)",
+        data.citizens, config.queries, config.rounds
+    );
+    let mut rows = Vec::new();
+    for _ in 0..config.rounds {
+        rows.extend(rust_rows(&index, &material, date, &numbers, &texts));
+        if let Some(c) = &c {
+            let mut command = Command::new(c);
+            args(&mut command);
+            rows.extend(run("C", &mut command));
+        }
+        if let Some(python) = &python {
+            let mut command = Command::new(python);
+            command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/languages/timing.py"));
+            args(&mut command);
+            rows.extend(run("Python", &mut command));
+        }
+    }
+
+    // Every language answered every call alike.
+    let mut checksums: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
+    for row in &rows {
+        checksums
+            .entry(&row.call)
+            .or_default()
+            .insert(&row.language, row.checksum);
+    }
+    for (call, by_language) in &checksums {
+        let first = by_language.values().next().unwrap();
+        assert!(
+            by_language.values().all(|c| c == first),
+            "the {call} lookups' answers differ between languages: {by_language:?}"
+        );
+    }
+    let expected_c = if c.is_some() { 3 } else { 0 };
+    assert_eq!(
+        rows.iter().filter(|r| r.language == "C").count(),
+        expected_c * config.rounds,
+        "the C timer printed a row per call"
+    );
+
+    let mut medians: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for row in rows {
+        medians
+            .entry((row.call, row.language))
+            .or_default()
+            .push(row.ns);
+    }
+    let medians: BTreeMap<(String, String), f64> = medians
+        .into_iter()
+        .map(|(key, mut ns)| (key, median(&mut ns)))
+        .collect();
+    println!("| call | language | ns per answer | to Rust |\n|---|---|---:|---:|");
+    for call in ["text", "number", "batch"] {
+        let rust = medians[&(call.to_string(), "Rust".to_string())];
+        for language in ["Rust", "C", "Python"] {
+            if let Some(ns) = medians.get(&(call.to_string(), language.to_string())) {
+                println!("| {call} | {language} | {ns:.1} | {:.2}x |", ns / rust);
+            }
+        }
+    }
+    if config.full {
+        eprintln!("languages: median of {} rounds each", config.rounds);
+    }
+}
