@@ -13,10 +13,10 @@
 
 Each round runs each job in a fresh `local[2]` Spark process (driver and
 executor in one JVM, Python workers beside it), alternating, and samples
-the resident memory of that process tree (JVM + Python workers) every
-50 ms. Prints the median time of the job (from reading the letters to
-the written Parquet), the letters per second, the peak resident memory,
-and how many letters the two answered differently. Needs the venv of
+the memory of that process tree (JVM + Python driver and workers, as
+proportional set size) every 50 ms. Prints the median time of the job
+(from reading the letters to the written Parquet), the letters per second,
+the peak memory, and how many letters the two answered differently. Needs the venv of
 bindings/python/run-tests.sh (the wheel, PySpark, pyarrow) and a JDK 17.
 """
 
@@ -220,41 +220,52 @@ def job(args):
     spark.stop()
 
 
-def tree_rss(pid):
-    """Resident memory (bytes) of `pid` and all its descendants."""
+def tree_pss(pid):
+    """Proportional set size (bytes) of `pid` and all its descendants, split
+    into (the JVM, the rest: Python's driver and workers). PSS divides a
+    page shared by n processes among them: the workers forked from one
+    daemon, the index mapped by each, and a helper the JVM forks, are
+    counted once in all."""
     children = {}
-    rss = {}
+    pss = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as f:
-                rss[int(entry)] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
+                name, rest = f.read().rsplit(")", 1)
+            with open(f"/proc/{entry}/smaps_rollup") as f:
+                kb = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, IndexError, ValueError, StopIteration):
             continue
-        children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+        pss[int(entry)] = (name.endswith("(java"), kb * 1024)
+        children.setdefault(int(rest.split()[1]), []).append(int(entry))
+    jvm, other, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        java, size = pss.get(p, (False, 0))
+        if java:
+            jvm += size
+        else:
+            other += size
         todo.extend(children.get(p, []))
-    return total
+    return jvm, other
 
 
 def measure(args, name):
-    """Runs one job in a fresh process: (seconds, peak tree RSS bytes)."""
+    """Runs one job in a fresh process: (seconds, peak PSS of the process
+    tree, of the JVM, of the rest), in bytes."""
     command = [sys.executable, __file__, "--job", name, "--work", args.work, "--index", args.index, "--memory", args.memory]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    peak = 0
+    peak = peak_jvm = peak_other = 0
     while child.poll() is None:
-        peak = max(peak, tree_rss(child.pid))
+        jvm, other = tree_pss(child.pid)
+        peak, peak_jvm, peak_other = max(peak, jvm + other), max(peak_jvm, jvm), max(peak_other, other)
         time.sleep(0.05)
     out = child.stdout.read()
     if child.returncode != 0:
-        raise SystemExit(f"{name}: exit {child.returncode}")
-    return json.loads(out.strip().splitlines()[-1])["seconds"], peak
+        raise SystemExit(f"{name}: exit {child.returncode} with spark.driver.memory={args.memory}")
+    return json.loads(out.strip().splitlines()[-1])["seconds"], peak, peak_jvm, peak_other
 
 
 def differences(first, second):
@@ -281,6 +292,7 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory", default="8g", help="spark.driver.memory for both jobs")
+    parser.add_argument("--jobs", default="library,join", help="which jobs to run, in turn")
     parser.add_argument("--job", choices=["library", "join"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -300,20 +312,22 @@ def main():
         f"written in {prepared:.1f} s), index {os.path.getsize(args.index):,} bytes; {args.letters:,} letters"
     )
 
-    results = {"library": [], "join": []}
+    results = {name: [] for name in args.jobs.split(",")}
     for _ in range(args.rounds):
         for name in results:
             results[name].append(measure(args, name))
-    print("| job | seconds (median) | letters per second | peak RSS of JVM + Python workers |")
-    print("|---|---:|---:|---:|")
+    print("| job | seconds (median) | letters per second | peak memory (PSS): all | the JVM | Python |")
+    print("|---|---:|---:|---:|---:|---:|")
+    mib = lambda b: f"{b / 2**20:,.0f} MiB"  # noqa: E731
     for name, runs in results.items():
-        seconds = statistics.median(s for s, _ in runs)
-        peak = max(p for _, p in runs)
-        print(f"| {name} | {seconds:.1f} | {args.letters / seconds:,.0f} | {peak / 2**20:,.0f} MiB |")
-    ratio = statistics.median(s for s, _ in results["join"]) / statistics.median(s for s, _ in results["library"])
-    print(f"join / library time: {ratio:.2f}x")
-    print(f"letters answered differently: {differences(work / 'decided-library.parquet', work / 'decided-join.parquet'):,}")
-
+        seconds = statistics.median(r[0] for r in runs)
+        peaks = [max(r[i] for r in runs) for i in (1, 2, 3)]
+        print(f"| {name} | {seconds:.1f} | {args.letters / seconds:,.0f} | {' | '.join(mib(p) for p in peaks)} |")
+    if set(results) == {"library", "join"}:
+        ratio = statistics.median(r[0] for r in results["join"]) / statistics.median(r[0] for r in results["library"])
+        print(f"join / library time: {ratio:.2f}x")
+        different = differences(work / "decided-library.parquet", work / "decided-join.parquet")
+        print(f"letters answered differently: {different:,}")
 
 if __name__ == "__main__":
     main()

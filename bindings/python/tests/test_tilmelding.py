@@ -263,3 +263,31 @@ def test_a_reader_follows_a_replaced_file_under_threads(tmp_path):
         time.sleep(0.05)
     assert reader.refresh_error and "live.tlm" in reader.refresh_error
     reader.refresh_every(None)
+
+
+def test_the_benchmark_timer_answers_as_lookup():
+    """benches/languages/timing.py (the Python row of `cargo bench --bench
+    languages`) folds the same answers as single lookups do."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benches/languages"))
+    import timing
+
+    numbers = np.array(generated_numbers()[:2000], dtype=np.uint64)
+    texts = [f"{n:010d}" for n in numbers]
+    kind, _ = tilmelding.parse_recipients(texts)
+    numbers, texts = numbers[kind == 1], [t for t, k in zip(texts, kind) if k == 1]
+    index = tilmelding.Index.open(GENERATED)
+    for material in (line.split('"')[1] for line in (DATA / "generated/catalog.toml").read_text().splitlines() if line.startswith("id = ")):
+        try:
+            index.lookup(material, texts[0], DAY)
+            break
+        except tilmelding.Error:
+            continue
+    expected = 0
+    for text in texts:
+        answer = index.lookup(material, text, DAY)
+        expected += tilmelding.CHANNEL_NAMES.index(answer.channel) << 8 | tilmelding.REASON_NAMES.index(answer.reason)
+    rows = timing.measure(index, material, DAY, numbers, texts)
+    assert [(r["call"], r["checksum"], r["count"]) for r in rows] == [("text", expected, len(texts)), ("batch", expected, len(texts))]
+    assert all(r["ns"] > 0 for r in rows)
