@@ -23,13 +23,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd::{build, demo, diff, generate, info, lookup};
+use crate::cmd::{build, demo, diff, generate, info, lookup, shell};
 
 /// Decide Digital Post, NemSMS or paper for every letter, from a
 /// memory-mapped index of Digital Post's complete subscription list.
 #[derive(Parser)]
 #[command(name = "tilmelding", version, about, max_term_width = 100)]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +43,9 @@ enum Command {
     Diff(diff::Args),
     Generate(generate::Args),
     Demo(demo::Args),
+    Completions(shell::CompletionsArgs),
+    #[command(hide = true)]
+    Manpages(shell::ManpagesArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,8 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Manpages(args) => shell::manpages(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

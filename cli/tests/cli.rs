@@ -670,3 +670,43 @@ fn diff_base_and_guard_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("guard: "), "{}", stdout(&out));
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_itself() {
+    for (shell, marker) in [
+        ("bash", "complete -F _tilmelding"),
+        ("zsh", "#compdef tilmelding"),
+        ("fish", "complete -c tilmelding"),
+    ] {
+        let out = tilmelding(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: no {marker:?}");
+        assert!(
+            script.contains("--max-change"),
+            "{shell}: build's options are missing"
+        );
+    }
+    let out = tilmelding(&["completions", "tcsh"]);
+    assert!(!out.status.success());
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = tilmelding(&["manpages", pages.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for command in [
+        "build", "lookup", "info", "verify", "diff", "generate", "demo",
+    ] {
+        let page = std::fs::read_to_string(pages.join(format!("tilmelding-{command}.1"))).unwrap();
+        assert!(page.starts_with(".ie") || page.contains(".TH"), "{command}");
+        assert!(
+            page.contains(&format!("tilmelding\\-{command}")),
+            "{command}"
+        );
+    }
+    let main = std::fs::read_to_string(pages.join("tilmelding.1")).unwrap();
+    assert!(main.contains("lookup") && !main.contains("manpages"));
+    // The hidden command has no page and is not in the help.
+    assert!(!pages.join("tilmelding-manpages.1").exists());
+    assert!(!stdout(&tilmelding(&["--help"])).contains("manpages"));
+}

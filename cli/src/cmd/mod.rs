@@ -6,3 +6,4 @@ pub mod diff;
 pub mod generate;
 pub mod info;
 pub mod lookup;
+pub mod shell;
