@@ -538,3 +538,112 @@ fn csharp_enums_mirror_the_header() {
         );
     }
 }
+
+/// The NuGet package (bindings/csharp/pack.sh, with Debian's `nuget`):
+/// packed, unpacked, its source compiled with `mcs` together with the
+/// example program, and run against the package's own native library on
+/// every row of the table.
+#[test]
+fn the_nuget_package_answers_from_its_own_files() {
+    // `nuget help` waits forever when its output is not a terminal: ask the shell.
+    let nuget = Command::new("sh")
+        .args(["-c", "command -v nuget"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !nuget {
+        common::skip_or_fail("`nuget` is not installed; install it with: apt-get install -y nuget");
+    }
+    if !have_mono() || !nuget {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(common::root().join("bindings/csharp/pack.sh"))
+        .arg(library_dir().join("libtilmelding.so"))
+        .arg(dir.path().join("out"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pack.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let nupkg = dir.path().join(format!("out/Tilmelding.{version}.nupkg"));
+    assert!(nupkg.exists(), "no {}", nupkg.display());
+    let unpacked = dir.path().join("unpacked");
+    let out = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&nupkg)
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let nuspec = std::fs::read_to_string(unpacked.join("Tilmelding.nuspec")).unwrap();
+    assert!(
+        nuspec.contains(&format!("<version>{version}</version>")),
+        "{nuspec}"
+    );
+    let source = unpacked.join("contentFiles/cs/any/Tilmelding/Tilmelding.cs");
+    assert_eq!(
+        std::fs::read(&source).unwrap(),
+        std::fs::read(binding()).unwrap(),
+        "the packaged source is the binding"
+    );
+    let native = unpacked.join("runtimes/linux-x64/native");
+    assert!(native.join("libtilmelding.so").exists());
+    for license in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(unpacked.join(license).exists(), "{license}");
+    }
+
+    let exe = compile(
+        "PackagedProgram.exe",
+        &[source, common::root().join("examples/csharp/Program.cs")],
+    );
+    let (_tmp, index) = fixture_index();
+    for ((material, date), rows) in lookups_by_material_and_date() {
+        let mut command = Command::new("mono");
+        command
+            .arg(&exe)
+            .args(["lookup", &index.display().to_string(), &material, &date])
+            .args(rows.iter().map(|r| &r.recipient))
+            .env("LD_LIBRARY_PATH", &native);
+        let lines = stdout_lines(&command.output().unwrap());
+        assert_eq!(lines.len(), rows.len(), "{material} {date}: {lines:?}");
+        for (row, line) in rows.iter().zip(&lines) {
+            assert_eq!(last_two_words(line), row.expected, "{row:?}: {line:?}");
+        }
+    }
+}
+
+/// The SDK-style project (for `dotnet pack` where .NET is installed; it
+/// cannot be installed here, so it is not built): its version is the
+/// crate's, it targets netstandard2.0 and net8.0, and it packs the native
+/// library where the NuGet package has it.
+#[test]
+fn the_csproj_matches_the_crate_and_the_package() {
+    let csproj =
+        std::fs::read_to_string(common::root().join("bindings/csharp/Tilmelding.csproj")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        csproj.contains(&format!("<Version>{version}</Version>")),
+        "Tilmelding.csproj: not version {version}"
+    );
+    assert!(csproj.contains("<TargetFrameworks>netstandard2.0;net8.0</TargetFrameworks>"));
+    assert!(csproj.contains(r#"PackagePath="runtimes/linux-x64/native/""#));
+    assert!(csproj.contains(r#"<Compile Remove="tests/**" />"#));
+    // XML comments may not hold "--".
+    for comment in csproj.split("<!--").skip(1) {
+        let body = comment.split("-->").next().unwrap();
+        assert!(
+            !body.contains("--"),
+            "Tilmelding.csproj: a comment holds \"--\""
+        );
+    }
+}
