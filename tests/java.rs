@@ -71,9 +71,19 @@ fn compile() -> PathBuf {
     let classes = dir.join("classes");
     std::fs::create_dir_all(&classes).unwrap();
     let mut sources = Vec::new();
-    for dir in ["bindings/java/src", "examples/java"] {
-        java_files(&common::root().join(dir), &mut sources);
+    // The binding (without its module descriptor: this is a class-path
+    // build), the check programs (the top of src/test/java; the JUnit
+    // suite below them is the Maven build's) and the example.
+    let root = common::root();
+    java_files(&root.join("bindings/java/src/main/java"), &mut sources);
+    sources.retain(|p| !p.ends_with("module-info.java"));
+    for entry in std::fs::read_dir(root.join("bindings/java/src/test/java")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "java") {
+            sources.push(path);
+        }
     }
+    java_files(&root.join("examples/java"), &mut sources);
     assert!(sources.len() > 3, "no Java sources under bindings/java");
     let out = Command::new("javac")
         .args(["--release", "17", "-d"])
@@ -431,5 +441,82 @@ fn a_reader_follows_a_replaced_index() {
         java_command(classes, "ReaderCheck"),
         "IllegalArgumentException",
         "IllegalStateException",
+    );
+}
+
+/// The Maven project (bindings/java/pom.xml): `mvn verify` packs the jar
+/// with a stripped copy of this build's libtilmelding.so inside, and runs
+/// the JUnit suite (src/test/java/dk/tilmelding) against the packed jar,
+/// once loading the library it carries and once from
+/// `-Dtilmelding.library.path`. Needs Maven and Maven Central (or a filled
+/// local repository): `apt-get install -y maven`.
+#[test]
+fn the_maven_jar_carries_its_library_and_passes_its_suite() {
+    if !have_tool("mvn", "--version", "apt-get install -y maven") {
+        return;
+    }
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("maven");
+    let _ = std::fs::remove_dir_all(&work);
+    let native = work.join("native");
+    std::fs::create_dir_all(&native).unwrap();
+    let strip = Command::new("strip")
+        .arg("--strip-unneeded")
+        .arg("-o")
+        .arg(native.join("libtilmelding.so"))
+        .arg(library_dir().join("libtilmelding.so"))
+        .status()
+        .unwrap();
+    assert!(strip.success());
+    let (_dir, fixture) = fixture_index();
+    let out = Command::new("mvn")
+        .args(["-B", "-q", "verify"])
+        .arg(format!("-Dtilmelding.fixture={}", fixture.display()))
+        .arg(format!("-Dtilmelding.native.dir={}", native.display()))
+        .arg(format!(
+            "-Dtilmelding.build.directory={}",
+            work.join("build").display()
+        ))
+        .current_dir(common::root().join("bindings/java"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mvn verify failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Both runs of the suite ran every test.
+    for run in ["embedded", "library-path"] {
+        let summary =
+            std::fs::read_to_string(work.join(format!("build/failsafe-reports/{run}/summary.xml")))
+                .unwrap();
+        assert!(
+            summary.contains("<completed>4</completed>"),
+            "{run}: {summary}"
+        );
+        assert!(
+            summary.contains("<failures>0</failures>") && summary.contains("<errors>0</errors>")
+        );
+    }
+    let jar = work.join(format!(
+        "build/tilmelding-{}.jar",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let listing = Command::new("jar").arg("tf").arg(&jar).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("dk/tilmelding/native/linux-x86_64/libtilmelding.so"),
+        "{listing}"
+    );
+    let module = Command::new("jar")
+        .args(["--describe-module", "--file"])
+        .arg(&jar)
+        .output()
+        .unwrap();
+    let module = String::from_utf8_lossy(&module.stdout);
+    assert!(module.starts_with("dk.tilmelding@"), "{module}");
+    assert!(
+        module.contains("requires com.sun.jna") && module.contains("exports dk.tilmelding"),
+        "{module}"
     );
 }

@@ -19,7 +19,11 @@ import java.nio.ByteBuffer;
  */
 final class Native {
     static {
-        com.sun.jna.Native.register(Native.class, "tilmelding");
+        // From -Dtilmelding.library.path, the jar, or the system (NativeLoader).
+        NativeLoader.load(library -> {
+            com.sun.jna.Native.register(Native.class, library);
+            return library;
+        });
     }
 
     private Native() {}
