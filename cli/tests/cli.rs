@@ -710,3 +710,36 @@ fn completions_and_man_pages_come_from_the_command_line_itself() {
     assert!(!pages.join("tilmelding-manpages.1").exists());
     assert!(!stdout(&tilmelding(&["--help"])).contains("manpages"));
 }
+
+#[test]
+fn an_error_says_each_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.tlm");
+    let out = tilmelding(&["info", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+    let out = tilmelding(&[
+        "build",
+        "--catalog",
+        &data("catalog.toml"),
+        "--contacts",
+        &data("contacts.csv"),
+        "--guard",
+        missing.to_str().unwrap(),
+        "-o",
+        dir.path().join("new.tlm").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out).matches("No such file or directory").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+}
