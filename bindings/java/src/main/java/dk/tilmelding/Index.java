@@ -1,20 +1,13 @@
 package dk.tilmelding;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
-
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An open tilmelding index: a memory-mapped, immutable file that answers, for
@@ -42,11 +35,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Any number of threads may call {@link #lookup}, {@link #lookupBatch},
  * {@link #material}, {@link #info}, {@link #snapshotId} and {@link #setMaxAge} on one
  * {@code Index} at once; open it once per process and share it (each thread
- * that looks up keeps 512 bytes of native scratch memory for its calls). <b>Do not call {@link #close()} while
+ * that looks up with JNA keeps 512 bytes of native scratch memory for its calls). <b>Do not call {@link #close()} while
  * another thread may still be using the index.</b> What {@code close()} does
  * to make misuse fail safely where it can:
  * <ul>
- * <li>The native handle is taken out of an {@link AtomicReference} by one
+ * <li>The native handle is taken out of an {@link AtomicLong} by one
  *     atomic swap, so closing twice, or from two threads at once, frees it
  *     exactly once; later closes do nothing.</li>
  * <li>Every call reads the handle first and throws
@@ -71,91 +64,39 @@ import java.util.concurrent.atomic.AtomicReference;
  * long-running service follows the path with a {@link Reader} instead, whose
  * {@link Reader#current()} gives an {@code Index} pinned to one snapshot.
  *
- * <p>The native library {@code libtilmelding.so} is found through
- * {@code -Djna.library.path=DIR} or {@code LD_LIBRARY_PATH}.
+ * <p>The native library {@code libtilmelding.so} is the one the jar carries,
+ * or the file or directory that {@code -Dtilmelding.library.path} names, or
+ * else found through {@code -Djna.library.path=DIR} or {@code LD_LIBRARY_PATH}.
+ * Java 22 and later call it through the Foreign Function and Memory API
+ * (run with {@code --enable-native-access=dk.tilmelding}, or
+ * {@code ALL-UNNAMED} on the class path, to keep the JVM from warning),
+ * earlier ones through JNA; {@link #implementation()} says which.
  */
 public final class Index implements AutoCloseable {
     /** Closes indexes and readers that become unreachable unclosed (one thread for both). */
     static final Cleaner CLEANER = Cleaner.create();
-    private static final int ANSWER_SIZE = 8;
-    /** Largest window of answers read through one ByteBuffer view (a multiple of ANSWER_SIZE). */
-    private static final long WINDOW = 1L << 30;
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private final AtomicReference<Pointer> handle;
+    private final AtomicLong handle;
     private final Cleaner.Cleanable cleanable;
     private final String path;
 
     /** Takes over {@code handle}, from {@code tlm_index_open} or {@code tlm_reader_current}. */
-    Index(Pointer handle, String path) {
-        this.handle = new AtomicReference<>(handle);
+    Index(long handle, String path) {
+        this.handle = new AtomicLong(handle);
         this.cleanable = CLEANER.register(this, new Free(handle));
         this.path = path;
     }
 
-    /**
-     * Native memory for one thread's lookups: the answer and both strings, so
-     * that the common call passes only pointers (JNA copies Java arrays in and
-     * out through the C heap on every call, which costs more than the lookup).
-     * Strings that are not ASCII, or too long, take the {@code byte[]} path.
-     */
-    private static final class Scratch {
-        private static final int OUT = 0;
-        private static final int MATERIAL = 8;
-        private static final int RECIPIENT = 256;
-        private static final int SIZE = 512;
-
-        final Memory memory = new Memory(SIZE);
-        final ByteBuffer bytes = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
-        final Pointer out = memory.share(OUT, MATERIAL - OUT);
-        final Pointer material = memory.share(MATERIAL, RECIPIENT - MATERIAL);
-        final Pointer recipient = memory.share(RECIPIENT, SIZE - RECIPIENT);
-        /** The material whose bytes are at MATERIAL, if any. */
-        private String lastMaterial;
-
-        /** Writes both strings; false if one is not ASCII or does not fit. */
-        boolean put(String materialId, String recipientText) {
-            if (!materialId.equals(lastMaterial)) {
-                lastMaterial = null;
-                if (!putAscii(materialId, "material", MATERIAL, RECIPIENT)) {
-                    return false;
-                }
-                lastMaterial = materialId;
-            }
-            return putAscii(recipientText, "recipient", RECIPIENT, SIZE);
-        }
-
-        private boolean putAscii(String s, String what, int start, int end) {
-            int n = s.length();
-            if (n >= end - start) {
-                return false;
-            }
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c == 0) {
-                    throw new IllegalArgumentException(what + " contains a NUL character");
-                }
-                if (c >= 0x80) {
-                    return false;
-                }
-                bytes.put(start + i, (byte) c);
-            }
-            bytes.put(start + n, (byte) 0);
-            return true;
-        }
-    }
-
     /** Frees a handle; holds no reference to the {@code Index}, as a Cleaner action must not. */
     private static final class Free implements Runnable {
-        private final Pointer handle;
+        private final long handle;
 
-        Free(Pointer handle) {
+        Free(long handle) {
             this.handle = handle;
         }
 
         @Override
         public void run() {
-            Native.tlm_index_close(handle);
+            Calls.get().indexClose(handle);
         }
     }
 
@@ -172,14 +113,7 @@ public final class Index implements AutoCloseable {
      */
     public static Index open(String path) {
         Objects.requireNonNull(path, "path");
-        byte[] cpath = Native.cString(path, "path");
-        try (Memory out = new Memory(com.sun.jna.Native.POINTER_SIZE)) {
-            int rc = Native.tlm_index_open(cpath, out);
-            if (rc != 0) {
-                throw failure(rc);
-            }
-            return new Index(out.getPointer(0), path);
-        }
+        return new Index(Calls.get().indexOpen(Calls.cString(path, "path")), path);
     }
 
     /**
@@ -229,35 +163,10 @@ public final class Index implements AutoCloseable {
         Objects.requireNonNull(material, "material");
         Objects.requireNonNull(recipient, "recipient");
         try {
-            return lookupOn(handle(), false, material, recipient, date);
+            return Calls.get().lookup(handle(), false, material, recipient, date);
         } finally {
             Reference.reachabilityFence(this);
         }
-    }
-
-    /**
-     * {@code tlm_index_lookup}, or {@code tlm_reader_lookup} if {@code reader}, on
-     * {@code handle}, through this thread's scratch memory. The caller keeps
-     * the owner of {@code handle} reachable until this returns.
-     */
-    static Answer lookupOn(Pointer handle, boolean reader, String material, String recipient, int date) {
-        Scratch scratch = SCRATCH.get();
-        int rc;
-        if (scratch.put(material, recipient)) {
-            rc = reader
-                    ? Native.tlm_reader_lookup(handle, scratch.material, scratch.recipient, date, scratch.out)
-                    : Native.tlm_index_lookup(handle, scratch.material, scratch.recipient, date, scratch.out);
-        } else {
-            byte[] m = Native.cString(material, "material");
-            byte[] r = Native.cString(recipient, "recipient");
-            rc = reader
-                    ? Native.tlm_reader_lookup(handle, m, r, date, scratch.out)
-                    : Native.tlm_index_lookup(handle, m, r, date, scratch.out);
-        }
-        if (rc != 0) {
-            throw failure(rc);
-        }
-        return Answer.decode(scratch.bytes, 0);
     }
 
     /**
@@ -281,18 +190,12 @@ public final class Index implements AutoCloseable {
      * @throws IllegalStateException if the index is closed
      */
     public Material material(String id) {
-        byte[] m = Native.cString(Objects.requireNonNull(id, "id"), "material");
-        Scratch scratch = SCRATCH.get();
-        int rc;
+        byte[] m = Calls.cString(Objects.requireNonNull(id, "id"), "material");
         try {
-            rc = Native.tlm_index_material(handle(), m, scratch.out);
+            return new Material(this, Calls.get().material(handle(), m), id);
         } finally {
             Reference.reachabilityFence(this);
         }
-        if (rc != 0) {
-            throw failure(rc);
-        }
-        return new Material(this, scratch.bytes.getInt(Scratch.OUT), id);
     }
 
     /**
@@ -344,17 +247,11 @@ public final class Index implements AutoCloseable {
                     + material.index().path() + "): resolve it again with material(String) on this one ("
                     + path + ")");
         }
-        Scratch scratch = SCRATCH.get();
-        int rc;
         try {
-            rc = Native.tlm_index_lookup_number(handle(), material.code(), k, recipient, date, scratch.out);
+            return Calls.get().lookupNumber(handle(), material.code(), k, recipient, date);
         } finally {
             Reference.reachabilityFence(this);
         }
-        if (rc != 0) {
-            throw failure(rc);
-        }
-        return Answer.decode(scratch.bytes, Scratch.OUT);
     }
 
     /**
@@ -387,42 +284,13 @@ public final class Index implements AutoCloseable {
     }
 
     private Answer[] lookupBatchAt(String material, RecipientKind kind, long[] recipients, int date) {
-        byte[] m = Native.cString(Objects.requireNonNull(material, "material"), "material");
+        byte[] m = Calls.cString(Objects.requireNonNull(material, "material"), "material");
         int k = Objects.requireNonNull(kind, "kind").code();
         Objects.requireNonNull(recipients, "recipients");
         try {
-            return lookupBatchOn(handle(), false, m, k, recipients, date);
+            return Calls.get().lookupBatch(handle(), false, m, k, recipients, date);
         } finally {
             Reference.reachabilityFence(this);
-        }
-    }
-
-    /**
-     * {@code tlm_index_lookup_batch}, or {@code tlm_reader_lookup_batch} if
-     * {@code reader}, on {@code handle}. The caller keeps the owner of
-     * {@code handle} reachable until this returns.
-     */
-    static Answer[] lookupBatchOn(Pointer handle, boolean reader, byte[] m, int k, long[] recipients, int date) {
-        int n = recipients.length;
-        long bytes = (long) n * ANSWER_SIZE;
-        try (Memory out = n == 0 ? null : new Memory(bytes)) {
-            Native.SizeT count = new Native.SizeT(n);
-            int rc = reader
-                    ? Native.tlm_reader_lookup_batch(handle, m, k, recipients, count, date, out)
-                    : Native.tlm_index_lookup_batch(handle, m, k, recipients, count, date, out);
-            if (rc != 0) {
-                throw failure(rc);
-            }
-            Answer[] answers = new Answer[n];
-            int i = 0;
-            for (long start = 0; start < bytes; start += WINDOW) {
-                ByteBuffer window = out.getByteBuffer(start, Math.min(WINDOW, bytes - start))
-                        .order(ByteOrder.nativeOrder());
-                for (int at = 0, end = window.capacity(); at < end; at += ANSWER_SIZE) {
-                    answers[i++] = Answer.decode(window, at);
-                }
-            }
-            return answers;
         }
     }
 
@@ -432,27 +300,11 @@ public final class Index implements AutoCloseable {
      * @throws IllegalStateException if the index is closed
      */
     public Info info() {
-        Native.TlmInfo out = new Native.TlmInfo();
-        int rc;
         try {
-            rc = Native.tlm_index_info(handle(), out);
+            return Calls.get().info(handle());
         } finally {
             Reference.reachabilityFence(this);
         }
-        if (rc != 0) {
-            throw failure(rc);
-        }
-        return new Info(
-                Short.toUnsignedInt(out.format_major),
-                Short.toUnsignedInt(out.format_minor),
-                Integer.toUnsignedLong(out.materials),
-                Integer.toUnsignedLong(out.groups),
-                Integer.toUnsignedLong(out.sender_systems),
-                Instant.ofEpochSecond(out.build_time),
-                Instant.ofEpochSecond(out.as_of),
-                out.cpr_contacts,
-                out.cvr_contacts,
-                out.file_size);
     }
 
     /**
@@ -463,21 +315,11 @@ public final class Index implements AutoCloseable {
      * @throws IllegalStateException if the index is closed
      */
     public String snapshotId() {
-        byte[] buf = new byte[Native.SNAPSHOT_ID_LEN + 1];
-        int rc;
         try {
-            rc = Native.tlm_index_snapshot_id(handle(), buf, new Native.SizeT(buf.length));
+            return Calls.get().snapshotId(handle());
         } finally {
             Reference.reachabilityFence(this);
         }
-        if (rc != 0) {
-            throw failure(rc);
-        }
-        int n = 0;
-        while (n < buf.length && buf[n] != 0) {
-            n++;
-        }
-        return new String(buf, 0, n, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -502,14 +344,10 @@ public final class Index implements AutoCloseable {
      */
     public void setMaxAge(Duration maxAge) {
         long seconds = maxAgeSeconds(maxAge);
-        int rc;
         try {
-            rc = Native.tlm_index_set_max_age(handle(), seconds);
+            Calls.get().indexSetMaxAge(handle(), seconds);
         } finally {
             Reference.reachabilityFence(this);
-        }
-        if (rc != 0) {
-            throw failure(rc);
         }
     }
 
@@ -520,7 +358,7 @@ public final class Index implements AutoCloseable {
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        return handle.get() == null;
+        return handle.get() == 0;
     }
 
     /**
@@ -533,19 +371,28 @@ public final class Index implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (handle.getAndSet(null) != null) {
+        if (handle.getAndSet(0) != 0) {
             cleanable.clean();
         }
     }
 
     /** The library's version, e.g. {@code "0.1.0"} ({@code tlm_version}). */
     public static String libraryVersion() {
-        return Native.staticString(Native.tlm_version());
+        return Calls.get().version();
     }
 
     /** The library's fixed description of a result code ({@code tlm_strerror}). */
     public static String describe(ResultCode code) {
-        return Native.staticString(Native.tlm_strerror(code.code()));
+        return Calls.get().strerror(code.code());
+    }
+
+    /**
+     * How this runtime calls the native library: {@code "ffm"} (the Foreign
+     * Function and Memory API, Java 22 and later) or {@code "jna"}.
+     * {@code -Dtilmelding.implementation=jna} chooses JNA on Java 22+ too.
+     */
+    public static String implementation() {
+        return Calls.get().name();
     }
 
     @Override
@@ -553,9 +400,9 @@ public final class Index implements AutoCloseable {
         return "Index[" + path + (isClosed() ? ", closed]" : "]");
     }
 
-    private Pointer handle() {
-        Pointer h = handle.get();
-        if (h == null) {
+    private long handle() {
+        long h = handle.get();
+        if (h == 0) {
             throw new IllegalStateException("the index " + path + " is closed");
         }
         return h;
@@ -578,7 +425,7 @@ public final class Index implements AutoCloseable {
 
     /** The exception for a failed call; fetches the message first, on this thread. */
     static RuntimeException failure(int rc) {
-        String message = Native.lastErrorMessage();
+        String message = Calls.get().lastErrorMessage();
         ResultCode code;
         try {
             code = ResultCode.fromCode(rc);

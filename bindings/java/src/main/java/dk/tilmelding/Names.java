@@ -1,6 +1,5 @@
 package dk.tilmelding;
 
-import com.sun.jna.Pointer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -11,8 +10,8 @@ import java.util.function.IntFunction;
  * names for every language. Read once, when first used.
  */
 final class Names {
-    static final String[] CHANNELS = load(Native::tlm_channel_name);
-    static final String[] REASONS = load(Native::tlm_reason_name);
+    static final String[] CHANNELS = load(code -> Calls.get().channelName(code));
+    static final String[] REASONS = load(code -> Calls.get().reasonName(code));
 
     private Names() {}
 
@@ -25,14 +24,14 @@ final class Names {
     }
 
     /** Every name from 0 up to the first number the library has no name for (NULL). */
-    private static String[] load(IntFunction<Pointer> name) {
+    private static String[] load(IntFunction<String> name) {
         List<String> names = new ArrayList<>();
         for (int code = 0; ; code++) {
-            Pointer text = name.apply(code);
+            String text = name.apply(code);
             if (text == null) {
                 return names.toArray(new String[0]);
             }
-            names.add(Native.staticString(text));
+            names.add(text);
         }
     }
 }

@@ -4,18 +4,17 @@ import com.sun.jna.IntegerType;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 
-import java.nio.ByteBuffer;
-
 /**
  * The C ABI of {@code include/tilmelding.h}, bound with JNA direct mapping
  * ({@code static native} methods registered once, about 100 ns a call).
  *
  * <p>Conventions: strings are passed as NUL-terminated UTF-8 {@code byte[]}
- * (see {@link #cString}), never as {@link String}, so {@code jna.encoding}
- * plays no part; handles are {@link Pointer}s; {@code tlm_result} and
+ * (see {@link Calls#cString}), never as {@link String}, so {@code jna.encoding}
+ * plays no part; handles are their addresses as {@code long} (a pointer
+ * argument on a 64-bit platform); {@code tlm_result} and
  * {@code tlm_recipient_kind} ({@code uint32_t}) are {@code int};
  * {@code size_t} is {@link SizeT}. Package-private: use {@link Index} and
- * {@link Reader}.
+ * {@link Reader}, which reach it through {@link JnaCalls}.
  */
 final class Native {
     static {
@@ -32,7 +31,7 @@ final class Native {
     static native int tlm_index_open(byte[] path, Pointer out);
 
     /** {@code void tlm_index_close(tlm_index *index)}. */
-    static native void tlm_index_close(Pointer index);
+    static native void tlm_index_close(long index);
 
     /**
      * {@code tlm_result tlm_index_lookup(const tlm_index *, const char *material_id,
@@ -42,10 +41,10 @@ final class Native {
      * Java array argument through the C heap, in and out, on every call.
      * {@code out} is one 8-byte {@code tlm_answer}.
      */
-    static native int tlm_index_lookup(Pointer index, Pointer material, Pointer recipient, int date, Pointer out);
+    static native int tlm_index_lookup(long index, Pointer material, Pointer recipient, int date, Pointer out);
 
     /** {@code tlm_index_lookup} for strings that do not fit the scratch memory or are not ASCII. */
-    static native int tlm_index_lookup(Pointer index, byte[] material, byte[] recipient, int date, Pointer out);
+    static native int tlm_index_lookup(long index, byte[] material, byte[] recipient, int date, Pointer out);
 
     /**
      * {@code tlm_result tlm_index_lookup_batch(const tlm_index *, const char *material_id,
@@ -54,13 +53,13 @@ final class Native {
      * {@code count} 8-byte {@code tlm_answer}s.
      */
     static native int tlm_index_lookup_batch(
-            Pointer index, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
+            long index, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 
     /**
      * {@code tlm_result tlm_index_material(const tlm_index *, const char *material_id,
      * uint32_t *out)}; {@code out} is native memory for one {@code uint32_t}.
      */
-    static native int tlm_index_material(Pointer index, byte[] material, Pointer out);
+    static native int tlm_index_material(long index, byte[] material, Pointer out);
 
     /**
      * {@code tlm_result tlm_index_lookup_number(const tlm_index *, uint32_t material,
@@ -69,50 +68,50 @@ final class Native {
      * memory, so JNA copies nothing. {@code material} and {@code recipient}
      * are unsigned in C: the bits of the {@code int} and {@code long} are passed as they are.
      */
-    static native int tlm_index_lookup_number(Pointer index, int material, int kind, long recipient, int date, Pointer out);
+    static native int tlm_index_lookup_number(long index, int material, int kind, long recipient, int date, Pointer out);
 
     /** {@code tlm_result tlm_index_info(const tlm_index *, tlm_info *out)}. */
-    static native int tlm_index_info(Pointer index, TlmInfo out);
+    static native int tlm_index_info(long index, TlmInfo out);
 
     /** {@code tlm_result tlm_index_set_max_age(const tlm_index *, uint64_t max_age_seconds)}. */
-    static native int tlm_index_set_max_age(Pointer index, long maxAgeSeconds);
+    static native int tlm_index_set_max_age(long index, long maxAgeSeconds);
 
     /** {@code tlm_result tlm_index_snapshot_id(const tlm_index *, char *buf, size_t len)}. */
-    static native int tlm_index_snapshot_id(Pointer index, byte[] buf, SizeT len);
+    static native int tlm_index_snapshot_id(long index, byte[] buf, SizeT len);
 
     /** {@code tlm_result tlm_reader_open(const char *path, tlm_reader **out)}. {@code out} holds one pointer. */
     static native int tlm_reader_open(byte[] path, Pointer out);
 
     /** {@code void tlm_reader_close(tlm_reader *reader)}: also stops its background refresh. */
-    static native void tlm_reader_close(Pointer reader);
+    static native void tlm_reader_close(long reader);
 
     /**
      * {@code tlm_result tlm_reader_refresh(const tlm_reader *, uint32_t *replaced)};
      * {@code replaced} is one {@code uint32_t} of native memory.
      */
-    static native int tlm_reader_refresh(Pointer reader, Pointer replaced);
+    static native int tlm_reader_refresh(long reader, Pointer replaced);
 
     /** {@code tlm_result tlm_reader_refresh_every(const tlm_reader *, uint64_t interval_ms)}. */
-    static native int tlm_reader_refresh_every(Pointer reader, long intervalMs);
+    static native int tlm_reader_refresh_every(long reader, long intervalMs);
 
     /** {@code size_t tlm_reader_refresh_error(const tlm_reader *, char *buf, size_t len)}. */
-    static native SizeT tlm_reader_refresh_error(Pointer reader, byte[] buf, SizeT len);
+    static native SizeT tlm_reader_refresh_error(long reader, byte[] buf, SizeT len);
 
     /** {@code tlm_result tlm_reader_set_max_age(const tlm_reader *, uint64_t max_age_seconds)}. */
-    static native int tlm_reader_set_max_age(Pointer reader, long maxAgeSeconds);
+    static native int tlm_reader_set_max_age(long reader, long maxAgeSeconds);
 
     /** {@code tlm_result tlm_reader_current(const tlm_reader *, tlm_index **out)}. {@code out} holds one pointer. */
-    static native int tlm_reader_current(Pointer reader, Pointer out);
+    static native int tlm_reader_current(long reader, Pointer out);
 
     /** {@code tlm_reader_lookup}: {@code tlm_index_lookup} on a reader, arguments in native memory (the fast path). */
-    static native int tlm_reader_lookup(Pointer reader, Pointer material, Pointer recipient, int date, Pointer out);
+    static native int tlm_reader_lookup(long reader, Pointer material, Pointer recipient, int date, Pointer out);
 
     /** {@code tlm_reader_lookup} for strings that do not fit the scratch memory or are not ASCII. */
-    static native int tlm_reader_lookup(Pointer reader, byte[] material, byte[] recipient, int date, Pointer out);
+    static native int tlm_reader_lookup(long reader, byte[] material, byte[] recipient, int date, Pointer out);
 
     /** {@code tlm_reader_lookup_batch}: {@code tlm_index_lookup_batch} on a reader. */
     static native int tlm_reader_lookup_batch(
-            Pointer reader, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
+            long reader, byte[] material, int kind, long[] recipients, SizeT count, int date, Pointer out);
 
     /** {@code const char *tlm_strerror(uint32_t result)}: static, never NULL. */
     static native Pointer tlm_strerror(int result);
@@ -162,44 +161,6 @@ final class Native {
         public long cpr_contacts;
         public long cvr_contacts;
         public long file_size;
-    }
-
-    /**
-     * {@code s} as NUL-terminated UTF-8. Rejects what C would misread: a NUL
-     * inside the string (C would see only the part before it) and unpaired
-     * surrogates (which {@link String#getBytes} would silently turn into '?').
-     */
-    static byte[] cString(String s, String what) {
-        int n = s.length();
-        boolean ascii = true;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c == 0) {
-                throw new IllegalArgumentException(what + " contains a NUL character");
-            }
-            if (c >= 0x80) {
-                ascii = false;
-            }
-        }
-        if (ascii) {
-            byte[] out = new byte[n + 1];
-            for (int i = 0; i < n; i++) {
-                out[i] = (byte) s.charAt(i);
-            }
-            return out;
-        }
-        ByteBuffer encoded;
-        try {
-            encoded = java.nio.charset.StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .encode(java.nio.CharBuffer.wrap(s));
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new IllegalArgumentException(what + " is not valid Unicode (unpaired surrogate)", e);
-        }
-        byte[] out = new byte[encoded.remaining() + 1];
-        encoded.get(out, 0, out.length - 1);
-        return out;
     }
 
     /** A static NUL-terminated UTF-8 string from the library. */

@@ -1,18 +1,15 @@
 package dk.tilmelding;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows an index <em>path</em> whose file is replaced (renamed over) while
@@ -62,31 +59,30 @@ import java.util.concurrent.atomic.AtomicReference;
  * follow the path. Indexes from {@link #current()} stay usable after the
  * reader is closed, until they are closed themselves.
  *
- * <p>The native library {@code libtilmelding.so} is found through
- * {@code -Djna.library.path=DIR} or {@code LD_LIBRARY_PATH}.
+ * <p>The native library is loaded as {@link Index} says.
  */
 public final class Reader implements AutoCloseable {
-    private final AtomicReference<Pointer> handle;
+    private final AtomicLong handle;
     private final Cleaner.Cleanable cleanable;
     private final String path;
 
-    private Reader(Pointer handle, String path) {
-        this.handle = new AtomicReference<>(handle);
+    private Reader(long handle, String path) {
+        this.handle = new AtomicLong(handle);
         this.cleanable = Index.CLEANER.register(this, new Free(handle));
         this.path = path;
     }
 
     /** Frees a reader; holds no reference to the {@code Reader}, as a Cleaner action must not. */
     private static final class Free implements Runnable {
-        private final Pointer handle;
+        private final long handle;
 
-        Free(Pointer handle) {
+        Free(long handle) {
             this.handle = handle;
         }
 
         @Override
         public void run() {
-            Native.tlm_reader_close(handle);
+            Calls.get().readerClose(handle);
         }
     }
 
@@ -104,14 +100,7 @@ public final class Reader implements AutoCloseable {
      */
     public static Reader open(String path) {
         Objects.requireNonNull(path, "path");
-        byte[] cpath = Native.cString(path, "path");
-        try (Memory out = new Memory(com.sun.jna.Native.POINTER_SIZE)) {
-            int rc = Native.tlm_reader_open(cpath, out);
-            if (rc != 0) {
-                throw Index.failure(rc);
-            }
-            return new Reader(out.getPointer(0), path);
-        }
+        return new Reader(Calls.get().readerOpen(Calls.cString(path, "path")), path);
     }
 
     /**
@@ -140,18 +129,10 @@ public final class Reader implements AutoCloseable {
      * @throws IllegalStateException if the reader is closed
      */
     public boolean refresh() {
-        try (Memory replaced = new Memory(4)) {
-            replaced.setInt(0, 0);
-            int rc;
-            try {
-                rc = Native.tlm_reader_refresh(handle(), replaced);
-            } finally {
-                Reference.reachabilityFence(this);
-            }
-            if (rc != 0) {
-                throw Index.failure(rc);
-            }
-            return replaced.getInt(0) != 0;
+        try {
+            return Calls.get().readerRefresh(handle());
+        } finally {
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -179,14 +160,10 @@ public final class Reader implements AutoCloseable {
         } catch (ArithmeticException e) {
             ms = Long.MAX_VALUE;
         }
-        int rc;
         try {
-            rc = Native.tlm_reader_refresh_every(handle(), ms);
+            Calls.get().readerRefreshEvery(handle(), ms);
         } finally {
             Reference.reachabilityFence(this);
-        }
-        if (rc != 0) {
-            throw Index.failure(rc);
         }
     }
 
@@ -200,24 +177,7 @@ public final class Reader implements AutoCloseable {
      */
     public Optional<String> refreshError() {
         try {
-            Pointer h = handle();
-            // The background thread may replace the message between two
-            // calls, so a message that did not fit is fetched again.
-            byte[] buf = new byte[256];
-            for (int attempt = 0; ; attempt++) {
-                long needed = Native.tlm_reader_refresh_error(h, buf, new Native.SizeT(buf.length)).longValue();
-                if (needed == 0) {
-                    return Optional.empty();
-                }
-                if (needed < buf.length || attempt == 3 || needed >= Integer.MAX_VALUE - 8) {
-                    int n = 0;
-                    while (n < buf.length && buf[n] != 0) {
-                        n++;
-                    }
-                    return Optional.of(new String(buf, 0, n, StandardCharsets.UTF_8));
-                }
-                buf = new byte[(int) needed + 1];
-            }
+            return Optional.ofNullable(Calls.get().readerRefreshError(handle()));
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -238,14 +198,10 @@ public final class Reader implements AutoCloseable {
      */
     public void setMaxAge(Duration maxAge) {
         long seconds = Index.maxAgeSeconds(maxAge);
-        int rc;
         try {
-            rc = Native.tlm_reader_set_max_age(handle(), seconds);
+            Calls.get().readerSetMaxAge(handle(), seconds);
         } finally {
             Reference.reachabilityFence(this);
-        }
-        if (rc != 0) {
-            throw Index.failure(rc);
         }
     }
 
@@ -262,17 +218,10 @@ public final class Reader implements AutoCloseable {
      * @throws IllegalStateException if the reader is closed
      */
     public Index current() {
-        try (Memory out = new Memory(com.sun.jna.Native.POINTER_SIZE)) {
-            int rc;
-            try {
-                rc = Native.tlm_reader_current(handle(), out);
-            } finally {
-                Reference.reachabilityFence(this);
-            }
-            if (rc != 0) {
-                throw Index.failure(rc);
-            }
-            return new Index(out.getPointer(0), path);
+        try {
+            return new Index(Calls.get().readerCurrent(handle()), path);
+        } finally {
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -300,7 +249,7 @@ public final class Reader implements AutoCloseable {
         Objects.requireNonNull(material, "material");
         Objects.requireNonNull(recipient, "recipient");
         try {
-            return Index.lookupOn(handle(), true, material, recipient, date);
+            return Calls.get().lookup(handle(), true, material, recipient, date);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -326,11 +275,11 @@ public final class Reader implements AutoCloseable {
     }
 
     private Answer[] lookupBatchAt(String material, RecipientKind kind, long[] recipients, int date) {
-        byte[] m = Native.cString(Objects.requireNonNull(material, "material"), "material");
+        byte[] m = Calls.cString(Objects.requireNonNull(material, "material"), "material");
         int k = Objects.requireNonNull(kind, "kind").code();
         Objects.requireNonNull(recipients, "recipients");
         try {
-            return Index.lookupBatchOn(handle(), true, m, k, recipients, date);
+            return Calls.get().lookupBatch(handle(), true, m, k, recipients, date);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -343,7 +292,7 @@ public final class Reader implements AutoCloseable {
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        return handle.get() == null;
+        return handle.get() == 0;
     }
 
     /**
@@ -357,7 +306,7 @@ public final class Reader implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (handle.getAndSet(null) != null) {
+        if (handle.getAndSet(0) != 0) {
             cleanable.clean();
         }
     }
@@ -367,9 +316,9 @@ public final class Reader implements AutoCloseable {
         return "Reader[" + path + (isClosed() ? ", closed]" : "]");
     }
 
-    private Pointer handle() {
-        Pointer h = handle.get();
-        if (h == null) {
+    private long handle() {
+        long h = handle.get();
+        if (h == 0) {
             throw new IllegalStateException("the reader of " + path + " is closed");
         }
         return h;
