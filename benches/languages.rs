@@ -1,5 +1,7 @@
 //! The same lookups from every language, in one run: Rust, the C ABI from C
-//! (`benches/languages/timing.c`) and the Python wheel
+//! (`benches/languages/timing.c`), the Java binding with JNA and, on a JDK
+//! 22+, with the Foreign Function and Memory API from the Maven-built jar
+//! (`benches/languages/Timing.java`), and the Python wheel
 //! (`benches/languages/timing.py`), on the same index, the same material,
 //! date and recipients, each timed as its caller writes it: a plain loop of
 //! single lookups (the recipient as text, and in Rust and C as a number)
@@ -12,12 +14,14 @@
 //! python with the wheel installed: `TILMELDING_PYTHON`, or the virtual
 //! environment `bindings/python/run-tests.sh` leaves in `target/python`.
 //! `cargo test --bench languages` (and `cargo test --all-targets`): 20,000
-//! citizens and 10,000 recipients, one round of Rust and C, and the answers'
-//! checksums must agree (the Python row is checked by its pytest suite).
+//! citizens and 10,000 recipients, one round of Rust, C and Java, and the
+//! answers' checksums must agree (the Python row is checked by its pytest
+//! suite). A row whose tools are missing is left out with a note.
 //! `TILMELDING_BENCH_CITIZENS`, `TILMELDING_BENCH_QUERIES` and
 //! `TILMELDING_BENCH_ROUNDS` change the sizes.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -273,6 +277,120 @@ fn c_timer(dir: &Path) -> Option<PathBuf> {
     }
 }
 
+/// A JDK of version 22 or later (`TILMELDING_JDK22`, or under /usr/lib/jvm), for the FFM row.
+fn jdk22() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("TILMELDING_JDK22") {
+        return Some(PathBuf::from(home));
+    }
+    let major = |home: &Path| -> Option<u32> {
+        let release = std::fs::read_to_string(home.join("release")).ok()?;
+        let line = release.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
+        line.trim_start_matches("JAVA_VERSION=\"")
+            .split(['.', '"'])
+            .next()?
+            .parse()
+            .ok()
+    };
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/jvm")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|home| home.join("bin/javac").exists() && major(home).is_some_and(|v| v >= 22))
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Runs a build step; false (with a note) if it cannot run or fails.
+fn step(what: &str, command: &mut Command) -> bool {
+    match command.output() {
+        Ok(out) if out.status.success() => true,
+        Ok(out) => {
+            eprintln!(
+                "languages: no {what}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!("languages: no {what}: {e}");
+            false
+        }
+    }
+}
+
+const JNA_JAR: &str = "/usr/share/java/jna.jar";
+
+/// The Java rows' commands, without the timing arguments: the binding with
+/// JNA on the default JDK, and the Maven-built multi-release jar on a JDK
+/// 22+ (FFM). A row whose tools are missing is left out, with a note.
+fn java_timers(dir: &Path, deps: &Path) -> Vec<Vec<OsString>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let timing = root.join("benches/languages/Timing.java");
+    let mut timers = Vec::new();
+    let jna = dir.join("java-jna");
+    let sources = std::fs::read_dir(root.join("bindings/java/src/main/java/dk/tilmelding"))
+        .unwrap()
+        .map(|e| e.unwrap().path());
+    if Path::new(JNA_JAR).exists()
+        && step(
+            "Java (JNA) row",
+            Command::new("javac")
+                .args(["--release", "17", "-cp", JNA_JAR, "-d"])
+                .arg(&jna)
+                .args(sources)
+                .arg(&timing),
+        )
+    {
+        timers.push(vec![
+            "java".into(),
+            "-cp".into(),
+            format!("{}:{JNA_JAR}", jna.display()).into(),
+            format!("-Djna.library.path={}", deps.display()).into(),
+            "Timing".into(),
+        ]);
+    } else {
+        eprintln!("languages: no Java (JNA) row (javac and {JNA_JAR} are needed)");
+    }
+    let Some(jdk) = jdk22() else {
+        eprintln!(
+            "languages: no Java (FFM) row: no JDK 22+ under /usr/lib/jvm (or TILMELDING_JDK22)"
+        );
+        return timers;
+    };
+    let build = dir.join("maven");
+    let jar = build.join(format!("tilmelding-{}.jar", env!("CARGO_PKG_VERSION")));
+    let ffm = dir.join("java-ffm");
+    let built = step(
+        "Java (FFM) row (mvn package)",
+        Command::new("mvn")
+            .args(["-B", "-q", "package", "-DskipITs"])
+            .arg(format!("-Dtilmelding.native.dir={}", deps.display()))
+            .arg(format!("-Dtilmelding.build.directory={}", build.display()))
+            .env("JAVA_HOME", &jdk)
+            .current_dir(root.join("bindings/java")),
+    ) && step(
+        "Java (FFM) row (javac)",
+        Command::new(jdk.join("bin/javac"))
+            .args(["--release", "17", "-cp"])
+            .arg(&jar)
+            .arg("-d")
+            .arg(&ffm)
+            .arg(&timing),
+    );
+    if built {
+        timers.push(vec![
+            jdk.join("bin/java").into(),
+            "--enable-native-access=ALL-UNNAMED".into(),
+            "-cp".into(),
+            format!("{}:{}", ffm.display(), jar.display()).into(),
+            format!("-Dtilmelding.library.path={}", deps.display()).into(),
+            "Timing".into(),
+        ]);
+    }
+    timers
+}
+
 /// A python that imports `tilmelding`, for the Python row.
 fn python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -342,6 +460,12 @@ fn main() {
     };
 
     let c = c_timer(dir.path());
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_owned();
+    let java = java_timers(dir.path(), &deps);
     let python = if config.full { python() } else { None };
     eprintln!(
         "languages: {} citizens, {} recipients, material {material}, {} round(s)",
@@ -354,6 +478,12 @@ fn main() {
             let mut command = Command::new(c);
             args(&mut command);
             rows.extend(run("C", &mut command));
+        }
+        for argv in &java {
+            let mut command = Command::new(&argv[0]);
+            command.args(&argv[1..]);
+            args(&mut command);
+            rows.extend(run("Java", &mut command));
         }
         if let Some(python) = &python {
             let mut command = Command::new(python);
@@ -399,7 +529,7 @@ fn main() {
     println!("| call | language | ns per answer | to Rust |\n|---|---|---:|---:|");
     for call in ["text", "number", "batch"] {
         let rust = medians[&(call.to_string(), "Rust".to_string())];
-        for language in ["Rust", "C", "Python"] {
+        for language in ["Rust", "C", "Java (JNA)", "Java (FFM)", "Python"] {
             if let Some(ns) = medians.get(&(call.to_string(), language.to_string())) {
                 println!("| {call} | {language} | {ns:.1} | {:.2}x |", ns / rust);
             }

@@ -5,7 +5,10 @@
 //! fails cleanly; `ApiCheck` (bindings/java/src/test/java) exercises the rest of the API: info,
 //! snapshot id, error messages, materials from another index, threads,
 //! close; and `ReaderCheck` follows an
-//! index path that is replaced by rename.
+//! index path that is replaced by rename. Each of these runs twice: on the
+//! binding compiled from source with JNA, and on the Maven-built
+//! multi-release jar on a JDK 22+, where the Foreign Function and Memory
+//! API implementation answers (ApiCheck reports which one did).
 //!
 //! Needs a JDK (17+) and JNA: `apt-get install -y openjdk-17-jdk-headless
 //! libjna-java`. Without them the tests are skipped, or fail under `CI=true`.
@@ -39,18 +42,130 @@ fn have_jna() -> bool {
     found
 }
 
-/// The compiled classes (the binding, its check programs and the example), built once per test
-/// run; `None` when Java or JNA is missing and the tests are skipped.
-fn classes() -> Option<&'static Path> {
-    static CLASSES: OnceLock<Option<PathBuf>> = OnceLock::new();
-    CLASSES
-        .get_or_init(|| {
-            let ready = have_tool("javac", "-version", INSTALL_JDK)
-                && have_tool("java", "-version", INSTALL_JDK)
-                && have_jna();
-            ready.then(compile)
-        })
-        .as_deref()
+/// A Java runtime and class path that the checks run on: the binding
+/// compiled from source on the JDK 17 (JNA), and the Maven-built
+/// multi-release jar on a JDK 22+ (the FFM implementation).
+struct Runtime {
+    /// What `Index.implementation()` must say: `jna` or `ffm`.
+    name: &'static str,
+    java: PathBuf,
+    class_path: OsString,
+    options: Vec<OsString>,
+}
+
+/// Every runtime the checks run on, prepared once per test run; empty when
+/// Java or JNA is missing and the tests are skipped.
+fn runtimes() -> &'static [Runtime] {
+    static RUNTIMES: OnceLock<Vec<Runtime>> = OnceLock::new();
+    RUNTIMES.get_or_init(|| {
+        let ready = have_tool("javac", "-version", INSTALL_JDK)
+            && have_tool("java", "-version", INSTALL_JDK)
+            && have_jna();
+        if !ready {
+            return Vec::new();
+        }
+        let mut class_path = OsString::from(compile());
+        class_path.push(":");
+        class_path.push(JNA_JAR);
+        let mut library_path = OsString::from("-Djna.library.path=");
+        library_path.push(library_dir());
+        let mut runtimes = vec![Runtime {
+            name: "jna",
+            java: PathBuf::from("java"),
+            class_path,
+            options: vec![library_path],
+        }];
+        runtimes.extend(ffm_runtime());
+        runtimes
+    })
+}
+
+/// A JDK of version 22 or later: `TILMELDING_JDK22`, or one under /usr/lib/jvm.
+fn jdk22() -> Option<PathBuf> {
+    let version = |home: &Path| -> Option<u32> {
+        let release = std::fs::read_to_string(home.join("release")).ok()?;
+        let line = release.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
+        line.trim_start_matches("JAVA_VERSION=\"")
+            .split(['.', '"'])
+            .next()?
+            .parse()
+            .ok()
+    };
+    if let Some(home) = std::env::var_os("TILMELDING_JDK22") {
+        return Some(PathBuf::from(home));
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/jvm")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|home| home.join("bin/javac").exists() && version(home).is_some_and(|v| v >= 22))
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// The multi-release jar built by Maven on a JDK 22+, with the checks
+/// compiled against it, run with that JDK's `java`.
+fn ffm_runtime() -> Option<Runtime> {
+    let Some(jdk) = jdk22() else {
+        skip_or_fail("no JDK 22+ under /usr/lib/jvm (or TILMELDING_JDK22): the FFM implementation");
+        return None;
+    };
+    if !have_tool("mvn", "--version", "apt-get install -y maven") {
+        return None;
+    }
+    let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("java-ffm");
+    let _ = std::fs::remove_dir_all(&work);
+    let build = work.join("build");
+    let out = Command::new("mvn")
+        .args(["-B", "-q", "package", "-DskipITs"])
+        .arg(format!(
+            "-Dtilmelding.native.dir={}",
+            library_dir().display()
+        ))
+        .arg(format!("-Dtilmelding.build.directory={}", build.display()))
+        .env("JAVA_HOME", &jdk)
+        .current_dir(common::root().join("bindings/java"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mvn package with {}:\n{}{}",
+        jdk.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jar = build.join(format!("tilmelding-{}.jar", env!("CARGO_PKG_VERSION")));
+    let checks = work.join("checks");
+    let root = common::root();
+    let mut jar_path = OsString::from(&jar);
+    jar_path.push(":");
+    jar_path.push(JNA_JAR);
+    let out = Command::new(jdk.join("bin/javac"))
+        .args(["--release", "17", "-cp"])
+        .arg(&jar_path)
+        .arg("-d")
+        .arg(&checks)
+        .arg(root.join("bindings/java/src/test/java/ApiCheck.java"))
+        .arg(root.join("bindings/java/src/test/java/ReaderCheck.java"))
+        .arg(root.join("examples/java/Example.java"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut class_path = OsString::from(&checks);
+    class_path.push(":");
+    class_path.push(&jar_path);
+    let mut library = OsString::from("-Dtilmelding.library.path=");
+    library.push(library_dir());
+    Some(Runtime {
+        name: "ffm",
+        java: jdk.join("bin/java"),
+        class_path,
+        options: vec!["--enable-native-access=ALL-UNNAMED".into(), library],
+    })
 }
 
 fn compile() -> PathBuf {
@@ -111,29 +226,24 @@ fn java_files(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// `java MAIN` with the classes, JNA and libtilmelding.so.
-fn java_command(classes: &Path, main: &str) -> Command {
-    let mut class_path = OsString::from(classes);
-    class_path.push(":");
-    class_path.push(JNA_JAR);
-    let mut library_path = OsString::from("-Djna.library.path=");
-    library_path.push(library_dir());
-    let mut command = Command::new("java");
+/// `java MAIN` on a runtime, with the binding and libtilmelding.so.
+fn java_command(runtime: &Runtime, main: &str) -> Command {
+    let mut command = Command::new(&runtime.java);
     command
         .arg("-cp")
-        .arg(class_path)
-        .arg(library_path)
+        .arg(&runtime.class_path)
+        .args(&runtime.options)
         .arg(main);
     command
 }
 
 /// Runs `java MAIN ARGS...`.
-fn java(classes: &Path, main: &str, args: &[OsString]) -> Output {
+fn java(classes: &Runtime, main: &str, args: &[OsString]) -> Output {
     java_command(classes, main).args(args).output().unwrap()
 }
 
 /// Runs `Example` on many argument lists at once (one JVM each), in order.
-fn examples(classes: &Path, runs: &[Vec<OsString>]) -> Vec<Output> {
+fn examples(classes: &Runtime, runs: &[Vec<OsString>]) -> Vec<Output> {
     std::thread::scope(|s| {
         let running: Vec<_> = runs
             .iter()
@@ -167,7 +277,12 @@ fn args(words: &[&str]) -> Vec<OsString> {
 
 #[test]
 fn lookups_match_the_table_and_the_cli() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        lookups_match_the_table_and_the_cli_on(runtime);
+    }
+}
+
+fn lookups_match_the_table_and_the_cli_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
     let groups = lookups_by_material_and_date();
     let runs: Vec<Vec<OsString>> = groups
@@ -197,7 +312,12 @@ fn lookups_match_the_table_and_the_cli() {
 
 #[test]
 fn today_is_the_default_date_as_in_the_cli() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        today_is_the_default_date_as_in_the_cli_on(runtime);
+    }
+}
+
+fn today_is_the_default_date_as_in_the_cli_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
     let recipients = ["0101901234", "0202902345", "0707907890", "12345674"];
     for material in ["100", "200", "300"] {
@@ -240,7 +360,12 @@ type BatchKey = (String, String, &'static str);
 
 #[test]
 fn batches_match_the_table() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        batches_match_the_table_on(runtime);
+    }
+}
+
+fn batches_match_the_table_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
     let mut groups: BTreeMap<BatchKey, Vec<(String, String)>> = BTreeMap::new();
     for row in lookups() {
@@ -292,7 +417,12 @@ type NumberRow = (String, String, String);
 /// LocalDate)`) does with the recipient as the row writes it.
 #[test]
 fn single_lookups_by_number_match_the_table_and_the_text_path() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        single_lookups_by_number_match_the_table_and_the_text_path_on(runtime);
+    }
+}
+
+fn single_lookups_by_number_match_the_table_and_the_text_path_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
     let mut groups: BTreeMap<BatchKey, Vec<NumberRow>> = BTreeMap::new();
     for row in lookups() {
@@ -364,7 +494,12 @@ fn single_lookups_by_number_match_the_table_and_the_text_path() {
 
 #[test]
 fn a_missing_index_fails_with_its_path() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        a_missing_index_fails_with_its_path_on(runtime);
+    }
+}
+
+fn a_missing_index_fails_with_its_path_on(classes: &Runtime) {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-index.tlm");
     for mode in [&["lookup"][..], &["batch"], &["number"]] {
@@ -388,7 +523,12 @@ fn a_missing_index_fails_with_its_path() {
 
 #[test]
 fn the_api_behaves_as_documented() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        the_api_behaves_as_documented_on(runtime);
+    }
+}
+
+fn the_api_behaves_as_documented_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
     let out = java(classes, "ApiCheck", &[index.clone().into()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -432,11 +572,17 @@ fn the_api_behaves_as_documented() {
         info.get("version").copied(),
         Some(env!("CARGO_PKG_VERSION"))
     );
+    assert_eq!(info.get("implementation").copied(), Some(classes.name));
 }
 
 #[test]
 fn a_reader_follows_a_replaced_index() {
-    let Some(classes) = classes() else { return };
+    for runtime in runtimes() {
+        a_reader_follows_a_replaced_index_on(runtime);
+    }
+}
+
+fn a_reader_follows_a_replaced_index_on(classes: &Runtime) {
     follow_a_replaced_index(
         java_command(classes, "ReaderCheck"),
         "IllegalArgumentException",
@@ -446,9 +592,9 @@ fn a_reader_follows_a_replaced_index() {
 
 /// The Maven project (bindings/java/pom.xml): `mvn verify` packs the jar
 /// with a stripped copy of this build's libtilmelding.so inside, and runs
-/// the JUnit suite (src/test/java/dk/tilmelding) against the packed jar,
-/// once loading the library it carries and once from
-/// `-Dtilmelding.library.path`. Needs Maven and Maven Central (or a filled
+/// the JUnit suite (src/test/java/dk/tilmelding) against the packed jar:
+/// on Java 17 (JNA) loading the library it carries and from
+/// `-Dtilmelding.library.path`, and on a JDK 22+ (FFM). Needs Maven and Maven Central (or a filled
 /// local repository): `apt-get install -y maven`.
 #[test]
 fn the_maven_jar_carries_its_library_and_passes_its_suite() {
@@ -468,7 +614,14 @@ fn the_maven_jar_carries_its_library_and_passes_its_suite() {
         .unwrap();
     assert!(strip.success());
     let (_dir, fixture) = fixture_index();
-    let out = Command::new("mvn")
+    // On a JDK 22+ the build adds the FFM implementation and a third run of
+    // the suite, on that JDK (runtimes() fails under CI=true without one).
+    let jdk = jdk22();
+    let mut mvn = Command::new("mvn");
+    if let Some(jdk) = &jdk {
+        mvn.env("JAVA_HOME", jdk);
+    }
+    let out = mvn
         .args(["-B", "-q", "verify"])
         .arg(format!("-Dtilmelding.fixture={}", fixture.display()))
         .arg(format!("-Dtilmelding.native.dir={}", native.display()))
@@ -485,8 +638,13 @@ fn the_maven_jar_carries_its_library_and_passes_its_suite() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    // Both runs of the suite ran every test.
-    for run in ["embedded", "library-path"] {
+    // Every run of the suite ran every test.
+    let runs: &[&str] = if jdk.is_some() {
+        &["embedded", "library-path", "ffm"]
+    } else {
+        &["embedded", "library-path"]
+    };
+    for run in runs {
         let summary =
             std::fs::read_to_string(work.join(format!("build/failsafe-reports/{run}/summary.xml")))
                 .unwrap();
@@ -508,6 +666,12 @@ fn the_maven_jar_carries_its_library_and_passes_its_suite() {
         listing.contains("dk/tilmelding/native/linux-x86_64/libtilmelding.so"),
         "{listing}"
     );
+    if jdk.is_some() {
+        assert!(
+            listing.contains("META-INF/versions/22/dk/tilmelding/FfmCalls.class"),
+            "{listing}"
+        );
+    }
     let module = Command::new("jar")
         .args(["--describe-module", "--file"])
         .arg(&jar)

@@ -41,6 +41,7 @@ public final class ApiCheck {
     public static void main(String[] args) throws Exception {
         Path path = Path.of(args[0]);
         System.out.println("info version " + Index.libraryVersion());
+        System.out.println("info implementation " + Index.implementation());
         Index index = Index.open(path);
         Info info = index.info();
         System.out.println("info snapshot_id " + index.snapshotId());

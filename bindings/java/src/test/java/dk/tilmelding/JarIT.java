@@ -53,6 +53,7 @@ class JarIT {
     void theLibraryComesFromWhereItWasAskedFor() {
         String expected = System.getProperty("tilmelding.expect.origin");
         assertTrue(Index.libraryVersion().length() > 0);
+        assertEquals(System.getProperty("tilmelding.expect.implementation"), Index.implementation());
         String origin = NativeLoader.origin();
         assertTrue(origin.startsWith(expected + ": "), "loaded from " + origin + ", expected " + expected);
         // The jar carries the library either way.
