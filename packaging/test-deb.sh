@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the packages packaging/build-deb.sh wrote (as root), uses them
 # from the installed files alone as a C developer and an operator would,
-# checks them with lintian and systemd-analyze, and purges them: nothing
-# they installed may be left.
+# checks them with lintian and systemd-analyze, and removes them: `dpkg -r`
+# may leave the configuration file alone, `dpkg --purge` nothing.
 #
 #   packaging/test-deb.sh [--no-demo]
 #
@@ -109,7 +109,15 @@ if [ "$demo" = yes ]; then
     rm -rf "$work/demo"
 fi
 
-step "dpkg --purge leaves nothing behind"
+step "dpkg -r leaves only the configuration; dpkg --purge leaves nothing"
+dpkg -r "${packages[@]}"
+kept=()
+while read -r path; do
+    if [ ! -d "$path" ] && { [ -L "$path" ] || [ -e "$path" ]; }; then
+        kept+=("$path")
+    fi
+done <"$work/installed"
+[ "${kept[*]}" = /etc/tilmelding/rebuild.conf ] || fail "left after dpkg -r: ${kept[*]:-nothing} (expected the conffile alone)"
 dpkg --purge "${packages[@]}"
 # Files and links must be gone; a directory may stay only if another
 # package owns it or something else is in it.
@@ -125,4 +133,4 @@ while read -r path; do
 done <"$work/installed"
 [ ${#left[@]} -eq 0 ] || fail "left after purge: ${left[*]}"
 ! pkg-config --exists tilmelding || fail "pkg-config still finds tilmelding"
-echo "test-deb.sh: the packages install, work from the installed files, and purge cleanly"
+echo "test-deb.sh: the packages install, work from the installed files, and remove cleanly"
