@@ -80,6 +80,13 @@ fn runtimes() -> &'static [Runtime] {
     })
 }
 
+/// Held around every `mvn` run: tests run in parallel, and two Maven
+/// processes filling one local repository at once can corrupt it.
+fn maven_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A JDK of version 22 or later: `TILMELDING_JDK22`, or one under /usr/lib/jvm.
 fn jdk22() -> Option<PathBuf> {
     let version = |home: &Path| -> Option<u32> {
@@ -116,6 +123,7 @@ fn ffm_runtime() -> Option<Runtime> {
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("java-ffm");
     let _ = std::fs::remove_dir_all(&work);
     let build = work.join("build");
+    let _maven = maven_lock();
     let out = Command::new("mvn")
         .args(["-B", "-q", "package", "-DskipITs"])
         .arg(format!(
@@ -617,6 +625,7 @@ fn the_maven_jar_carries_its_library_and_passes_its_suite() {
     // On a JDK 22+ the build adds the FFM implementation and a third run of
     // the suite, on that JDK (runtimes() fails under CI=true without one).
     let jdk = jdk22();
+    let _maven = maven_lock();
     let mut mvn = Command::new("mvn");
     if let Some(jdk) = &jdk {
         mvn.env("JAVA_HOME", jdk);
