@@ -1,8 +1,10 @@
 //! The same lookups from every language, in one run: Rust, the C ABI from C
 //! (`benches/languages/timing.c`), the Java binding with JNA and, on a JDK
 //! 22+, with the Foreign Function and Memory API from the Maven-built jar
-//! (`benches/languages/Timing.java`), and the Python wheel
-//! (`benches/languages/timing.py`), on the same index, the same material,
+//! (`benches/languages/Timing.java`), C# on Mono
+//! (`benches/languages/Timing.cs`), the Python wheel
+//! (`benches/languages/timing.py`) and the CLI answering the recipients as
+//! a batch file (the whole process timed), on the same index, the same material,
 //! date and recipients, each timed as its caller writes it: a plain loop of
 //! single lookups (the recipient as text, and in Rust and C as a number)
 //! and one batch call over all recipients. Rounds alternate the languages;
@@ -391,6 +393,91 @@ fn java_timers(dir: &Path, deps: &Path) -> Vec<Vec<OsString>> {
     timers
 }
 
+/// The C# row's command, without the timing arguments: the binding and
+/// Timing.cs compiled with Mono's `mcs`, run with `mono`.
+fn csharp_timer(dir: &Path, deps: &Path) -> Option<Vec<OsString>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = dir.join("Timing.exe");
+    let built = step(
+        "C# row (mcs)",
+        Command::new("mcs")
+            .arg("-optimize+")
+            .arg(format!("-out:{}", exe.display()))
+            .arg(root.join("bindings/csharp/Tilmelding.cs"))
+            .arg(root.join("benches/languages/Timing.cs")),
+    );
+    built.then(|| {
+        vec![
+            "env".into(),
+            format!("LD_LIBRARY_PATH={}", deps.display()).into(),
+            "mono".into(),
+            "-O=all".into(),
+            exe.into(),
+        ]
+    })
+}
+
+/// The CLI row: `tilmelding lookup --batch` on the recipients' file, the
+/// whole process timed (start, open, reading, answering, printing), with
+/// the answers it prints folded as the other rows fold theirs.
+fn cli_row(
+    cli: &Path,
+    index: &Path,
+    material: &str,
+    date: Date,
+    texts: &Path,
+    count: usize,
+) -> Row {
+    let (y, m, d) = date.ymd();
+    let started = Instant::now();
+    let out = Command::new(cli)
+        .arg("lookup")
+        .arg(index)
+        .args([
+            "--material",
+            material,
+            "--date",
+            &format!("{y:04}-{m:02}-{d:02}"),
+            "--batch",
+        ])
+        .arg(texts)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        out.status.success(),
+        "the CLI: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let channel = |name: &str| {
+        (1..)
+            .map_while(tilmelding::Channel::from_number)
+            .find(|c| c.as_str() == name)
+    };
+    let reason = |name: &str| {
+        (1..)
+            .map_while(tilmelding::Reason::from_number)
+            .find(|r| r.as_str() == name)
+    };
+    let mut checksum = 0u64;
+    let mut lines = 0;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (Some(c), Some(r)) = (channel(words[1]), reason(words[2])) else {
+            panic!("the CLI printed an answer the benchmark does not fold: {line}");
+        };
+        checksum += u64::from(c as u8) << 8 | u64::from(r as u8);
+        lines += 1;
+    }
+    assert_eq!(lines, count, "the CLI answered every recipient");
+    Row {
+        language: "CLI (whole process)".into(),
+        call: "text".into(),
+        ns: elapsed.as_nanos() as f64 / count as f64,
+        checksum,
+    }
+}
+
 /// A python that imports `tilmelding`, for the Python row.
 fn python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -466,6 +553,14 @@ fn main() {
         .unwrap()
         .to_owned();
     let java = java_timers(dir.path(), &deps);
+    let csharp = csharp_timer(dir.path(), &deps);
+    let cli = deps
+        .parent()
+        .map(|d| d.join("tilmelding"))
+        .filter(|cli| cli.exists());
+    if cli.is_none() {
+        eprintln!("languages: no CLI row: build it with cargo build --release -p tilmelding-cli");
+    }
     let python = if config.full { python() } else { None };
     eprintln!(
         "languages: {} citizens, {} recipients, material {material}, {} round(s)",
@@ -479,11 +574,21 @@ fn main() {
             args(&mut command);
             rows.extend(run("C", &mut command));
         }
-        for argv in &java {
+        for argv in java.iter().chain(&csharp) {
             let mut command = Command::new(&argv[0]);
             command.args(&argv[1..]);
             args(&mut command);
-            rows.extend(run("Java", &mut command));
+            rows.extend(run(&argv[0].to_string_lossy(), &mut command));
+        }
+        if let Some(cli) = &cli {
+            rows.push(cli_row(
+                cli,
+                &index_path,
+                &material,
+                date,
+                &texts_path,
+                numbers.len(),
+            ));
         }
         if let Some(python) = &python {
             let mut command = Command::new(python);
@@ -529,7 +634,15 @@ fn main() {
     println!("| call | language | ns per answer | to Rust |\n|---|---|---:|---:|");
     for call in ["text", "number", "batch"] {
         let rust = medians[&(call.to_string(), "Rust".to_string())];
-        for language in ["Rust", "C", "Java (JNA)", "Java (FFM)", "Python"] {
+        for language in [
+            "Rust",
+            "C",
+            "C# (Mono)",
+            "Java (JNA)",
+            "Java (FFM)",
+            "Python",
+            "CLI (whole process)",
+        ] {
             if let Some(ns) = medians.get(&(call.to_string(), language.to_string())) {
                 println!("| {call} | {language} | {ns:.1} | {:.2}x |", ns / rust);
             }
