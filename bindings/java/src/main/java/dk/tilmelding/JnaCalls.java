@@ -20,53 +20,22 @@ final class JnaCalls extends Calls {
     private static final long WINDOW = 1L << 30;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /**
-     * Native memory for one thread's lookups: the answer and both strings.
-     * Strings that are not ASCII, or too long, take the {@code byte[]} path.
-     */
-    private static final class Scratch {
-        static final int OUT = 0;
-        private static final int MATERIAL = 8;
-        private static final int RECIPIENT = 256;
-        private static final int SIZE = 512;
+    /** One thread's scratch memory, and JNA's pointers into it. */
+    private static final class Scratch extends LookupScratch {
+        final Pointer out;
+        final Pointer material;
+        final Pointer recipient;
 
-        final Memory memory = new Memory(SIZE);
-        final ByteBuffer bytes = memory.getByteBuffer(0, SIZE).order(ByteOrder.nativeOrder());
-        final Pointer out = memory.share(OUT, MATERIAL - OUT);
-        final Pointer material = memory.share(MATERIAL, RECIPIENT - MATERIAL);
-        final Pointer recipient = memory.share(RECIPIENT, SIZE - RECIPIENT);
-        /** The material whose bytes are at MATERIAL, if any. */
-        private String lastMaterial;
-
-        /** Writes both strings; false if one is not ASCII or does not fit. */
-        boolean put(String materialId, String recipientText) {
-            if (!materialId.equals(lastMaterial)) {
-                lastMaterial = null;
-                if (!putAscii(materialId, "material", MATERIAL, RECIPIENT)) {
-                    return false;
-                }
-                lastMaterial = materialId;
-            }
-            return putAscii(recipientText, "recipient", RECIPIENT, SIZE);
+        Scratch() {
+            this(new Memory(SIZE));
         }
 
-        private boolean putAscii(String s, String what, int start, int end) {
-            int n = s.length();
-            if (n >= end - start) {
-                return false;
-            }
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c == 0) {
-                    throw new IllegalArgumentException(what + " contains a NUL character");
-                }
-                if (c >= 0x80) {
-                    return false;
-                }
-                bytes.put(start + i, (byte) c);
-            }
-            bytes.put(start + n, (byte) 0);
-            return true;
+        private Scratch(Memory memory) {
+            super(memory.getByteBuffer(0, SIZE));
+            // The shared pointers keep `memory` reachable.
+            out = memory.share(OUT, MATERIAL - OUT);
+            material = memory.share(MATERIAL, RECIPIENT - MATERIAL);
+            recipient = memory.share(RECIPIENT, SIZE - RECIPIENT);
         }
     }
 

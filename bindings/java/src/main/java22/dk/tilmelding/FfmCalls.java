@@ -69,48 +69,21 @@ final class FfmCalls extends Calls {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** One thread's native memory: the answer (or an out-parameter) and both strings. */
-    private static final class Scratch {
-        static final long OUT = 0;
-        static final long MATERIAL = 8;
-        static final long RECIPIENT = 256;
-        static final long SIZE = 512;
+    /** One thread's scratch memory, and its segments. */
+    private static final class Scratch extends LookupScratch {
+        final MemorySegment out;
+        final MemorySegment material;
+        final MemorySegment recipient;
 
-        final MemorySegment memory = Arena.ofAuto().allocate(SIZE, 8);
-        final MemorySegment out = memory.asSlice(OUT, MATERIAL - OUT);
-        final MemorySegment material = memory.asSlice(MATERIAL, RECIPIENT - MATERIAL);
-        final MemorySegment recipient = memory.asSlice(RECIPIENT, SIZE - RECIPIENT);
-        private String lastMaterial;
-
-        /** Writes both strings; false if one is not ASCII or does not fit. */
-        boolean put(String materialId, String recipientText) {
-            if (!materialId.equals(lastMaterial)) {
-                lastMaterial = null;
-                if (!putAscii(materialId, "material", material)) {
-                    return false;
-                }
-                lastMaterial = materialId;
-            }
-            return putAscii(recipientText, "recipient", recipient);
+        Scratch() {
+            this(Arena.ofAuto().allocate(SIZE, 8));
         }
 
-        private static boolean putAscii(String s, String what, MemorySegment to) {
-            int n = s.length();
-            if (n >= to.byteSize()) {
-                return false;
-            }
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                if (c == 0) {
-                    throw new IllegalArgumentException(what + " contains a NUL character");
-                }
-                if (c >= 0x80) {
-                    return false;
-                }
-                to.set(JAVA_BYTE, i, (byte) c);
-            }
-            to.set(JAVA_BYTE, n, (byte) 0);
-            return true;
+        private Scratch(MemorySegment memory) {
+            super(memory.asByteBuffer());
+            out = memory.asSlice(OUT, MATERIAL - OUT);
+            material = memory.asSlice(MATERIAL, RECIPIENT - MATERIAL);
+            recipient = memory.asSlice(RECIPIENT, SIZE - RECIPIENT);
         }
     }
 
@@ -215,6 +188,35 @@ final class FfmCalls extends Calls {
         }
     }
 
+    /** {@code void f(handle)}: the close functions. */
+    private static void close(MethodHandle call, long handle) {
+        try {
+            call.invokeExact(handle);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code tlm_result f(handle, uint64_t)}: the setters. */
+    private static void set(MethodHandle call, long handle, long value) {
+        int rc;
+        try {
+            rc = (int) call.invokeExact(handle, value);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check(rc);
+    }
+
+    /** {@code const char *f(uint32_t)}: a static name, or {@code null}. */
+    private static String name(MethodHandle call, int code) {
+        try {
+            return text((MemorySegment) call.invokeExact(code));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
     private static String text(MemorySegment p) {
         return p.equals(MemorySegment.NULL) ? null : p.reinterpret(Long.MAX_VALUE).getString(0, StandardCharsets.UTF_8);
     }
@@ -233,11 +235,7 @@ final class FfmCalls extends Calls {
 
     @Override
     void indexClose(long index) {
-        try {
-            indexClose.invokeExact(index);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        close(indexClose, index);
     }
 
     @Override
@@ -344,13 +342,7 @@ final class FfmCalls extends Calls {
 
     @Override
     void indexSetMaxAge(long index, long seconds) {
-        int rc;
-        try {
-            rc = (int) indexSetMaxAge.invokeExact(index, seconds);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check(rc);
+        set(indexSetMaxAge, index, seconds);
     }
 
     @Override
@@ -362,11 +354,7 @@ final class FfmCalls extends Calls {
 
     @Override
     void readerClose(long reader) {
-        try {
-            readerClose.invokeExact(reader);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        close(readerClose, reader);
     }
 
     @Override
@@ -383,13 +371,7 @@ final class FfmCalls extends Calls {
 
     @Override
     void readerRefreshEvery(long reader, long intervalMs) {
-        int rc;
-        try {
-            rc = (int) readerRefreshEvery.invokeExact(reader, intervalMs);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check(rc);
+        set(readerRefreshEvery, reader, intervalMs);
     }
 
     @Override
@@ -418,13 +400,7 @@ final class FfmCalls extends Calls {
 
     @Override
     void readerSetMaxAge(long reader, long seconds) {
-        int rc;
-        try {
-            rc = (int) readerSetMaxAge.invokeExact(reader, seconds);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check(rc);
+        set(readerSetMaxAge, reader, seconds);
     }
 
     @Override
@@ -443,30 +419,18 @@ final class FfmCalls extends Calls {
 
     @Override
     String strerror(int result) {
-        try {
-            String s = text((MemorySegment) strerror.invokeExact(result));
-            return s == null ? "" : s;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        String s = name(strerror, result);
+        return s == null ? "" : s;
     }
 
     @Override
     String channelName(int channel) {
-        try {
-            return text((MemorySegment) channelName.invokeExact(channel));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return name(channelName, channel);
     }
 
     @Override
     String reasonName(int reason) {
-        try {
-            return text((MemorySegment) reasonName.invokeExact(reason));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return name(reasonName, reason);
     }
 
     @Override
