@@ -36,6 +36,9 @@ use tilmelding::{
 };
 use tilmelding_synth::SynthOptions;
 
+#[path = "../tests/common/java.rs"]
+mod java_build;
+
 /// The lookups' date, and the as-of time of the list (2026-11-22T06:00+01:00).
 const DATE: (i32, u8, u8) = (2026, 11, 22);
 const AS_OF: i64 = 1_795_323_600;
@@ -279,29 +282,6 @@ fn c_timer(dir: &Path) -> Option<PathBuf> {
     }
 }
 
-/// A JDK of version 22 or later (`TILMELDING_JDK22`, or under /usr/lib/jvm), for the FFM row.
-fn jdk22() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("TILMELDING_JDK22") {
-        return Some(PathBuf::from(home));
-    }
-    let major = |home: &Path| -> Option<u32> {
-        let release = std::fs::read_to_string(home.join("release")).ok()?;
-        let line = release.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
-        line.trim_start_matches("JAVA_VERSION=\"")
-            .split(['.', '"'])
-            .next()?
-            .parse()
-            .ok()
-    };
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/jvm")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|home| home.join("bin/javac").exists() && major(home).is_some_and(|v| v >= 22))
-        .collect();
-    found.sort();
-    found.pop()
-}
-
 /// Runs a build step; false (with a note) if it cannot run or fails.
 fn step(what: &str, command: &mut Command) -> bool {
     match command.output() {
@@ -354,38 +334,33 @@ fn java_timers(dir: &Path, deps: &Path) -> Vec<Vec<OsString>> {
     } else {
         eprintln!("languages: no Java (JNA) row (javac and {JNA_JAR} are needed)");
     }
-    let Some(jdk) = jdk22() else {
+    let Some(jdk) = java_build::jdk22() else {
         eprintln!(
             "languages: no Java (FFM) row: no JDK 22+ under /usr/lib/jvm (or TILMELDING_JDK22)"
         );
         return timers;
     };
-    let build = dir.join("maven");
-    let jar = build.join(format!("tilmelding-{}.jar", env!("CARGO_PKG_VERSION")));
     let ffm = dir.join("java-ffm");
-    let built = step(
-        "Java (FFM) row (mvn package)",
-        Command::new("mvn")
-            .args(["-B", "-q", "package", "-DskipITs"])
-            .arg(format!("-Dtilmelding.native.dir={}", deps.display()))
-            .arg(format!("-Dtilmelding.build.directory={}", build.display()))
-            .env("JAVA_HOME", &jdk)
-            .current_dir(root.join("bindings/java")),
-    ) && step(
-        "Java (FFM) row (javac)",
-        Command::new(jdk.join("bin/javac"))
-            .args(["--release", "17", "-cp"])
-            .arg(&jar)
-            .arg("-d")
-            .arg(&ffm)
-            .arg(&timing),
-    );
+    let jar = java_build::maven_jar(&jdk, deps, &dir.join("maven"))
+        .map_err(|e| eprintln!("languages: no Java (FFM) row: {e}"))
+        .ok();
+    let built = jar.as_ref().is_some_and(|jar| {
+        step(
+            "Java (FFM) row (javac)",
+            Command::new(jdk.join("bin/javac"))
+                .args(["--release", "17", "-cp"])
+                .arg(jar)
+                .arg("-d")
+                .arg(&ffm)
+                .arg(&timing),
+        )
+    });
     if built {
         timers.push(vec![
             jdk.join("bin/java").into(),
             "--enable-native-access=ALL-UNNAMED".into(),
             "-cp".into(),
-            format!("{}:{}", ffm.display(), jar.display()).into(),
+            format!("{}:{}", ffm.display(), jar.unwrap().display()).into(),
             format!("-Dtilmelding.library.path={}", deps.display()).into(),
             "Timing".into(),
         ]);

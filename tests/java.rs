@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use common::java::{jdk22, maven_jar, maven_lock};
 use common::session::follow_a_replaced_index;
 use common::{
     fixture_index, have_tool, info_json, last_two_words, library_dir, lookups,
@@ -80,36 +81,6 @@ fn runtimes() -> &'static [Runtime] {
     })
 }
 
-/// Held around every `mvn` run: tests run in parallel, and two Maven
-/// processes filling one local repository at once can corrupt it.
-fn maven_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A JDK of version 22 or later: `TILMELDING_JDK22`, or one under /usr/lib/jvm.
-fn jdk22() -> Option<PathBuf> {
-    let version = |home: &Path| -> Option<u32> {
-        let release = std::fs::read_to_string(home.join("release")).ok()?;
-        let line = release.lines().find(|l| l.starts_with("JAVA_VERSION="))?;
-        line.trim_start_matches("JAVA_VERSION=\"")
-            .split(['.', '"'])
-            .next()?
-            .parse()
-            .ok()
-    };
-    if let Some(home) = std::env::var_os("TILMELDING_JDK22") {
-        return Some(PathBuf::from(home));
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/jvm")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|home| home.join("bin/javac").exists() && version(home).is_some_and(|v| v >= 22))
-        .collect();
-    found.sort();
-    found.pop()
-}
-
 /// The multi-release jar built by Maven on a JDK 22+, with the checks
 /// compiled against it, run with that JDK's `java`.
 fn ffm_runtime() -> Option<Runtime> {
@@ -122,27 +93,8 @@ fn ffm_runtime() -> Option<Runtime> {
     }
     let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join("java-ffm");
     let _ = std::fs::remove_dir_all(&work);
-    let build = work.join("build");
-    let _maven = maven_lock();
-    let out = Command::new("mvn")
-        .args(["-B", "-q", "package", "-DskipITs"])
-        .arg(format!(
-            "-Dtilmelding.native.dir={}",
-            library_dir().display()
-        ))
-        .arg(format!("-Dtilmelding.build.directory={}", build.display()))
-        .env("JAVA_HOME", &jdk)
-        .current_dir(common::root().join("bindings/java"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mvn package with {}:\n{}{}",
-        jdk.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let jar = build.join(format!("tilmelding-{}.jar", env!("CARGO_PKG_VERSION")));
+    let jar =
+        maven_jar(&jdk, &library_dir(), &work.join("build")).unwrap_or_else(|e| panic!("{e}"));
     let checks = work.join("checks");
     let root = common::root();
     let mut jar_path = OsString::from(&jar);

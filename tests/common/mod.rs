@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod java;
 pub mod personal;
 pub mod session;
 
