@@ -249,11 +249,11 @@ fn single(
         let e = LookupError::StaleIndex;
         return Err(lookup_error(py, e, e.to_string()));
     }
-    if index.material(material).is_none() {
+    let Some(id) = index.material(material) else {
         let e = LookupError::UnknownMaterial;
         let message = format!("material {}: {e}", tilmelding::quote_for_message(material));
         return Err(lookup_error(py, e, message));
-    }
+    };
     let parsed: Recipient = recipient.parse().map_err(|e| {
         lookup_error(
             py,
@@ -265,7 +265,7 @@ fn single(
         )
     })?;
     index
-        .lookup(material, &parsed, date)
+        .lookup_material(id, &parsed, date)
         .map(|inner| Answer { inner })
         .map_err(|e| {
             lookup_error(
