@@ -70,6 +70,10 @@ class Decisions(NamedTuple):
 
 _KINDS = (None, "cpr", "cvr")
 _NO_NUMBERS = np.zeros(0, dtype=np.uint64)
+# The names by code, as arrays to index with a batch's code arrays.
+_CHANNELS = np.array(CHANNEL_NAMES, dtype=object)
+_REASONS = np.array(REASON_NAMES, dtype=object)
+_ERRORS = np.array(ERROR_NAMES, dtype=object)
 
 
 def decide(index, materials, recipients, date=None):
@@ -107,9 +111,6 @@ def decide(index, materials, recipients, date=None):
     order = np.argsort(key, kind="stable")
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    channels = np.array(CHANNEL_NAMES, dtype=object)
-    reasons = np.array(REASON_NAMES, dtype=object)
-    errors = np.array(ERROR_NAMES, dtype=object)
     for start, end in zip(starts, np.r_[starts[1:], n]):
         rows = order[start:end]
         material, recipient_kind = str(names[key[start] // 3]), _KINDS[key[start] % 3]
@@ -127,7 +128,7 @@ def decide(index, materials, recipients, date=None):
             error[rows] = failure.code
             continue
         answered = batch.result == 0
-        channel[rows] = np.where(answered, channels[batch.channel], None)
-        reason[rows] = np.where(answered, reasons[batch.reason], None)
-        error[rows] = errors[batch.result]
+        channel[rows] = np.where(answered, _CHANNELS[batch.channel], None)
+        reason[rows] = np.where(answered, _REASONS[batch.reason], None)
+        error[rows] = _ERRORS[batch.result]
     return Decisions(channel, reason, error, snapshot_id)
