@@ -25,7 +25,6 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::hint::black_box;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -38,6 +37,10 @@ use tilmelding_synth::SynthOptions;
 
 #[path = "../tests/common/java.rs"]
 mod java_build;
+#[path = "../tests/common/tools.rs"]
+mod tools;
+
+use tools::skip_or_fail;
 
 /// The lookups' date, and the as-of time of the list (2026-11-22T06:00+01:00).
 const DATE: (i32, u8, u8) = (2026, 11, 22);
@@ -234,14 +237,6 @@ fn run(language: &str, command: &mut Command) -> Vec<Row> {
         String::from_utf8_lossy(&out.stderr)
     );
     parse_rows(language, &out.stdout)
-}
-
-/// Whether `CI=true`: a missing tool is then a failure, not a skip.
-fn skip_or_fail(message: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{message} (CI=true: a missing tool is a failure)");
-    }
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {message}");
 }
 
 /// The C timer, compiled against the `libtilmelding.so` of this build
