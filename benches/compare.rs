@@ -571,6 +571,97 @@ fn single<Q, O>(
     });
 }
 
+/// Lookups per measured chunk with a cold cache: as many as the C loop of
+/// the issue that asked for the cold rows evicted the cache before.
+const COLD_CHUNK: usize = 2_000;
+
+/// Takes everything the benchmark holds out of the caches (and the TLB) by
+/// reading one word of every line of a buffer twice the size of the last
+/// level cache (at least 64 MiB; `TILMELDING_BENCH_EVICT_MB` overrides).
+struct Evictor(Vec<u64>);
+
+impl Evictor {
+    fn new() -> Evictor {
+        let llc = last_level_cache().unwrap_or(32 << 20);
+        let bytes =
+            std::env::var("TILMELDING_BENCH_EVICT_MB").map_or((2 * llc).max(64 << 20), |mb| {
+                mb.parse::<usize>()
+                    .expect("TILMELDING_BENCH_EVICT_MB is a number")
+                    << 20
+            });
+        Evictor(vec![1; bytes / 8])
+    }
+
+    fn evict(&self) {
+        let sum = self
+            .0
+            .iter()
+            .step_by(8)
+            .fold(0u64, |sum, &w| sum.wrapping_add(w));
+        black_box(sum);
+    }
+}
+
+/// Size of the largest cache of CPU 0, from sysfs (`None` elsewhere).
+fn last_level_cache() -> Option<usize> {
+    (0..8)
+        .filter_map(|i| {
+            let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{i}");
+            let size = std::fs::read_to_string(format!("{dir}/size")).ok()?;
+            let size = size.trim();
+            let (digits, unit) = size.split_at(
+                size.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .len(),
+            );
+            let n: usize = digits.parse().ok()?;
+            Some(
+                n << match unit {
+                    "K" => 10,
+                    "M" => 20,
+                    "G" => 30,
+                    _ => 0,
+                },
+            )
+        })
+        .max()
+}
+
+/// A caller's plain loop of independent single lookups: each measured
+/// iteration answers `chunk` consecutive queries (cycling through them) in
+/// one `for` loop, after `evictor` (if any) has emptied the caches.
+fn looped<Q, O>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    queries: &[Q],
+    chunk: usize,
+    evictor: Option<&Evictor>,
+    mut answer: impl FnMut(&Q) -> O,
+) {
+    let mut at = 0;
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                if let Some(evictor) = evictor {
+                    evictor.evict();
+                }
+                let chunk = &queries[at..at + chunk];
+                at = if at + 2 * chunk.len() > queries.len() {
+                    0
+                } else {
+                    at + chunk.len()
+                };
+                let start = Instant::now();
+                for q in chunk {
+                    black_box(answer(black_box(q)));
+                }
+                total += start.elapsed();
+            }
+            total
+        })
+    });
+}
+
 /// Checks that an alternative answers like the std `HashMap`, and that the
 /// index finds exactly the recipients the `HashMap` has, so that no row of
 /// the comparison measures a structure that answers something else.
@@ -717,6 +808,88 @@ fn compare(c: &mut Criterion, config: &Config) {
         });
         group.finish();
     }
+
+    // The same random single lookups as a caller's plain loop: over all the
+    // queries (warm: only the lookups themselves evict anything), and in
+    // chunks after the caches were emptied (cold, as a server that does
+    // other work between letters sees it).
+    let evictor = Evictor::new();
+    let q = &f.random;
+    for (group_name, chunk, evictor) in [
+        ("compare_loop_random", q.recipients.len(), None),
+        (
+            "compare_cold_random",
+            COLD_CHUNK.min(q.recipients.len()),
+            Some(&evictor),
+        ),
+    ] {
+        let mut group = c.benchmark_group(group_name);
+        group
+            .throughput(Throughput::Elements(chunk as u64))
+            .sample_size(10)
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_secs(if evictor.is_some() { 1 } else { 3 }));
+        let r = &q.recipients;
+        looped(&mut group, "tilmelding", r, chunk, evictor, |r| {
+            index.lookup_material(id, r, date)
+        });
+        looped(
+            &mut group,
+            "tilmelding_from_number",
+            &q.numbers,
+            chunk,
+            evictor,
+            |n| {
+                let recipient = Recipient::from_number(RecipientKind::Cpr, *n).unwrap();
+                index.lookup_material(id, &recipient, date)
+            },
+        );
+        looped(
+            &mut group,
+            "c_abi_tlm_lookup_number",
+            &q.numbers,
+            chunk,
+            evictor,
+            |n| {
+                let mut out = no_answer;
+                let kind = ffi::TLM_RECIPIENT_CPR;
+                // SAFETY: the open handle and an answer to write.
+                let result = unsafe {
+                    ffi::tlm_index_lookup_number(
+                        handle,
+                        c_material_number,
+                        kind,
+                        *n,
+                        c_date,
+                        &mut out,
+                    )
+                };
+                (result, out)
+            },
+        );
+        looped(&mut group, "hashmap_std", r, chunk, evictor, |r| {
+            channel_of(std_map.get(&wide_key(r)).copied())
+        });
+        looped(&mut group, "hashmap_fx", r, chunk, evictor, |r| {
+            channel_of(fx_map.get(&wide_key(r)).copied())
+        });
+        looped(&mut group, "sorted_vec", r, chunk, evictor, |r| {
+            channel_of(sorted_vec.get(wide_key(r)))
+        });
+        looped(&mut group, "fst_map", r, chunk, evictor, |r| {
+            channel_of(fst_map.get(wide_key(r).to_be_bytes()).map(|c| c as u8))
+        });
+        let mut select = db.prepare(SQLITE_SELECT).unwrap();
+        looped(&mut group, "sqlite", r, chunk, evictor, |r| {
+            channel_of(sqlite_get(&mut select, wide_key(r)))
+        });
+        looped(&mut group, "memory_floor", r, chunk, evictor, |r| {
+            floor.read(key_for_floor(r, true))
+        });
+        group.finish();
+    }
+    drop(evictor);
 
     let n = f.random.numbers.len();
     let mut answers = vec![Err(LookupError::InvalidRecipient); n];

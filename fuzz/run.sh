@@ -19,7 +19,7 @@ cargo run -q --manifest-path ../Cargo.toml -p tilmelding-cli -- build --catalog 
 cargo fuzz build -O -s none
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for target in open roaring recipient contacts catalog differential ngdp; do
+for target in open blocks recipient contacts catalog differential ngdp; do
     mkdir -p "corpus/$target"
     seeds=()
     [ -d "seeds/$target" ] && seeds=("seeds/$target")

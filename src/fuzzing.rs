@@ -1,9 +1,12 @@
 //! Entry points for the fuzz targets in `fuzz/`, compiled only under
 //! `cfg(fuzzing)` (which `cargo fuzz` sets): not part of the API.
 
-use roaring::RoaringBitmap;
+use std::collections::BTreeMap;
 
-use crate::format::{self, HEADER_LEN, Header, Probe, SECTION_ENTRY_LEN, SectionKind};
+use crate::format::blocks::{BLOCK_LEN, FENCE_LEN};
+use crate::format::{
+    self, Code, FormatError, HEADER_LEN, Header, KeyCheck, Register, SECTION_ENTRY_LEN, SectionKind,
+};
 
 pub use crate::recipient::mask_input;
 
@@ -15,7 +18,7 @@ const HEADER_CRC_AT: usize = HEADER_LEN - 4;
 /// `bytes` laid out again with the header checksum, every section checksum,
 /// the snapshot id and the file length recomputed, so that a mutated file
 /// gets past the checks that would otherwise refuse it before any parser
-/// (meta, fst, roaring, register) sees it. `None` if the header does not
+/// (meta, fst, register) sees it. `None` if the header does not
 /// decode even then (shorter than a header, wrong magic or major version, a
 /// field out of range).
 ///
@@ -47,147 +50,102 @@ pub fn reseal(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(format::assemble(header, &sections))
 }
 
-/// Range widths that `any_in` is asked about around each probe: within a
-/// word, across words, across a container, across two.
-const WIDTHS: [u32; 9] = [0, 1, 63, 64, 65, 1000, 65535, 70000, 1 << 20];
-
-/// Serializes `bitmap` with the `roaring` crate and checks that our reader
-/// parses and validates the bytes and answers every query as the crate does:
-/// at `probes`, around (a sample of) the members and at container edges.
-/// Panics on any difference.
-pub fn roaring_matches(bitmap: &RoaringBitmap, probes: &[u32]) {
-    let mut bytes = Vec::with_capacity(bitmap.serialized_size());
-    bitmap
-        .serialize_into(&mut bytes)
-        .expect("writing to a Vec never fails");
-    compare(&bytes, bitmap, probes);
+/// The fences and blocks sections of `entries` (key → code byte, the code's
+/// window and reserved bits cleared), as the builder encodes them.
+pub fn encode_blocks(entries: &BTreeMap<u32, u8>) -> (Vec<u8>, Vec<u8>) {
+    format::encode_blocks(entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)))
 }
 
-/// Arbitrary bytes as a serialized bitmap: refused, or every query answers
-/// (never a panic), also when given other bytes than the parsed ones. Bytes
-/// that pass `validate_contents` as well must be a bitmap that the `roaring`
-/// crate reads, all of it, with the same members and answers.
-pub fn roaring_bytes(bytes: &[u8], probes: &[u32]) {
-    let Ok(layout) = Probe::parse_layout(bytes) else {
+/// The bits of a code byte a register without windows may hold.
+const CODE_BITS: u8 = 0x3F;
+
+/// `entries` (key → code byte) encoded as the builder encodes a register:
+/// it opens and verifies, every key is found with its code, no other key of
+/// `probes` or around the keys is found, and the register lists exactly the
+/// entries, in order. Panics on any difference.
+pub fn blocks_match(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
+    let (fences, blocks) = encode_blocks(entries);
+    let register = open(&fences, &blocks).expect("what the builder writes opens");
+    let bytes = [blocks.as_slice(), &fences].concat();
+    assert_eq!(register.len(), entries.len() as u64);
+    register
+        .verify(&bytes, NAMES, KeyCheck::Each(|_| true))
+        .expect("what the builder writes verifies");
+    let listed: Vec<(u32, u8)> = register
+        .contacts(&bytes)
+        .map(|(k, c)| (k, format::encode(&c)))
+        .collect();
+    let expected: Vec<(u32, u8)> = entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)).collect();
+    assert_eq!(listed, expected, "the register lists other entries");
+    let code = |key| register.probe(key).and_then(|p| register.code(&bytes, &p));
+    for (&key, &c) in entries.iter().take(SAMPLE * 16) {
+        assert_eq!(code(key).map(|c| c.0), Some(c & CODE_BITS), "key {key:#x}");
+    }
+    let around = entries
+        .keys()
+        .take(SAMPLE)
+        .flat_map(|&k| [k.wrapping_sub(1), k.wrapping_add(1), k ^ 0x8000]);
+    for probe in probes.iter().copied().take(SAMPLE).chain(around) {
+        assert_eq!(
+            code(probe).map(|c| c.0),
+            entries.get(&probe).map(|c| c & CODE_BITS),
+            "key {probe:#x}"
+        );
+    }
+}
+
+/// Arbitrary bytes as a fences and a blocks section (`bytes` cut in two):
+/// refused at open, or every lookup answers, never a panic; and if they
+/// verify as well, the register lists increasing keys, each of which a
+/// lookup finds with its listed code.
+pub fn blocks_bytes(bytes: &[u8], probes: &[u32]) {
+    let n = bytes.len() / (FENCE_LEN + BLOCK_LEN);
+    let (fences, blocks) = bytes.split_at(n * FENCE_LEN);
+    let blocks = &blocks[..n * BLOCK_LEN];
+    let Ok(register) = open(fences, blocks) else {
         return;
     };
-    assert_eq!(layout.byte_len(), bytes.len());
-    assert_eq!(layout.container_keys().count(), layout.container_count());
-    assert!(layout.heap_size() >= 16 * layout.container_count());
-    let _ = format!("{layout:?}");
-    let keys: Vec<u32> = layout.container_keys().take(64).collect();
-    let values: Vec<u32> = (probes.iter().copied().take(SAMPLE))
-        .chain(
-            keys.iter()
-                .flat_map(|k| [0, 1, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF].map(|low| k << 16 | low)),
-        )
+    let all = [blocks, fences].concat();
+    let code = |key| register.probe(key).and_then(|p| register.code(&all, &p));
+    let listed: Vec<(u32, Code)> = register
+        .contacts(&all)
+        .take(1 << 16)
+        .map(|(k, c)| (k, Code(format::encode(&c))))
         .collect();
-    // Queries never panic, neither with the parsed bytes nor with others.
-    for other in [bytes, &bytes[..bytes.len() / 2], &[]] {
-        for &value in &values {
-            let _ = layout.rank(other, value);
-            let _ = layout.contains(other, value);
-            if let Some(probe) = layout.probe(value) {
-                assert_eq!(probe.value(), value);
-                assert!(probe.rank_hint() <= probe.rank_last());
-                let _ = (probe.byte_hint(), layout.rank_at(other, &probe));
-            }
-            for width in WIDTHS {
-                let _ = layout.any_in(other, value, value.saturating_add(width));
-            }
-        }
-        // A run container of 6 bytes can hold 65536 members: bounded.
-        let _ = layout.iter(other).take(1 << 16).count();
+    for &probe in probes.iter().take(SAMPLE) {
+        let _ = code(probe);
     }
-
-    if layout.validate_contents(bytes).is_err() {
+    if register
+        .verify(&all, NAMES, KeyCheck::Each(|_| true))
+        .is_err()
+    {
         return;
     }
-    let mut rest = bytes;
-    let bitmap = RoaringBitmap::deserialize_from(&mut rest)
-        .unwrap_or_else(|e| panic!("validate_contents accepts what roaring refuses: {e}"));
-    assert!(rest.is_empty(), "roaring reads {} bytes fewer", rest.len());
-    compare(bytes, &bitmap, &values);
+    assert!(
+        listed.windows(2).all(|w| w[0].0 < w[1].0),
+        "verified keys that do not increase"
+    );
+    for (key, listed) in listed.into_iter().take(SAMPLE * 16) {
+        // Windows are empty here, so the listed code has no window bit.
+        assert_eq!(
+            code(key).map(|c| c.0 & CODE_BITS),
+            Some(listed.0),
+            "key {key:#x}"
+        );
+    }
 }
 
-/// Query values per check, at most, so that a run stays fast; each is asked
-/// about at every width of [`WIDTHS`].
+/// Query values per check, at most, so that a run stays fast.
 const SAMPLE: usize = 256;
 
-/// Checks every answer of our reader on `bytes` against `bitmap`, which the
-/// bytes serialize: the members, and ranks and ranges at `probes`, around a
-/// sample of the members and at the edges of a sample of the containers.
-/// Expected answers come from the crate's members as a sorted `Vec`, where
-/// each costs a binary search (the crate's `rank` walks every container).
-fn compare(bytes: &[u8], bitmap: &RoaringBitmap, probes: &[u32]) {
-    let layout = Probe::parse_layout(bytes)
-        .unwrap_or_else(|e| panic!("a serialization that roaring reads is refused: {e}"));
-    assert_eq!(layout.validate_contents(bytes), Ok(()));
-    assert_eq!(u64::from(layout.len()), bitmap.len());
-    assert_eq!(layout.is_empty(), bitmap.is_empty());
-    assert_eq!(layout.byte_len(), bytes.len());
-    let members: Vec<u32> = bitmap.iter().collect();
-    assert!(
-        layout.iter(bytes).eq(members.iter().copied()),
-        "the members differ"
-    );
-    let mut keys: Vec<u32> = members.iter().map(|value| value >> 16).collect();
-    keys.dedup();
-    assert!(layout.container_keys().eq(keys.iter().copied()));
-    assert_eq!(layout.container_count(), keys.len());
+const NAMES: [&str; 3] = ["fences", "blocks", "windows"];
 
-    let mut values: Vec<u32> = probes.iter().copied().take(SAMPLE).collect();
-    let step = keys.len().div_ceil(SAMPLE / 4).max(1);
-    for key in keys.iter().step_by(step) {
-        values.extend([key << 16, key << 16 | 0xFFFF]);
-    }
-    let step = members.len().div_ceil(SAMPLE / 4).max(1);
-    for (rank, &member) in members.iter().enumerate().step_by(step) {
-        assert_eq!(
-            layout.rank(bytes, member),
-            Some(rank as u32),
-            "rank of {member}"
-        );
-        values.extend([
-            member.wrapping_sub(1),
-            member.wrapping_add(1),
-            member ^ 0x8000,
-        ]);
-    }
-    if let Some(&last) = members.last() {
-        values.push(last);
-    }
-    for &value in &values {
-        // Members below `value`, and the first member from `value` on.
-        let below = members.partition_point(|&member| member < value);
-        let next = members.get(below).copied();
-        let expected = (next == Some(value)).then_some(below as u32);
-        assert_eq!(bitmap.contains(value), expected.is_some());
-        assert_eq!(layout.rank(bytes, value), expected, "rank of {value}");
-        assert_eq!(layout.contains(bytes, value), expected.is_some(), "{value}");
-        let probe = layout.probe(value);
-        assert_eq!(probe.is_some(), keys.binary_search(&(value >> 16)).is_ok());
-        if let Some(probe) = probe {
-            assert_eq!(probe.value(), value);
-            assert_eq!(
-                layout.rank_at(bytes, &probe),
-                expected,
-                "rank_at of {value}"
-            );
-            assert!(probe.rank_hint() <= probe.rank_last());
-            assert!(expected.is_none_or(|rank| probe.rank_hint() <= rank));
-            assert!(probe.byte_hint() <= bytes.len());
-        }
-        for width in WIDTHS {
-            let hi = value.saturating_add(width);
-            assert_eq!(
-                layout.any_in(bytes, value, hi),
-                next.is_some_and(|next| next <= hi),
-                "any in {value}..={hi}"
-            );
-        }
-    }
-    assert!(!layout.any_in(bytes, 1, 0));
+/// A register of `fences` and `blocks`, laid out blocks first (so that they
+/// are 64-byte aligned), then the fences, without windows.
+fn open(fences: &[u8], blocks: &[u8]) -> Result<Register, FormatError> {
+    let bytes = [blocks, fences].concat();
+    let end = bytes.len();
+    Register::open(&bytes, blocks.len()..end, 0..blocks.len(), end..end, NAMES)
 }
 
 /// Arbitrary bytes as an NgDP page and as NDJSON: reading fails cleanly or

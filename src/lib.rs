@@ -55,10 +55,11 @@
 //!
 //! ## Memory use
 //!
-//! The recipient data (a roaring bitmap per kind of recipient and one code
-//! byte per recipient) is read in place from the mapped file and shared by
-//! every process through the page cache. Each open index holds on the heap
-//! only the catalog and a small directory per bitmap (see [`Index::heap_size`]).
+//! The recipient data (per kind of recipient, blocks of one cache line that
+//! hold up to 21 keys with their code bytes) is read in place from the mapped
+//! file and shared by every process through the page cache. Each open index
+//! holds on the heap only the catalog and a small directory of the blocks
+//! (see [`Index::heap_size`]); a lookup reads one line of the file.
 //!
 //! ## Quirks
 //!

@@ -165,24 +165,24 @@ fn section(bytes: &[u8], kind: u32) -> (usize, usize) {
         .expect("the section is there")
 }
 
-const CPR_SET: u32 = 3;
-const CPR_CODES: u32 = 4;
+const CPR_FENCES: u32 = 10;
+const CPR_BLOCKS: u32 = 11;
 const CPR_WINDOWS: u32 = 5;
+/// A block: 21 `u16` low halves of keys, 21 code bytes, the count (FORMAT.md 4.3).
+const BLOCK_LEN: usize = 64;
+const CODES_AT: usize = 42;
+const COUNT_AT: usize = 63;
 
-/// The array containers of the CPR set: high 16 bits, absolute offset of the
-/// values, cardinality (the generated set has no run containers).
-fn cpr_containers(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
-    let (start, _) = section(bytes, CPR_SET);
-    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
-    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
-    assert_eq!(u32_at(start), 12346, "no run containers");
-    let count = u32_at(start + 4) as usize;
-    (0..count)
+/// The blocks of the CPR register: fence (first key), absolute offset, number of keys.
+fn cpr_blocks(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
+    let (fences, n) = section(bytes, CPR_FENCES);
+    let (blocks, len) = section(bytes, CPR_BLOCKS);
+    assert_eq!(n / 4 * BLOCK_LEN, len);
+    (0..n / 4)
         .map(|i| {
-            let high = u32::from(u16_at(start + 8 + 4 * i));
-            let cardinality = usize::from(u16_at(start + 10 + 4 * i)) + 1;
-            let values = start + u32_at(start + 8 + 4 * count + 4 * i) as usize;
-            (high, values, cardinality)
+            let fence = u32::from_le_bytes(bytes[fences + 4 * i..][..4].try_into().unwrap());
+            let at = blocks + i * BLOCK_LEN;
+            (fence, at, usize::from(bytes[at + COUNT_AT]))
         })
         .collect()
 }
@@ -228,75 +228,72 @@ fn verify_finds_what_the_checksums_cannot() {
     assert_eq!(clean, original, "resealing changes nothing");
     Index::from_bytes(clean).unwrap().verify().unwrap();
 
-    let containers = cpr_containers(&original);
+    let blocks = cpr_blocks(&original);
     let u16_at = |bytes: &[u8], at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    let expect = |crafted: &mut Vec<u8>, what: &str, words: [&str; 2]| {
+        reseal_with_snapshot(crafted);
+        let error = verify_error(crafted, what);
+        assert!(
+            words.iter().all(|word| error.contains(word)),
+            "{what}: {error}"
+        );
+    };
 
-    // Two values out of order.
-    let &(_, values, _) = containers.iter().find(|c| c.2 >= 2).unwrap();
+    // Two keys out of order.
+    let &(_, at, _) = blocks.iter().find(|b| b.2 >= 3).unwrap();
     let mut crafted = original.clone();
-    crafted[values..values + 4].rotate_left(2);
-    reseal_with_snapshot(&mut crafted);
-    let error = verify_error(&crafted, "unsorted values");
-    assert!(
-        error.contains("cpr_set") && error.contains("increasing"),
-        "{error}"
-    );
+    crafted[at + 2..at + 6].rotate_left(2);
+    expect(&mut crafted, "unsorted keys", ["cpr_blocks", "increasing"]);
 
     // A key that is no CPR number (day 0, or a day the month does not
-    // have), put in place of a member, keeping the order.
-    let bytes = &original;
-    let (at, impossible) = containers
+    // have), put in place of a block's last key, keeping the order.
+    let (at, impossible) = blocks
         .iter()
-        .flat_map(|&(high, values, cardinality)| {
-            (0..cardinality).filter_map(move |i| {
-                let below = if i == 0 {
-                    0
-                } else {
-                    u16_at(bytes, values + 2 * i - 2) + 1
-                };
-                let above = if i + 1 == cardinality {
-                    u16::MAX
-                } else {
-                    u16_at(bytes, values + 2 * i + 2) - 1
-                };
-                (below..=above)
-                    .find(|&low| {
-                        tilmelding::Cpr::from_packed(high << 16 | u32::from(low)).is_none()
-                    })
-                    .map(|low| (values + 2 * i, low))
-            })
+        .enumerate()
+        .filter(|(_, b)| b.2 >= 2)
+        .find_map(|(i, &(fence, at, count))| {
+            let high = fence >> 16;
+            let above = u16_at(&original, at + 2 * (count - 2)) + 1;
+            let next = blocks.get(i + 1).filter(|next| next.0 >> 16 == high);
+            let below = next.map_or(u16::MAX, |next| next.0 as u16 - 1);
+            (above..=below)
+                .find(|&low| tilmelding::Cpr::from_packed(high << 16 | u32::from(low)).is_none())
+                .map(|low| (at + 2 * (count - 1), low))
         })
-        .next()
         .expect("room for an impossible key");
     let mut crafted = original.clone();
     crafted[at..at + 2].copy_from_slice(&impossible.to_le_bytes());
-    reseal_with_snapshot(&mut crafted);
-    let error = verify_error(&crafted, "impossible key");
-    assert!(
-        error.contains("cpr_set") && error.contains("impossible"),
-        "{error}"
-    );
+    expect(&mut crafted, "impossible key", ["cpr_blocks", "impossible"]);
+
+    // A fence that is not its block's first key (still increasing).
+    let (fences, _) = section(&original, CPR_FENCES);
+    let i = (1..blocks.len())
+        .find(|&i| blocks[i].0 - 1 > blocks[i - 1].0 + 21)
+        .unwrap();
+    let mut crafted = original.clone();
+    crafted[fences + 4 * i..][..4].copy_from_slice(&(blocks[i].0 - 1).to_le_bytes());
+    expect(&mut crafted, "moved fence", ["cpr_blocks", "fence"]);
+
+    // A code in an unused slot of a block that is not full.
+    let &(_, at, count) = blocks.iter().find(|b| b.2 < 21).unwrap();
+    let mut crafted = original.clone();
+    crafted[at + CODES_AT + count] = 0x04;
+    expect(&mut crafted, "unused slot", ["cpr_blocks", "unused"]);
 
     // A reserved bit in a code byte.
-    let (codes, codes_len) = section(&original, CPR_CODES);
     let mut crafted = original.clone();
-    crafted[codes] |= 0x80;
-    reseal_with_snapshot(&mut crafted);
-    let error = verify_error(&crafted, "reserved bit");
-    assert!(
-        error.contains("cpr_codes") && error.contains("reserved"),
-        "{error}"
-    );
+    crafted[blocks[0].1 + CODES_AT] |= 0x80;
+    expect(&mut crafted, "reserved bit", ["cpr_blocks", "reserved"]);
 
     // A code that claims an exemption window nobody wrote, and one that
     // loses its window.
     let has_window = |code: u8| code & 0x40 != 0;
-    let without = (codes..codes + codes_len)
-        .find(|&at| !has_window(original[at]))
-        .unwrap();
-    let with = (codes..codes + codes_len)
-        .find(|&at| has_window(original[at]))
-        .unwrap();
+    let codes: Vec<usize> = blocks
+        .iter()
+        .flat_map(|&(_, at, count)| (0..count).map(move |j| at + CODES_AT + j))
+        .collect();
+    let without = *codes.iter().find(|&&at| !has_window(original[at])).unwrap();
+    let with = *codes.iter().find(|&&at| has_window(original[at])).unwrap();
     for (at, what) in [(without, "a window claimed"), (with, "a window lost")] {
         let mut crafted = original.clone();
         crafted[at] ^= 0x40;
@@ -313,4 +310,99 @@ fn verify_finds_what_the_checksums_cannot() {
     reseal_with_snapshot(&mut crafted);
     let error = verify_error(&crafted, "window of a stranger");
     assert!(error.contains("cpr_windows"), "{error}");
+}
+
+/// A file of format 1 (`tests/data/format-1.1.tlm`, the fixture as
+/// tilmelding 0.1 wrote it before format 2) is refused with the error that
+/// tells the operator to rebuild it, by a lookup's open and as the base of a
+/// delta build alike.
+#[test]
+fn a_format_1_file_asks_for_a_rebuild() {
+    let path = common::root().join("tests/data/format-1.1.tlm");
+    let error = Index::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            tilmelding::OpenError::Invalid {
+                source: FormatError::UnsupportedVersion { major: 1, minor: 1 },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("format 1.1") && message.contains("rebuild the index"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let delta = dir.path().join("delta.csv");
+    std::fs::write(
+        &delta,
+        "id;status;registration;exemption_start;exemption_end;nemsms\n",
+    )
+    .unwrap();
+    let error = tilmelding::build_delta(
+        &path,
+        None,
+        &[&delta],
+        &dir.path().join("out.tlm"),
+        &tilmelding::BuildOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("rebuild"), "{error}");
+}
+
+/// `bytes[from..to]` as `xxd` prints it, the way FORMAT.md quotes the file.
+fn xxd(bytes: &[u8], from: usize, to: usize) -> String {
+    let mut out = String::new();
+    for at in (from..to).step_by(16) {
+        let line = &bytes[at..(at + 16).min(to)];
+        let hex: Vec<String> = line
+            .chunks(2)
+            .map(|pair| pair.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        let text: String = line
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out += &format!("{at:08x}: {:<40} {text}\n", hex.join(" "));
+    }
+    out
+}
+
+/// FORMAT.md's worked example is the fixture as this version builds it: its
+/// length, snapshot id, section table, fences and the block it looks in.
+#[test]
+fn the_worked_example_is_the_fixture() {
+    let bytes = fixture_bytes();
+    let doc = std::fs::read_to_string(common::root().join("FORMAT.md")).unwrap();
+    let doc = &doc[doc.find("## 9. Worked example").unwrap()..];
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    let len = index.metadata().file_size;
+    let length = format!("is {},{:03} bytes.", len / 1000, len % 1000);
+    assert!(doc.contains(&length), "{length}");
+    assert!(doc.contains(&index.metadata().snapshot_id_hex()));
+    let (fences, _) = section(&bytes, CPR_FENCES);
+    let (blocks, _) = section(&bytes, CPR_BLOCKS);
+    for (from, to) in [
+        (128, 384),
+        (fences, fences + 28),
+        (blocks + 6 * 64, blocks + 7 * 64),
+    ] {
+        let dump = xxd(&bytes, from, to);
+        // As a block of its own, or indented in a list item.
+        let indented = dump.trim_end().replace('\n', "\n   ");
+        assert!(
+            doc.contains(dump.trim_end()) || doc.contains(&indented),
+            "FORMAT.md does not quote bytes {from:#x}..{to:#x}:\n{dump}"
+        );
+    }
 }

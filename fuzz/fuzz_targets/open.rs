@@ -1,6 +1,6 @@
 //! Arbitrary bytes as an index file, as they are and resealed (every
 //! checksum and the snapshot id recomputed, so that mutations get past the
-//! checksums into the meta, fst, roaring and register parsers): opening
+//! checksums into the meta, fst and register parsers): opening
 //! fails cleanly or gives an index whose every query and verification
 //! returns, never a panic, and whose batch lookups answer as single ones.
 #![no_main]

@@ -644,11 +644,11 @@ impl IndexBuilder {
         let mut sections: Vec<(SectionKind, &[u8])> = vec![
             (SectionKind::Meta, &meta),
             (SectionKind::Materials, &materials),
-            (SectionKind::CprSet, &cpr.set),
-            (SectionKind::CprCodes, &cpr.codes),
+            (SectionKind::CprFences, &cpr.fences),
+            (SectionKind::CprBlocks, &cpr.blocks),
             (SectionKind::CprWindows, &cpr.windows),
-            (SectionKind::CvrSet, &cvr.set),
-            (SectionKind::CvrCodes, &cvr.codes),
+            (SectionKind::CvrFences, &cvr.fences),
+            (SectionKind::CvrBlocks, &cvr.blocks),
             (SectionKind::CvrWindows, &cvr.windows),
         ];
         if !self.lineage.is_empty() {
@@ -708,21 +708,14 @@ fn remove_repeats(
 
 /// The three sections of one kind of recipient, encoded.
 struct EncodedRegister {
-    set: Vec<u8>,
-    codes: Vec<u8>,
+    fences: Vec<u8>,
+    blocks: Vec<u8>,
     windows: Vec<u8>,
 }
 
 fn encode_register(entries: &[Entry], stats: &mut KindStats) -> EncodedRegister {
-    let bitmap = roaring::RoaringBitmap::from_sorted_iter(entries.iter().map(|e| e.key))
-        .expect("keys are sorted and unique");
-    let mut set = Vec::with_capacity(bitmap.serialized_size());
-    bitmap.serialize_into(&mut set).expect("writing to a Vec");
-    let mut codes = Vec::with_capacity(entries.len());
     let mut windows = Vec::new();
     for e in entries {
-        let code = format::encode(&e.contact);
-        codes.push(code);
         if e.contact.exemption_start.is_some() || e.contact.exemption_end.is_some() {
             format::encode_window(e.key, &e.contact, &mut windows);
             stats.exemption_windows += 1;
@@ -731,9 +724,11 @@ fn encode_register(entries: &[Entry], stats: &mut KindStats) -> EncodedRegister 
         stats.pending += u64::from(e.contact.registration.is_pending());
         stats.nemsms += u64::from(e.contact.nemsms);
     }
+    let (fences, blocks) =
+        format::encode_blocks(entries.iter().map(|e| (e.key, format::encode(&e.contact))));
     EncodedRegister {
-        set,
-        codes,
+        fences,
+        blocks,
         windows,
     }
 }

@@ -2,36 +2,40 @@
 //! this module is its implementation, and the two change together.
 //!
 //! ```text
-//! header (128 bytes) | section table (32 bytes a section) | sections, each 8-byte aligned
+//! header (128 bytes) | section table (32 bytes a section) | sections, each 64-byte aligned
 //! ```
 
+pub(crate) mod blocks;
 mod lineage;
 mod meta;
 mod register;
-mod roaring;
 
+pub(crate) use self::blocks::encode as encode_blocks;
 pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;
-pub(crate) use self::register::{Code, KeyCheck, Register, encode, encode_window};
-pub(crate) use self::roaring::Probe;
+pub(crate) use self::register::{Code, KeyCheck, Probe, Register, encode, encode_window};
 
 use sha2::{Digest, Sha256};
 
 /// The first eight bytes of every index file. The high byte and the line
 /// endings catch transfers that mangle binary files (as PNG's signature does).
 pub(crate) const MAGIC: [u8; 8] = *b"\x89TLM\r\n\x1a\n";
-/// Incompatible layout changes bump the major version; readers refuse other majors.
-pub(crate) const FORMAT_MAJOR: u16 = 1;
-/// Compatible additions (new optional sections) bump the minor version:
-/// 1.1 adds the lineage section.
-pub(crate) const FORMAT_MINOR: u16 = 1;
+/// Incompatible layout changes bump the major version; readers refuse other
+/// majors. 2 puts each key beside its code byte, in blocks of one cache line.
+pub(crate) const FORMAT_MAJOR: u16 = 2;
+/// Compatible additions (new optional sections) bump the minor version.
+pub(crate) const FORMAT_MINOR: u16 = 0;
 pub(crate) const HEADER_LEN: usize = 128;
 pub(crate) const SECTION_ENTRY_LEN: usize = 32;
-pub(crate) const ALIGN: usize = 8;
+/// Every section starts at a multiple of this: a cache line, so that a
+/// block of the register is one line of a mapping.
+pub(crate) const ALIGN: usize = 64;
 const HEADER_CRC_OFFSET: usize = HEADER_LEN - 4;
 
-/// What a section holds. The numbers are part of the format.
+/// What a section holds. The numbers are part of the format and never
+/// change meaning: 3, 4, 6 and 7 held format 1's registers (a roaring
+/// bitmap and a code array per kind) and are not used by format 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub(crate) enum SectionKind {
@@ -39,31 +43,32 @@ pub(crate) enum SectionKind {
     Meta = 1,
     /// fst map: material ID -> material index.
     Materials = 2,
-    /// Roaring bitmap (portable format) of the packed CPR keys in the register.
-    CprSet = 3,
-    /// One contact code byte per CPR key, in key order.
-    CprCodes = 4,
     /// Exemption windows of CPR contacts that have one.
     CprWindows = 5,
-    /// Roaring bitmap of the CVR numbers in the register.
-    CvrSet = 6,
-    /// One contact code byte per CVR number, in number order.
-    CvrCodes = 7,
     /// Exemption windows of CVR contacts that have one.
     CvrWindows = 8,
-    /// Optional (1.1): the base of a delta build, the newest `lastUpdated`.
+    /// Optional: the base of a delta build, the newest `lastUpdated`.
     Lineage = 9,
+    /// The first packed CPR key of each block of `cpr_blocks`.
+    CprFences = 10,
+    /// The packed CPR keys with their code bytes, in blocks of 64 bytes.
+    CprBlocks = 11,
+    /// The first CVR number of each block of `cvr_blocks`.
+    CvrFences = 12,
+    /// The CVR numbers with their code bytes, in blocks of 64 bytes.
+    CvrBlocks = 13,
 }
 
 impl SectionKind {
+    /// In the order the writer writes them.
     pub(crate) const ALL: [SectionKind; 9] = [
         SectionKind::Meta,
         SectionKind::Materials,
-        SectionKind::CprSet,
-        SectionKind::CprCodes,
+        SectionKind::CprFences,
+        SectionKind::CprBlocks,
         SectionKind::CprWindows,
-        SectionKind::CvrSet,
-        SectionKind::CvrCodes,
+        SectionKind::CvrFences,
+        SectionKind::CvrBlocks,
         SectionKind::CvrWindows,
         SectionKind::Lineage,
     ];
@@ -72,11 +77,11 @@ impl SectionKind {
         match self {
             SectionKind::Meta => "meta",
             SectionKind::Materials => "materials",
-            SectionKind::CprSet => "cpr_set",
-            SectionKind::CprCodes => "cpr_codes",
+            SectionKind::CprFences => "cpr_fences",
+            SectionKind::CprBlocks => "cpr_blocks",
             SectionKind::CprWindows => "cpr_windows",
-            SectionKind::CvrSet => "cvr_set",
-            SectionKind::CvrCodes => "cvr_codes",
+            SectionKind::CvrFences => "cvr_fences",
+            SectionKind::CvrBlocks => "cvr_blocks",
             SectionKind::CvrWindows => "cvr_windows",
             SectionKind::Lineage => "lineage",
         }
@@ -262,7 +267,7 @@ pub(crate) struct Section {
 }
 
 /// Reads and checks the section table: every section inside the file, each
-/// at the first 8-byte aligned offset after the table or the section before
+/// at the first 64-byte aligned offset after the table or the section before
 /// it, zero padding between, nothing after the last.
 /// Unknown section kinds are allowed (a newer minor version may add some).
 pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section>, FormatError> {
@@ -292,7 +297,7 @@ pub(crate) fn read_sections(bytes: &[u8], header: &Header) -> Result<Vec<Section
             .filter(|&end| end <= bytes.len() as u64)
             .ok_or_else(|| bounds_error("it extends past the end of the file"))?;
         if !start.is_multiple_of(ALIGN as u64) {
-            return Err(bounds_error("it is not 8-byte aligned"));
+            return Err(bounds_error("it is not 64-byte aligned"));
         }
         // Sections follow each other with only the zero padding that aligns them,
         // so no byte of the file escapes the checksums.
@@ -346,7 +351,7 @@ pub(crate) fn materials_fst(catalog: &crate::Catalog) -> Result<Vec<u8>, fst::Er
     Ok(fst::Map::from_iter(ids)?.into_fst().into_inner())
 }
 
-/// Lays out an index file: header, section table, sections (8-byte aligned, zero padded).
+/// Lays out an index file: header, section table, sections (64-byte aligned, zero padded).
 pub(crate) fn assemble(mut header: Header, sections: &[(SectionKind, &[u8])]) -> Vec<u8> {
     let table_end = HEADER_LEN + sections.len() * SECTION_ENTRY_LEN;
     let total = sections

@@ -1,14 +1,15 @@
-//! The register sections of one kind of recipient: the set of keys (a roaring
-//! bitmap), one code byte per key in key order, and the exemption windows of
-//! the few contacts that have one.
+//! The register sections of one kind of recipient: the fences and the
+//! blocks of keys with their code bytes ([`super::blocks`]), and the
+//! exemption windows of the few contacts that have one.
 //!
-//! A lookup is one probe: the key's rank in the set indexes the code array.
+//! A lookup finds its block in the heap directory, then reads the block's
+//! one line of the file.
 
 use std::ops::Range;
 
 use super::FormatError;
+use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Directory, FENCE_LEN};
 use super::meta::KindStats;
-use super::roaring::{Probe, RoaringLayout};
 use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
 
@@ -93,100 +94,126 @@ fn window_date(days: i32, open: i32) -> Option<Date> {
     }
 }
 
+/// Where a key's block lies in the file, found from the heap directory
+/// alone. [`Register::probe`] makes one and [`Register::code`] finishes the
+/// lookup; in between, a batch prefetches the block.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probe {
+    /// Offset of the block in the file.
+    at: usize,
+    key: u32,
+}
+
+impl Probe {
+    /// The probed key.
+    #[inline(always)]
+    pub(crate) fn key(&self) -> u32 {
+        self.key
+    }
+}
+
 /// The register of one kind of recipient, located in an index file.
 #[derive(Clone, Debug)]
 pub(crate) struct Register {
-    layout: RoaringLayout,
-    set: Range<usize>,
-    codes: Range<usize>,
+    directory: Directory,
+    fences: Range<usize>,
+    blocks: Range<usize>,
     windows: Range<usize>,
+    len: u64,
 }
 
 impl Register {
-    /// Checks the sections' sizes against each other (O(containers)); the
-    /// contents are checked by [`Register::verify`].
+    /// Checks the sections' sizes against each other and that the fences
+    /// increase, builds the directory, and counts the keys (O(blocks)); the
+    /// blocks' contents are checked by [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
-        set: Range<usize>,
-        codes: Range<usize>,
+        fences: Range<usize>,
+        blocks: Range<usize>,
         windows: Range<usize>,
         names: [&'static str; 3],
     ) -> Result<Register, FormatError> {
-        let layout = RoaringLayout::parse(&bytes[set.clone()]).map_err(|e| {
-            FormatError::SectionContents {
-                section: names[0],
-                detail: e.to_string(),
-            }
-        })?;
-        if codes.len() != layout.len() as usize {
-            return Err(FormatError::SectionContents {
-                section: names[1],
-                detail: format!("{} codes for {} recipients", codes.len(), layout.len()),
-            });
+        let contents = |section, detail: String| FormatError::SectionContents { section, detail };
+        if !fences.len().is_multiple_of(FENCE_LEN) {
+            return Err(contents(
+                names[0],
+                format!("length {} is not a multiple of {FENCE_LEN}", fences.len()),
+            ));
+        }
+        let n = fences.len() / FENCE_LEN;
+        if blocks.len() != n * BLOCK_LEN {
+            return Err(contents(
+                names[1],
+                format!("{} bytes for {n} blocks of {BLOCK_LEN}", blocks.len()),
+            ));
+        }
+        if !blocks.start.is_multiple_of(BLOCK_LEN) {
+            return Err(contents(
+                names[1],
+                format!("not aligned to {BLOCK_LEN} bytes"),
+            ));
         }
         if !windows.len().is_multiple_of(WINDOW_LEN) {
-            return Err(FormatError::SectionContents {
-                section: names[2],
-                detail: format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),
-            });
+            return Err(contents(
+                names[2],
+                format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),
+            ));
+        }
+        let directory = Directory::build(&bytes[fences.clone()])
+            .map_err(|detail| contents(names[0], detail))?;
+        let mut len = 0;
+        for (i, block) in bytes[blocks.clone()].chunks_exact(BLOCK_LEN).enumerate() {
+            let count = block[blocks::COUNT_AT];
+            if count == 0 || usize::from(count) > BLOCK_KEYS {
+                return Err(contents(
+                    names[1],
+                    format!("block {i} says it holds {count} keys (1 to {BLOCK_KEYS})"),
+                ));
+            }
+            len += u64::from(count);
         }
         Ok(Register {
-            layout,
-            set,
-            codes,
+            directory,
+            fences,
+            blocks,
             windows,
+            len,
         })
     }
 
     /// Number of recipients.
-    pub(crate) fn len(&self) -> u32 {
-        self.layout.len()
+    pub(crate) fn len(&self) -> u64 {
+        self.len
     }
 
     /// Heap memory held for this register (the data itself stays in the file).
     pub(crate) fn heap_size(&self) -> usize {
-        self.layout.heap_size()
+        self.directory.heap_size()
     }
 
-    /// The first step of a lookup, from the heap alone: where the key would
-    /// be. `None` if the register cannot have it.
+    /// The first step of a lookup, from the heap alone: the block that would
+    /// hold the key. `None` if no block can.
     #[inline(always)]
-    pub(crate) fn probe(&self, key: u32) -> Option<Probe<'_>> {
-        self.layout.probe(key)
+    pub(crate) fn probe(&self, key: u32) -> Option<Probe> {
+        let block = self.directory.block_of(key)?;
+        Some(Probe {
+            at: self.blocks.start + block * BLOCK_LEN,
+            key,
+        })
     }
 
-    /// Starts loading what an answer will read for `probe`. For
-    /// batches, which probe many keys before answering them.
+    /// Starts loading the probed block's line. For batches, which probe many
+    /// keys before answering them.
     #[inline(always)]
-    pub(crate) fn prefetch(&self, bytes: &[u8], probe: &Probe<'_>) {
-        // An array lookup reads 128 bytes from the hint: up to three lines.
-        let at = self.set.start + probe.byte_hint();
-        super::prefetch(bytes, at);
-        super::prefetch(bytes, at + 64);
-        super::prefetch(bytes, at + 127);
-        self.prefetch_code(bytes, probe);
+    pub(crate) fn prefetch(&self, bytes: &[u8], probe: &Probe) {
+        super::prefetch(bytes, probe.at);
     }
 
-    /// Starts loading the code byte of the probed key: the line of the
-    /// segment's first rank and, when the segment reaches into the next
-    /// line, that one too (a second prefetch of the same line costs next to
-    /// nothing). With only the first, about half the lookups in a national
-    /// index waited for the code byte's line after the search.
+    /// The code byte of the probed key, if the register has it: one line read.
     #[inline(always)]
-    pub(crate) fn prefetch_code(&self, bytes: &[u8], probe: &Probe<'_>) {
-        super::prefetch(bytes, self.codes.start + probe.rank_hint() as usize);
-        super::prefetch(bytes, self.codes.start + probe.rank_last() as usize);
-    }
-
-    /// The code byte of the probed key, if the register has it.
-    #[inline(always)]
-    pub(crate) fn code(&self, bytes: &[u8], probe: &Probe<'_>) -> Option<Code> {
-        let set = bytes.get(self.set.clone())?;
-        let rank = self.layout.rank_at(set, probe)?;
-        bytes
-            .get(self.codes.start + rank as usize)
-            .copied()
-            .map(Code)
+    pub(crate) fn code(&self, bytes: &[u8], probe: &Probe) -> Option<Code> {
+        let block = block_at(bytes, probe.at)?;
+        blocks::find(block, probe.key as u16).map(Code)
     }
 
     /// The exemption window of `key` (`None` for an open end); `None` if
@@ -211,47 +238,62 @@ impl Register {
         None
     }
 
+    /// Every key with its code byte, in block order (key order in a file
+    /// that passes [`Register::verify`]); whatever the bytes say otherwise,
+    /// never a panic.
+    fn codes<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (u32, Code)> + 'a {
+        let fences = bytes.get(self.fences.clone()).unwrap_or_default();
+        let all = bytes.get(self.blocks.clone()).unwrap_or_default();
+        all.chunks_exact(BLOCK_LEN)
+            .enumerate()
+            .flat_map(move |(i, block)| {
+                let block: &[u8; BLOCK_LEN] = block.try_into().expect("chunks of BLOCK_LEN");
+                let high = blocks::fence(fences, i).unwrap_or(0) & 0xFFFF_0000;
+                (0..blocks::count(block)).map(move |j| {
+                    let key = high | u32::from(blocks::low_at(block, j));
+                    (key, Code(block[CODES_AT + j]))
+                })
+            })
+    }
+
     /// Every key with its contact, in key order. On a file that has not
     /// been verified the contacts are whatever the bytes say (never a panic).
     pub(crate) fn contacts<'a>(
         &'a self,
         bytes: &'a [u8],
     ) -> impl Iterator<Item = (u32, Contact)> + 'a {
-        let set = bytes.get(self.set.clone()).unwrap_or_default();
-        let codes = bytes.get(self.codes.clone()).unwrap_or_default();
         let windows = bytes.get(self.windows.clone()).unwrap_or_default();
         let mut next_window = 0;
-        self.layout
-            .iter(set)
-            .zip(codes.iter().copied().map(Code))
-            .map(move |(key, code)| {
-                let mut contact = Contact {
-                    registration: code.registration(),
-                    nemsms: code.nemsms(),
-                    ..Contact::new(code.status())
-                };
-                if code.has_window() {
-                    while let Some((k, start, end)) = window_at(windows, next_window) {
-                        if k > key {
-                            break;
-                        }
-                        next_window += 1;
-                        if k == key {
-                            contact.exemption_start = window_date(start, OPEN_START);
-                            contact.exemption_end = window_date(end, OPEN_END);
-                            break;
-                        }
+        self.codes(bytes).map(move |(key, code)| {
+            let mut contact = Contact {
+                registration: code.registration(),
+                nemsms: code.nemsms(),
+                ..Contact::new(code.status())
+            };
+            if code.has_window() {
+                while let Some((k, start, end)) = window_at(windows, next_window) {
+                    if k > key {
+                        break;
+                    }
+                    next_window += 1;
+                    if k == key {
+                        contact.exemption_start = window_date(start, OPEN_START);
+                        contact.exemption_end = window_date(end, OPEN_END);
+                        break;
                     }
                 }
-                (key, contact)
-            })
+            }
+            (key, contact)
+        })
     }
 
-    /// Full content check: the bitmap; that every key is a possible
-    /// recipient (`keys`); no reserved bit in a code; and that the windows
-    /// are sorted, hold valid dates, and belong one to one to the recipients
-    /// whose code says they have one. Returns the statistics the codes add
-    /// up to.
+    /// Full content check: every block in canonical form (its first key its
+    /// fence, keys increasing within it and below the next block's, full
+    /// unless the last of its high bits, unused slots zero); that every key
+    /// is a possible recipient (`keys`); no reserved bit in a code; and that
+    /// the windows are sorted, hold valid dates, and belong one to one to
+    /// the recipients whose code says they have one. Returns the statistics
+    /// the codes add up to.
     ///
     /// Proportional to the file's size, but without a step per recipient
     /// where it can: keys are checked a block at a time where `keys` allows,
@@ -263,18 +305,22 @@ impl Register {
         keys: KeyCheck,
     ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
-        let set = &bytes[self.set.clone()];
-        self.layout
-            .validate_contents(set)
-            .map_err(|e| contents(names[0], e.to_string()))?;
-        self.verify_keys(set, keys)
-            .map_err(|detail| contents(names[0], detail))?;
-
-        let mut stats = KindStats::default();
-        for (code, count) in histogram(&bytes[self.codes.clone()])
-            .into_iter()
+        let fences = &bytes[self.fences.clone()];
+        let mut histogram = Histogram::default();
+        for (i, block) in bytes[self.blocks.clone()]
+            .chunks_exact(BLOCK_LEN)
             .enumerate()
         {
+            let block: &[u8; BLOCK_LEN] = block.try_into().expect("chunks of BLOCK_LEN");
+            let fence = blocks::fence(fences, i).expect("one fence per block");
+            let next = blocks::fence(fences, i + 1);
+            check_block(block, fence, next, keys)
+                .map_err(|detail| contents(names[1], format!("block {i} {detail}")))?;
+            histogram.add(&block[CODES_AT..CODES_AT + blocks::count(block)]);
+        }
+
+        let mut stats = KindStats::default();
+        for (code, count) in histogram.total().into_iter().enumerate() {
             if count == 0 {
                 continue;
             }
@@ -300,7 +346,8 @@ impl Register {
 
         // Each window names a recipient whose code says it has one, no two
         // name the same one (the keys increase), and there are as many
-        // windows as such recipients: one to one.
+        // windows as such recipients: one to one. Errors name the entry, not
+        // its key (a packed CPR number).
         let windows = &bytes[self.windows.clone()];
         let n = windows.len() / WINDOW_LEN;
         let with_window = stats.exemption_windows;
@@ -322,23 +369,19 @@ impl Register {
             previous = Some(key);
             let valid = |days, open| days == open || Date::from_days(days).is_some();
             if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
-                return Err(contents(names[2], format!("invalid window for key {key}")));
+                return Err(contents(names[2], format!("window {i} is invalid")));
             }
-            let code = self
-                .layout
-                .rank(set, key)
-                .and_then(|rank| bytes.get(self.codes.start + rank as usize));
-            match code {
+            match self.probe(key).and_then(|probe| self.code(bytes, &probe)) {
                 None => {
                     return Err(contents(
                         names[2],
-                        format!("has a window for key {key}, which the register does not hold"),
+                        format!("window {i} belongs to a recipient the register does not hold"),
                     ));
                 }
-                Some(code) if code & HAS_WINDOW == 0 => {
+                Some(code) if !code.has_window() => {
                     return Err(contents(
                         names[2],
-                        format!("has a window for key {key}, whose code says it has none"),
+                        format!("window {i} belongs to a recipient whose code says it has none"),
                     ));
                 }
                 Some(_) => {}
@@ -346,49 +389,74 @@ impl Register {
         }
         Ok(stats)
     }
+}
 
-    /// Checks that every key in the set is a possible recipient.
-    fn verify_keys(&self, set: &[u8], keys: KeyCheck) -> Result<(), String> {
-        let impossible = |key| format!("holds the impossible key {key}");
-        match keys {
-            KeyCheck::Each(is_key) => match self.layout.iter(set).find(|&key| !is_key(key)) {
-                Some(key) => Err(impossible(key)),
-                None => Ok(()),
-            },
-            KeyCheck::Blocks {
-                slot,
-                block,
-                valid_blocks,
-            } => {
-                let all = (1u32 << (slot / block)) - 1;
-                for high in self.layout.container_keys() {
-                    let (first, last) = (high << 16, high << 16 | 0xFFFF);
-                    for s in first / slot..=last / slot {
-                        let valid = u32::from(valid_blocks(s));
-                        if valid == all {
-                            continue;
-                        }
-                        for b in (0..slot / block).filter(|b| valid >> b & 1 == 0) {
-                            // Within this container; u64 as the last slot
-                            // may reach past u32::MAX.
-                            let start = u64::from(s) * u64::from(slot) + u64::from(b * block);
-                            let lo = start.max(u64::from(first));
-                            let hi = (start + u64::from(block) - 1).min(u64::from(last));
-                            if lo <= hi && self.layout.any_in(set, lo as u32, hi as u32) {
-                                return Err(format!(
-                                    "holds an impossible key between {lo} and {hi}"
-                                ));
-                            }
-                        }
-                    }
-                }
-                Ok(())
-            }
+/// The block at `at` in the file.
+#[inline(always)]
+fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
+    bytes.get(at..at + BLOCK_LEN)?.try_into().ok()
+}
+
+/// Checks one block against its fence and the next block's (`next`): the
+/// canonical form of FORMAT.md, and that every key is possible.
+fn check_block(
+    block: &[u8; BLOCK_LEN],
+    fence: u32,
+    next: Option<u32>,
+    keys: KeyCheck,
+) -> Result<(), String> {
+    let count = blocks::count(block);
+    let low = |j| blocks::low_at(block, j);
+    if low(0) != fence as u16 {
+        return Err("does not start with its fence".into());
+    }
+    if (1..count).any(|j| low(j - 1) >= low(j)) {
+        return Err("holds keys that are not strictly increasing".into());
+    }
+    let high = fence & 0xFFFF_0000;
+    let last = high | u32::from(low(count - 1));
+    let next_high = next.map(|n| n & 0xFFFF_0000);
+    if next_high == Some(high) {
+        if next.is_some_and(|n| n <= last) {
+            return Err("reaches past the next block's fence".into());
+        }
+        if count < BLOCK_KEYS {
+            return Err(format!(
+                "holds {count} keys but is not the last block of its high bits"
+            ));
         }
     }
+    if (count..BLOCK_KEYS).any(|j| low(j) != 0 || block[CODES_AT + j] != 0) {
+        return Err("has unused slots that are not zero".into());
+    }
+    let possible = match keys {
+        KeyCheck::Each(is_key) => (0..count).all(|j| is_key(high | u32::from(low(j)))),
+        KeyCheck::Blocks {
+            slot,
+            block: run,
+            valid_blocks,
+        } => {
+            let valid = |key: u32| valid_blocks(key / slot) >> (key % slot / run) & 1 != 0;
+            let first = high | u32::from(low(0));
+            // Keys increase: when the first and the last share a slot, the
+            // runs between theirs cover every key of the block.
+            if first / slot == last / slot {
+                let (a, b) = (first % slot / run, last % slot / run);
+                let wanted = ((1u32 << (b - a + 1)) - 1) << a;
+                u32::from(valid_blocks(first / slot)) & wanted == wanted
+            } else {
+                (0..count).all(|j| valid(high | u32::from(low(j))))
+            }
+        }
+    };
+    if !possible {
+        return Err("holds an impossible key".into());
+    }
+    Ok(())
 }
 
 /// How [`Register::verify`] checks that every key is a possible recipient.
+#[derive(Clone, Copy)]
 pub(crate) enum KeyCheck {
     /// Key by key.
     Each(fn(u32) -> bool),
@@ -403,29 +471,50 @@ pub(crate) enum KeyCheck {
     },
 }
 
-/// How many of `bytes` have each value, counted in four interleaved tables
-/// so that runs of equal bytes do not wait on each other's increments.
-fn histogram(bytes: &[u8]) -> [u64; 256] {
-    let mut tables = [[0u32; 256]; 4];
-    let mut total = [0u64; 256];
-    // Flush before a u32 count could overflow.
-    for chunk in bytes.chunks(4 << 30) {
-        let mut quads = chunk.chunks_exact(4);
-        for quad in &mut quads {
-            for (table, &byte) in tables.iter_mut().zip(quad) {
-                table[usize::from(byte)] += 1;
-            }
+/// How many codes have each value, counted in four interleaved tables so
+/// that runs of equal codes do not wait on each other's increments.
+struct Histogram {
+    tables: Box<[[u32; 256]; 4]>,
+    total: [u64; 256],
+    /// Codes added since the tables were last flushed into `total`.
+    pending: u32,
+}
+
+impl Default for Histogram {
+    fn default() -> Histogram {
+        Histogram {
+            tables: Box::new([[0; 256]; 4]),
+            total: [0; 256],
+            pending: 0,
         }
-        for &byte in quads.remainder() {
-            tables[0][usize::from(byte)] += 1;
+    }
+}
+
+impl Histogram {
+    fn add(&mut self, codes: &[u8]) {
+        for (i, &code) in codes.iter().enumerate() {
+            self.tables[i % 4][usize::from(code)] += 1;
         }
-        for table in &mut tables {
-            for (sum, count) in total.iter_mut().zip(table.iter_mut()) {
+        self.pending += codes.len() as u32;
+        // Flush long before a u32 count could overflow.
+        if self.pending >= 1 << 30 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for table in self.tables.iter_mut() {
+            for (sum, count) in self.total.iter_mut().zip(table.iter_mut()) {
                 *sum += u64::from(std::mem::take(count));
             }
         }
+        self.pending = 0;
     }
-    total
+
+    fn total(mut self) -> [u64; 256] {
+        self.flush();
+        self.total
+    }
 }
 
 #[cfg(test)]

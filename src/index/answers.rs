@@ -41,21 +41,20 @@ impl CodeAnswers {
 
     /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
     /// register cannot have), once the material let the contact decide.
-    /// `bytes` is the whole file. A single lookup calls
-    /// [`Register::prefetch_code`] first; a batch has prefetched it all.
+    /// `bytes` is the whole file; a batch has prefetched the probed block.
     #[inline(always)]
     pub(super) fn answer(
         &self,
         register: &Register,
         bytes: &[u8],
-        probe: Option<&Probe<'_>>,
+        probe: Option<&Probe>,
         rule: &Rule,
         date: Date,
     ) -> Answer {
         let code = probe.and_then(|probe| register.code(bytes, probe));
         match code {
             Some(code) if code.has_window() => {
-                let key = probe.map_or(0, Probe::value);
+                let key = probe.map_or(0, Probe::key);
                 let window = register.window(bytes, key).unwrap_or((None, None));
                 decide_contact(rule, Some(contact_state(code, Some(window))), date)
             }

@@ -188,8 +188,8 @@ impl Index {
         let counts_agree = header.materials as usize == rules.len()
             && header.groups as usize == meta.catalog.groups.len()
             && header.sender_systems as usize == meta.catalog.sender_systems.len()
-            && header.cpr_contacts == u64::from(registers[0].len())
-            && header.cvr_contacts == u64::from(registers[1].len())
+            && header.cpr_contacts == registers[0].len()
+            && header.cvr_contacts == registers[1].len()
             && meta.stats[0].by_status.iter().sum::<u64>() == header.cpr_contacts
             && meta.stats[1].by_status.iter().sum::<u64>() == header.cvr_contacts;
         if !counts_agree {
@@ -363,11 +363,6 @@ impl Index {
         let bytes = self.storage.bytes();
         let register = &self.registers[kind as usize];
         let probe = register.probe(recipient.key());
-        if let Some(probe) = &probe {
-            // Start loading the code byte now, so that its cache miss
-            // overlaps the search instead of following it.
-            register.prefetch_code(bytes, probe);
-        }
         Ok(self
             .answers
             .answer(register, bytes, probe.as_ref(), rule, date))
@@ -535,13 +530,13 @@ impl Index {
 }
 
 pub(crate) const CPR_SECTIONS: [SectionKind; 3] = [
-    SectionKind::CprSet,
-    SectionKind::CprCodes,
+    SectionKind::CprFences,
+    SectionKind::CprBlocks,
     SectionKind::CprWindows,
 ];
 pub(crate) const CVR_SECTIONS: [SectionKind; 3] = [
-    SectionKind::CvrSet,
-    SectionKind::CvrCodes,
+    SectionKind::CvrFences,
+    SectionKind::CvrBlocks,
     SectionKind::CvrWindows,
 ];
 

@@ -1,0 +1,366 @@
+//! The register layout of format 2: the keys of one kind of recipient in
+//! blocks of one cache line, each holding up to [`BLOCK_KEYS`] keys (their
+//! low 16 bits) with their code bytes beside them, and a fence table of each
+//! block's first key.
+//!
+//! ```text
+//! block (64 bytes, 64-byte aligned in the file):
+//! 0          2          ...   40         42       ...   62        63
+//! | low 0    | low 1    | ... | low 20   | code 0 | ... | code 20 | count |
+//! ```
+//!
+//! At open the fences become a small per-process [`Directory`]: for every
+//! value of a key's high 16 bits, the run of blocks that hold such keys, and
+//! the low 16 bits of each block's first key. A lookup finds its block there
+//! and then reads one line of the file: the keys and their codes.
+
+/// Bytes per block: one cache line.
+pub(crate) const BLOCK_LEN: usize = 64;
+/// Keys per block, at most: 21 × (2 bytes of key + 1 code byte) + 1 count byte = 64.
+pub(crate) const BLOCK_KEYS: usize = 21;
+/// Where a block's code bytes start.
+pub(crate) const CODES_AT: usize = 2 * BLOCK_KEYS;
+/// Where a block holds its number of keys.
+pub(crate) const COUNT_AT: usize = BLOCK_LEN - 1;
+/// Bytes per fence: the block's first key, a `u32`.
+pub(crate) const FENCE_LEN: usize = 4;
+
+/// Fences searched at once by [`first_above`] (one 64-byte line of `u16`).
+const LANES: usize = 32;
+
+/// The fences and blocks sections of sorted, unique `(key, code)` pairs.
+///
+/// A block holds keys of one value of the high 16 bits only, and is full
+/// unless the next key has other high bits (or there is none): the layout is
+/// a function of the keys.
+pub(crate) fn encode(entries: impl IntoIterator<Item = (u32, u8)>) -> (Vec<u8>, Vec<u8>) {
+    let mut fences = Vec::new();
+    let mut blocks: Vec<u8> = Vec::new();
+    let mut count = 0;
+    let mut high = None;
+    for (key, code) in entries {
+        if count == BLOCK_KEYS || high != Some(key >> 16) {
+            fences.extend_from_slice(&key.to_le_bytes());
+            blocks.resize(blocks.len() + BLOCK_LEN, 0);
+            count = 0;
+            high = Some(key >> 16);
+        }
+        let block = blocks.len() - BLOCK_LEN;
+        blocks[block + 2 * count..][..2].copy_from_slice(&(key as u16).to_le_bytes());
+        blocks[block + CODES_AT + count] = code;
+        count += 1;
+        blocks[block + COUNT_AT] = count as u8;
+    }
+    (fences, blocks)
+}
+
+/// The fence of block `i`: its first key.
+pub(crate) fn fence(fences: &[u8], i: usize) -> Option<u32> {
+    let bytes = fences.get(i * FENCE_LEN..(i + 1) * FENCE_LEN)?;
+    Some(u32::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// Low 16 bits of key `i` of a block (`i < BLOCK_KEYS`).
+pub(crate) fn low_at(block: &[u8; BLOCK_LEN], i: usize) -> u16 {
+    u16::from_le_bytes([block[2 * i], block[2 * i + 1]])
+}
+
+/// Where a lookup finds its block: built at open from the fences, on the
+/// heap of each process (about 2 bytes per block and 4 per value of the high
+/// 16 bits up to the largest: 640 KiB for a national CPR register).
+#[derive(Clone, Debug)]
+pub(crate) struct Directory {
+    /// `starts[h]..starts[h + 1]`: the blocks whose keys have high bits `h`.
+    starts: Box<[u32]>,
+    /// The low 16 bits of each block's first key, then [`LANES`] entries of
+    /// padding so that a search may always read a whole line.
+    lows: Box<[u16]>,
+}
+
+impl Directory {
+    /// The directory of a fences section (its length a multiple of
+    /// [`FENCE_LEN`]). Fails unless the fences strictly increase.
+    pub(crate) fn build(fences: &[u8]) -> Result<Directory, String> {
+        let n = fences.len() / FENCE_LEN;
+        let fence = |i| fence(fences, i).expect("in bounds");
+        if let Some(i) = (1..n).find(|&i| fence(i - 1) >= fence(i)) {
+            return Err(format!("fence {i} is not above the one before it"));
+        }
+        let last_high = n.checked_sub(1).map(|last| (fence(last) >> 16) as usize);
+        let mut starts = vec![0u32; last_high.map_or(1, |h| h + 2)];
+        let mut lows = Vec::with_capacity(n + LANES);
+        for i in 0..n {
+            let f = fence(i);
+            // Blocks before this one have high bits below its own.
+            let high = (f >> 16) as usize;
+            starts[high + 1] = i as u32 + 1;
+            lows.push(f as u16);
+        }
+        // High bits without blocks start where the ones before them end.
+        for h in 1..starts.len() {
+            starts[h] = starts[h].max(starts[h - 1]);
+        }
+        lows.resize(n + LANES, u16::MAX);
+        Ok(Directory {
+            starts: starts.into_boxed_slice(),
+            lows: lows.into_boxed_slice(),
+        })
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_size(&self) -> usize {
+        std::mem::size_of_val(&*self.starts) + std::mem::size_of_val(&*self.lows)
+    }
+
+    /// The block that holds `key` if any block does: the last block of the
+    /// key's high bits whose first key is not above it.
+    #[inline(always)]
+    pub(crate) fn block_of(&self, key: u32) -> Option<usize> {
+        let high = (key >> 16) as usize;
+        let (&start, &end) = (self.starts.get(high)?, self.starts.get(high + 1)?);
+        let (start, end) = (start as usize, end as usize);
+        let at_most = at_most(&self.lows, start, end - start, key as u16);
+        at_most.checked_sub(1).map(|i| start + i)
+    }
+}
+
+/// How many of `lows[start..start + len]` (increasing) are at most `low`:
+/// halving down to one line, then [`first_above`] over it.
+#[inline(always)]
+fn at_most(lows: &[u16], start: usize, len: usize, low: u16) -> usize {
+    let (mut base, mut len) = (start, len);
+    while len > LANES {
+        let half = len / 2;
+        if lows[base + half] <= low {
+            base += half;
+            len -= half;
+        } else {
+            len = half;
+        }
+    }
+    let line: &[u16; LANES] = lows[base..base + LANES].try_into().expect("padded");
+    base - start + first_above(line, len, low)
+}
+
+/// The position of the first of `lanes[..len]` above `low` (`len` if none):
+/// on increasing lanes, how many are at most `low`. Four vector compares, two
+/// mask extractions and a bit scan.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpgt_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
+        _mm_set1_epi16, _mm_xor_si128,
+    };
+    debug_assert!(len <= LANES);
+    // SAFETY: `lanes` is 64 bytes of plain integers; each load reads 16 of
+    // them at offsets 0, 16, 32 and 48, in bounds (unaligned loads). The
+    // intrinsics are SSE2, part of the x86_64 baseline.
+    let (first, second) = unsafe {
+        let at = |i: usize| _mm_loadu_si128(lanes.as_ptr().add(8 * i).cast::<__m128i>());
+        // Signed compares of values shifted by 0x8000 order them as unsigned.
+        let flip = _mm_set1_epi16(i16::MIN);
+        let low = _mm_xor_si128(_mm_set1_epi16(low as i16), flip);
+        let above = |i| _mm_cmpgt_epi16(_mm_xor_si128(at(i), flip), low);
+        (
+            _mm_movemask_epi8(_mm_packs_epi16(above(0), above(1))) as u32,
+            _mm_movemask_epi8(_mm_packs_epi16(above(2), above(3))) as u32,
+        )
+    };
+    let above = u64::from(first | second << 16) | u64::MAX << len;
+    above.trailing_zeros() as usize
+}
+
+/// [`first_above`], portable.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn first_above_portable(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+    lanes[..len].iter().take_while(|&&l| l <= low).count()
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+    first_above_portable(lanes, len, low)
+}
+
+/// Number of keys a block says it holds, at most [`BLOCK_KEYS`].
+#[inline(always)]
+pub(crate) fn count(block: &[u8; BLOCK_LEN]) -> usize {
+    usize::from(block[COUNT_AT]).min(BLOCK_KEYS)
+}
+
+/// The code byte of the key with low bits `low` in `block`, if the block
+/// holds it (the first such key on a crafted block that holds it twice).
+/// Three vector compares and a bit scan, all in the block's one line.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn find(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
+        _mm_set1_epi16, _mm_setzero_si128,
+    };
+    // SAFETY: `block` is 64 bytes; the loads read 16 bytes each at offsets
+    // 0, 16 and 32, in bounds (unaligned loads). SSE2 is part of the x86_64
+    // baseline.
+    let equal = unsafe {
+        let value = _mm_set1_epi16(low as i16);
+        let eq = |at: usize| {
+            _mm_cmpeq_epi16(
+                _mm_loadu_si128(block.as_ptr().add(at).cast::<__m128i>()),
+                value,
+            )
+        };
+        let first = _mm_movemask_epi8(_mm_packs_epi16(eq(0), eq(16))) as u32;
+        let second = _mm_movemask_epi8(_mm_packs_epi16(eq(32), _mm_setzero_si128())) as u32;
+        first | second << 16
+    };
+    let equal = equal & ((1 << count(block)) - 1);
+    (equal != 0).then(|| block[CODES_AT + equal.trailing_zeros() as usize])
+}
+
+/// [`find`], portable.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+pub(crate) fn find_portable(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
+    (0..count(block))
+        .find(|&i| low_at(block, i) == low)
+        .map(|i| block[CODES_AT + i])
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+pub(crate) fn find(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
+    find_portable(block, low)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(bytes: &[u8]) -> impl Iterator<Item = &[u8; BLOCK_LEN]> {
+        bytes.chunks_exact(BLOCK_LEN).map(|b| b.try_into().unwrap())
+    }
+
+    /// Looks `key` up the way a register does.
+    fn lookup(directory: &Directory, bytes: &[u8], key: u32) -> Option<u8> {
+        let block = directory.block_of(key)?;
+        let block: &[u8; BLOCK_LEN] = bytes[block * BLOCK_LEN..][..BLOCK_LEN].try_into().unwrap();
+        let found = find(block, key as u16);
+        assert_eq!(found, find_portable(block, key as u16));
+        found
+    }
+
+    /// Keys in containers of every size the search treats apart (one block,
+    /// one line of fences, several lines), next to empty high bits.
+    fn keys() -> Vec<u32> {
+        let mut keys = Vec::new();
+        for (high, n, step) in [
+            (0u32, 1u32, 1u32),
+            (1, 21, 3),
+            (2, 22, 1),
+            (5, 700, 90),
+            (6, 2000, 31),
+            (9, 65536, 1),
+        ] {
+            keys.extend((0..n).map(|i| high << 16 | (i * step) & 0xFFFF));
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_key_is_found_and_no_other() {
+        let keys = keys();
+        let (fences, bytes) = encode(keys.iter().map(|&k| (k, (k % 251) as u8)));
+        assert_eq!(fences.len() / FENCE_LEN, bytes.len() / BLOCK_LEN);
+        let directory = Directory::build(&fences).unwrap();
+        for &key in &keys {
+            assert_eq!(
+                lookup(&directory, &bytes, key),
+                Some((key % 251) as u8),
+                "{key:#x}"
+            );
+        }
+        let members: std::collections::BTreeSet<u32> = keys.iter().copied().collect();
+        for probe in (0..12u32 << 16)
+            .step_by(7)
+            .chain([u32::MAX, 10 << 16, 9 << 16 | 0xFFFF])
+        {
+            if !members.contains(&probe) {
+                assert_eq!(lookup(&directory, &bytes, probe), None, "{probe:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_are_full_but_for_the_last_of_their_high_bits() {
+        let keys = keys();
+        let (fences, bytes) = encode(keys.iter().map(|&k| (k, 0)));
+        let n = fences.len() / FENCE_LEN;
+        for (i, block) in blocks(&bytes).enumerate() {
+            let high = fence(&fences, i).unwrap() >> 16;
+            let next_high = fence(&fences, i + 1).map(|f| f >> 16);
+            assert!(count(block) >= 1);
+            assert!(
+                count(block) == BLOCK_KEYS || next_high != Some(high),
+                "block {i} of {n}"
+            );
+            for j in count(block)..BLOCK_KEYS {
+                assert_eq!((low_at(block, j), block[CODES_AT + j]), (0, 0));
+            }
+        }
+        assert_eq!(blocks(&bytes).map(count).sum::<usize>(), keys.len());
+    }
+
+    #[test]
+    fn an_empty_register_finds_nothing() {
+        let (fences, bytes) = encode([]);
+        assert!(fences.is_empty() && bytes.is_empty());
+        let directory = Directory::build(&fences).unwrap();
+        assert_eq!(directory.block_of(0), None);
+        assert_eq!(directory.block_of(u32::MAX), None);
+    }
+
+    #[test]
+    fn fences_must_increase() {
+        let fences: Vec<u8> = [5u32, 5].iter().flat_map(|f| f.to_le_bytes()).collect();
+        assert!(Directory::build(&fences).unwrap_err().contains("fence 1"));
+    }
+
+    #[test]
+    fn the_vector_searches_agree_with_the_portable_ones() {
+        let mut lanes = [0u16; LANES];
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane = (i as u16) * 2000 + 1;
+        }
+        for len in 0..=LANES {
+            for low in [0, 1, 2, 1999, 2001, 40_000, 62_001, u16::MAX] {
+                assert_eq!(
+                    first_above(&lanes, len, low),
+                    first_above_portable(&lanes, len, low)
+                );
+            }
+        }
+        // Lanes that do not increase (a crafted file): still the first above.
+        lanes.reverse();
+        for low in [0, 30_000, u16::MAX] {
+            assert_eq!(
+                first_above(&lanes, LANES, low),
+                first_above_portable(&lanes, LANES, low)
+            );
+        }
+        let mut block = [0u8; BLOCK_LEN];
+        for n in [0u8, 1, 20, 21, 200] {
+            block[COUNT_AT] = n;
+            for i in 0..BLOCK_KEYS {
+                block[2 * i..2 * i + 2].copy_from_slice(&(7 * i as u16).to_le_bytes());
+                block[CODES_AT + i] = i as u8 + 1;
+            }
+            for low in [0, 7, 140, 141, 147, u16::MAX] {
+                assert_eq!(find(&block, low), find_portable(&block, low), "{n} {low}");
+            }
+        }
+    }
+}
