@@ -20,6 +20,8 @@
 //! each number is one process's own: resident memory before and after, peak
 //! resident memory, and the heap counted by the allocator below.
 
+#[path = "support/evict.rs"]
+mod evict;
 #[path = "support/capi.rs"]
 mod ffi;
 
@@ -575,57 +577,6 @@ fn single<Q, O>(
 /// the issue that asked for the cold rows evicted the cache before.
 const COLD_CHUNK: usize = 2_000;
 
-/// Takes everything the benchmark holds out of the caches (and the TLB) by
-/// reading one word of every line of a buffer twice the size of the last
-/// level cache (at least 64 MiB; `TILMELDING_BENCH_EVICT_MB` overrides).
-struct Evictor(Vec<u64>);
-
-impl Evictor {
-    fn new() -> Evictor {
-        let llc = last_level_cache().unwrap_or(32 << 20);
-        let bytes =
-            std::env::var("TILMELDING_BENCH_EVICT_MB").map_or((2 * llc).max(64 << 20), |mb| {
-                mb.parse::<usize>()
-                    .expect("TILMELDING_BENCH_EVICT_MB is a number")
-                    << 20
-            });
-        Evictor(vec![1; bytes / 8])
-    }
-
-    fn evict(&self) {
-        let sum = self
-            .0
-            .iter()
-            .step_by(8)
-            .fold(0u64, |sum, &w| sum.wrapping_add(w));
-        black_box(sum);
-    }
-}
-
-/// Size of the largest cache of CPU 0, from sysfs (`None` elsewhere).
-fn last_level_cache() -> Option<usize> {
-    (0..8)
-        .filter_map(|i| {
-            let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{i}");
-            let size = std::fs::read_to_string(format!("{dir}/size")).ok()?;
-            let size = size.trim();
-            let (digits, unit) = size.split_at(
-                size.trim_end_matches(|c: char| c.is_ascii_alphabetic())
-                    .len(),
-            );
-            let n: usize = digits.parse().ok()?;
-            Some(
-                n << match unit {
-                    "K" => 10,
-                    "M" => 20,
-                    "G" => 30,
-                    _ => 0,
-                },
-            )
-        })
-        .max()
-}
-
 /// A caller's plain loop of independent single lookups: each measured
 /// iteration answers `chunk` consecutive queries (cycling through them) in
 /// one `for` loop, after `evictor` (if any) has emptied the caches.
@@ -634,7 +585,7 @@ fn looped<Q, O>(
     name: &str,
     queries: &[Q],
     chunk: usize,
-    evictor: Option<&Evictor>,
+    evictor: Option<&evict::Evictor>,
     mut answer: impl FnMut(&Q) -> O,
 ) {
     let mut at = 0;
@@ -813,7 +764,7 @@ fn compare(c: &mut Criterion, config: &Config) {
     // queries (warm: only the lookups themselves evict anything), and in
     // chunks after the caches were emptied (cold, as a server that does
     // other work between letters sees it).
-    let evictor = Evictor::new();
+    let evictor = evict::Evictor::new();
     let q = &f.random;
     for (group_name, chunk, evictor) in [
         ("compare_loop_random", q.recipients.len(), None),

@@ -35,6 +35,8 @@ use tilmelding::{
 };
 use tilmelding_synth::SynthOptions;
 
+#[path = "support/evict.rs"]
+mod evict;
 #[path = "../tests/common/java.rs"]
 mod java_build;
 #[path = "../tests/common/tools.rs"]
@@ -506,6 +508,18 @@ fn main() {
     let bytes: Vec<u8> = numbers.iter().flat_map(|n| n.to_le_bytes()).collect();
     std::fs::write(&numbers_path, bytes).unwrap();
     std::fs::write(&texts_path, texts.join("\n") + "\n").unwrap();
+    // For the C hash table: every CPR number of the register with its status.
+    let register_path = dir.path().join("register.bin");
+    let pairs: Vec<u8> = index
+        .contacts(RecipientKind::Cpr)
+        .flat_map(|(r, contact)| {
+            let number: u64 = r.to_string().parse().unwrap();
+            [number, contact.status as u64]
+        })
+        .flat_map(u64::to_le_bytes)
+        .collect();
+    std::fs::write(&register_path, pairs).unwrap();
+    let evict_mb = (evict::evict_bytes() >> 20).to_string();
     let day = format!("{:04}{:02}{:02}", DATE.0, DATE.1, DATE.2);
     let args = |command: &mut Command| {
         command
@@ -542,6 +556,7 @@ fn main() {
         if let Some(c) = &c {
             let mut command = Command::new(c);
             args(&mut command);
+            command.arg(&register_path).arg(&evict_mb);
             rows.extend(run("C", &mut command));
         }
         for argv in java.iter().chain(&csharp) {
@@ -583,12 +598,17 @@ fn main() {
             "the {call} lookups' answers differ between languages: {by_language:?}"
         );
     }
-    let expected_c = if c.is_some() { 3 } else { 0 };
+    let expected_c = if c.is_some() { C_CALLS.len() } else { 0 };
     assert_eq!(
         rows.iter().filter(|r| r.language == "C").count(),
         expected_c * config.rounds,
         "the C timer printed a row per call"
     );
+    // The C loop's answers with a cold cache are those of the warm loop.
+    let c_checksum = |call: &str| checksums.get(call).and_then(|c| c.get("C")).copied();
+    if config.queries.is_multiple_of(2_000) {
+        assert_eq!(c_checksum("number_cold"), c_checksum("number"));
+    }
 
     let mut medians: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     for row in rows {
@@ -618,7 +638,30 @@ fn main() {
             }
         }
     }
+    let c = |call: &str| medians.get(&(call.to_string(), "C".to_string())).copied();
+    if let (Some(number), Some(hash), Some(number_cold), Some(hash_cold)) =
+        (c("number"), c("hash"), c("number_cold"), c("hash_cold"))
+    {
+        println!(
+            "\n| C, a plain loop of single lookups | warm | cold |\n|---|---:|---:|\n\
+             | tlm_index_lookup_number | {number:.1} ns | {number_cold:.1} ns |\n\
+             | open-addressing hash table | {hash:.1} ns | {hash_cold:.1} ns |\n\
+             | index / hash table | {:.2}x | {:.2}x |",
+            number / hash,
+            number_cold / hash_cold
+        );
+    }
     if config.full {
         eprintln!("languages: median of {} rounds each", config.rounds);
     }
 }
+
+/// The calls the C timer measures (with the register and eviction arguments).
+const C_CALLS: [&str; 6] = [
+    "text",
+    "number",
+    "batch",
+    "hash",
+    "number_cold",
+    "hash_cold",
+];
