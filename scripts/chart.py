@@ -24,6 +24,8 @@ from pathlib import Path
 PANELS = [
     ("compare_single_random", "Single lookup, random order", "ns", "tilmelding"),
     ("compare_single_sorted", "Single lookup, sorted order", "ns", "tilmelding"),
+    ("compare_loop_random", "Single lookups in a plain loop, random order, warm (per lookup)", "ns", "tilmelding"),
+    ("compare_cold_random", "Single lookups in a plain loop, random order, cold: 2,000 after each eviction (per lookup)", "ns", "tilmelding"),
     ("compare_batch_random", "Batch of 1,000,000, random order (per recipient)", "ns", "tilmelding"),
     ("compare_batch_sorted", "Batch of 1,000,000, sorted order (per recipient)", "ns", "tilmelding"),
     ("compare_open", "Open the index (warm page cache)", "ms", "tilmelding_open"),
@@ -49,7 +51,7 @@ LABELS = {
     "sorted_vec": "sorted Vec + binary search",
     "fst_map": "fst::Map",
     "sqlite": "SQLite (rusqlite, in memory)",
-    "memory_floor": "floor: 1 random byte read, 20 MB",
+    "memory_floor": "floor: 1 random byte read, buffer as large as the index",
 }
 
 

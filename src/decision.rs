@@ -219,6 +219,38 @@ pub(crate) struct Rule {
     pub nemsms: bool,
     /// Sent digitally even to exempt recipients (særlov).
     pub mandatory: bool,
+    /// Per kind of recipient, the days (inclusive) on which the material
+    /// leaves the decision to the contact ([`decide_material`] gives
+    /// `Ok(None)`): from its group's activation to the certificate's expiry.
+    /// Empty (`(1, 0)`) for a kind the material has no group for. Two
+    /// compares then stand for steps 3 to 5 on almost every lookup.
+    pub contact_days: [(i32, i32); 2],
+}
+
+impl Rule {
+    pub(crate) fn new(
+        certificate_expires: Option<Date>,
+        active_from: [Option<Date>; 2],
+        nemsms: bool,
+        mandatory: bool,
+    ) -> Rule {
+        let until = certificate_expires.map_or(i32::MAX, Date::days);
+        Rule {
+            certificate_expires,
+            active_from,
+            nemsms,
+            mandatory,
+            contact_days: active_from.map(|from| from.map_or((1, 0), |from| (from.days(), until))),
+        }
+    }
+
+    /// Whether the material leaves the decision for a recipient of `kind`
+    /// on `date` to the contact: [`decide_material`] would give `Ok(None)`.
+    #[inline(always)]
+    pub(crate) fn contact_decides(&self, kind: RecipientKind, date: Date) -> bool {
+        let (from, until) = self.contact_days[kind as usize];
+        (from..=until).contains(&date.days())
+    }
 }
 
 /// What the decision needs to know about a recipient found in the register.
@@ -301,5 +333,41 @@ pub(crate) fn decide_contact(rule: &Rule, contact: Option<ContactState>, date: D
         (true, true) => Answer::new(Nemsms, Registered),
         (true, false) => Answer::new(Physical, NoNemsms),
         (false, _) => Answer::new(Digital, Registered),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two compares of `contact_decides` say what `decide_material`
+    /// says, on the days around every boundary, for every kind.
+    #[test]
+    fn contact_days_agree_with_decide_material() {
+        let day = |d: i32| Date::from_days(d).unwrap();
+        let (from, expires) = (day(20_000), day(20_100));
+        for certificate in [None, Some(expires), Some(day(19_990))] {
+            for active_from in [
+                [Some(from), None],
+                [None, Some(from)],
+                [None, None],
+                [Some(day(19_000)), Some(from)],
+            ] {
+                let rule = Rule::new(certificate, active_from, false, false);
+                for kind in RecipientKind::ALL {
+                    for d in [
+                        19_000, 19_989, 19_990, 19_991, 19_999, 20_000, 20_001, 20_099, 20_100,
+                        20_101,
+                    ] {
+                        let decides = matches!(decide_material(&rule, kind, day(d)), Ok(None));
+                        assert_eq!(
+                            rule.contact_decides(kind, day(d)),
+                            decides,
+                            "{certificate:?} {active_from:?} {kind:?} {d}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

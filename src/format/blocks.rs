@@ -72,9 +72,10 @@ pub(crate) fn low_at(block: &[u8; BLOCK_LEN], i: usize) -> u16 {
 pub(crate) struct Directory {
     /// `starts[h]..starts[h + 1]`: the blocks whose keys have high bits `h`.
     starts: Box<[u32]>,
-    /// The low 16 bits of each block's first key, then [`LANES`] entries of
-    /// padding so that a search may always read a whole line.
-    lows: Box<[u16]>,
+    /// The low 16 bits of each block's first key, biased ([`bias`]), then
+    /// [`LANES`] entries of padding so that a search may always read a
+    /// whole line.
+    lows: Box<[i16]>,
 }
 
 impl Directory {
@@ -94,13 +95,13 @@ impl Directory {
             // Blocks before this one have high bits below its own.
             let high = (f >> 16) as usize;
             starts[high + 1] = i as u32 + 1;
-            lows.push(f as u16);
+            lows.push(bias(f as u16));
         }
         // High bits without blocks start where the ones before them end.
         for h in 1..starts.len() {
             starts[h] = starts[h].max(starts[h - 1]);
         }
-        lows.resize(n + LANES, u16::MAX);
+        lows.resize(n + LANES, i16::MAX);
         Ok(Directory {
             starts: starts.into_boxed_slice(),
             lows: lows.into_boxed_slice(),
@@ -117,28 +118,34 @@ impl Directory {
     #[inline(always)]
     pub(crate) fn block_of(&self, key: u32) -> Option<usize> {
         let high = (key >> 16) as usize;
-        let (&start, &end) = (self.starts.get(high)?, self.starts.get(high + 1)?);
+        let &[start, end]: &[u32; 2] = self.starts.get(high..high + 2)?.try_into().ok()?;
         let (start, end) = (start as usize, end as usize);
-        let at_most = at_most(&self.lows, start, end - start, key as u16);
+        let at_most = at_most(&self.lows, start, end - start, bias(key as u16));
         at_most.checked_sub(1).map(|i| start + i)
     }
 }
 
-/// How many of `lows[start..start + len]` (increasing) are at most `low`:
-/// halving down to one line, then [`first_above`] over it.
+/// A low half as the directory holds it: shifted by 0x8000 into an `i16`,
+/// so that signed compares (all SSE2 has) order the values as unsigned.
 #[inline(always)]
-fn at_most(lows: &[u16], start: usize, len: usize, low: u16) -> usize {
+fn bias(low: u16) -> i16 {
+    (low ^ 0x8000) as i16
+}
+
+/// How many of `lows[start..start + len]` (increasing) are at most `low`:
+/// halving without a branch down to one line (the halving's branch went
+/// either way at random), then [`first_above`] over it.
+#[inline(always)]
+fn at_most(lows: &[i16], start: usize, len: usize, low: i16) -> usize {
     let (mut base, mut len) = (start, len);
+    // Every entry before `base` is at most `low`; every entry from `base +
+    // len` on (up to `start + len`) is above it.
     while len > LANES {
         let half = len / 2;
-        if lows[base + half] <= low {
-            base += half;
-            len -= half;
-        } else {
-            len = half;
-        }
+        base += if lows[base + half] <= low { half } else { 0 };
+        len -= half;
     }
-    let line: &[u16; LANES] = lows[base..base + LANES].try_into().expect("padded");
+    let line: &[i16; LANES] = lows[base..base + LANES].try_into().expect("padded");
     base - start + first_above(line, len, low)
 }
 
@@ -147,10 +154,10 @@ fn at_most(lows: &[u16], start: usize, len: usize, low: u16) -> usize {
 /// mask extractions and a bit scan.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+fn first_above(lanes: &[i16; LANES], len: usize, low: i16) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_cmpgt_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
-        _mm_set1_epi16, _mm_xor_si128,
+        _mm_set1_epi16,
     };
     debug_assert!(len <= LANES);
     // SAFETY: `lanes` is 64 bytes of plain integers; each load reads 16 of
@@ -158,10 +165,8 @@ fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
     // intrinsics are SSE2, part of the x86_64 baseline.
     let (first, second) = unsafe {
         let at = |i: usize| _mm_loadu_si128(lanes.as_ptr().add(8 * i).cast::<__m128i>());
-        // Signed compares of values shifted by 0x8000 order them as unsigned.
-        let flip = _mm_set1_epi16(i16::MIN);
-        let low = _mm_xor_si128(_mm_set1_epi16(low as i16), flip);
-        let above = |i| _mm_cmpgt_epi16(_mm_xor_si128(at(i), flip), low);
+        let low = _mm_set1_epi16(low);
+        let above = |i| _mm_cmpgt_epi16(at(i), low);
         (
             _mm_movemask_epi8(_mm_packs_epi16(above(0), above(1))) as u32,
             _mm_movemask_epi8(_mm_packs_epi16(above(2), above(3))) as u32,
@@ -174,13 +179,13 @@ fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
 /// [`first_above`], portable.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 #[inline(always)]
-fn first_above_portable(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+fn first_above_portable(lanes: &[i16; LANES], len: usize, low: i16) -> usize {
     lanes[..len].iter().take_while(|&&l| l <= low).count()
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn first_above(lanes: &[u16; LANES], len: usize, low: u16) -> usize {
+fn first_above(lanes: &[i16; LANES], len: usize, low: i16) -> usize {
     first_above_portable(lanes, len, low)
 }
 
@@ -331,21 +336,21 @@ mod tests {
 
     #[test]
     fn the_vector_searches_agree_with_the_portable_ones() {
-        let mut lanes = [0u16; LANES];
+        let mut lanes = [0i16; LANES];
         for (i, lane) in lanes.iter_mut().enumerate() {
-            *lane = (i as u16) * 2000 + 1;
+            *lane = bias((i as u16) * 2000 + 1);
         }
         for len in 0..=LANES {
-            for low in [0, 1, 2, 1999, 2001, 40_000, 62_001, u16::MAX] {
-                assert_eq!(
-                    first_above(&lanes, len, low),
-                    first_above_portable(&lanes, len, low)
-                );
+            for raw in [0, 1, 2, 1999, 2001, 40_000, 62_001, u16::MAX] {
+                let low = bias(raw);
+                let expected = (0..len).take_while(|&i| (i as u16) * 2000 < raw).count();
+                assert_eq!(first_above(&lanes, len, low), expected, "{len} {raw}");
+                assert_eq!(first_above_portable(&lanes, len, low), expected);
             }
         }
         // Lanes that do not increase (a crafted file): still the first above.
         lanes.reverse();
-        for low in [0, 30_000, u16::MAX] {
+        for low in [0, 30_000, u16::MAX].map(bias) {
             assert_eq!(
                 first_above(&lanes, LANES, low),
                 first_above_portable(&lanes, LANES, low)

@@ -307,6 +307,9 @@ impl Register {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
         let fences = &bytes[self.fences.clone()];
         let mut histogram = Histogram::default();
+        // Consecutive blocks mostly lie in the same slot of keys.
+        let mut slot = (u32::MAX, 0);
+        let mut unused = 0;
         for (i, block) in bytes[self.blocks.clone()]
             .chunks_exact(BLOCK_LEN)
             .enumerate()
@@ -314,13 +317,22 @@ impl Register {
             let block: &[u8; BLOCK_LEN] = block.try_into().expect("chunks of BLOCK_LEN");
             let fence = blocks::fence(fences, i).expect("one fence per block");
             let next = blocks::fence(fences, i + 1);
-            check_block(block, fence, next, keys)
+            check_block(block, fence, next, keys, &mut slot)
                 .map_err(|detail| contents(names[1], format!("block {i} {detail}")))?;
-            histogram.add(&block[CODES_AT..CODES_AT + blocks::count(block)]);
+            // All 21 slots: a fixed-size loop the compiler unrolls. The
+            // unused ones, zero as just checked, are taken off code 0 below.
+            histogram.add(
+                block[CODES_AT..CODES_AT + BLOCK_KEYS]
+                    .try_into()
+                    .expect("21 slots"),
+            );
+            unused += (BLOCK_KEYS - blocks::count(block)) as u64;
         }
 
         let mut stats = KindStats::default();
-        for (code, count) in histogram.total().into_iter().enumerate() {
+        let mut total = histogram.total();
+        total[0] -= unused;
+        for (code, count) in total.into_iter().enumerate() {
             if count == 0 {
                 continue;
             }
@@ -398,12 +410,14 @@ fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
 }
 
 /// Checks one block against its fence and the next block's (`next`): the
-/// canonical form of FORMAT.md, and that every key is possible.
+/// canonical form of FORMAT.md, and that every key is possible. `slot` is
+/// the last slot [`KeyCheck::Blocks`] looked at, with its valid blocks.
 fn check_block(
     block: &[u8; BLOCK_LEN],
     fence: u32,
     next: Option<u32>,
     keys: KeyCheck,
+    slot: &mut (u32, u16),
 ) -> Result<(), String> {
     let count = blocks::count(block);
     let low = |j| blocks::low_at(block, j);
@@ -432,20 +446,28 @@ fn check_block(
     let possible = match keys {
         KeyCheck::Each(is_key) => (0..count).all(|j| is_key(high | u32::from(low(j)))),
         KeyCheck::Blocks {
-            slot,
+            slot: width,
             block: run,
             valid_blocks,
         } => {
-            let valid = |key: u32| valid_blocks(key / slot) >> (key % slot / run) & 1 != 0;
+            let mut valid_in = |s: u32| {
+                if slot.0 != s {
+                    *slot = (s, valid_blocks(s));
+                }
+                u32::from(slot.1)
+            };
             let first = high | u32::from(low(0));
             // Keys increase: when the first and the last share a slot, the
             // runs between theirs cover every key of the block.
-            if first / slot == last / slot {
-                let (a, b) = (first % slot / run, last % slot / run);
+            if first / width == last / width {
+                let (a, b) = (first % width / run, last % width / run);
                 let wanted = ((1u32 << (b - a + 1)) - 1) << a;
-                u32::from(valid_blocks(first / slot)) & wanted == wanted
+                valid_in(first / width) & wanted == wanted
             } else {
-                (0..count).all(|j| valid(high | u32::from(low(j))))
+                (0..count).all(|j| {
+                    let key = high | u32::from(low(j));
+                    valid_in(key / width) >> (key % width / run) & 1 != 0
+                })
             }
         }
     };
@@ -491,11 +513,11 @@ impl Default for Histogram {
 }
 
 impl Histogram {
-    fn add(&mut self, codes: &[u8]) {
+    fn add(&mut self, codes: &[u8; BLOCK_KEYS]) {
         for (i, &code) in codes.iter().enumerate() {
             self.tables[i % 4][usize::from(code)] += 1;
         }
-        self.pending += codes.len() as u32;
+        self.pending += BLOCK_KEYS as u32;
         // Flush long before a u32 count could overflow.
         if self.pending >= 1 << 30 {
             self.flush();

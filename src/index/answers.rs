@@ -17,12 +17,7 @@ impl CodeAnswers {
             [[Answer::new(Channel::Physical, Reason::NotRegistered); 256]; 4],
         ));
         for (flags, table) in answers.0.iter_mut().enumerate() {
-            let rule = Rule {
-                certificate_expires: None,
-                active_from: [None; 2],
-                nemsms: flags & 1 != 0,
-                mandatory: flags & 2 != 0,
-            };
+            let rule = Rule::new(None, [None; 2], flags & 1 != 0, flags & 2 != 0);
             for (code, answer) in table.iter_mut().enumerate() {
                 // Codes with a window are answered by `decide_contact`
                 // itself; their entries here are never read.

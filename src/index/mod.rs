@@ -360,7 +360,9 @@ impl Index {
             .get(material.index())
             .ok_or(LookupError::UnknownMaterial)?;
         let kind = recipient.kind();
-        if let Some(answer) = decide_material(rule, kind, date)? {
+        if !rule.contact_decides(kind, date)
+            && let Some(answer) = decide_material(rule, kind, date)?
+        {
             return Ok(answer);
         }
         let bytes = self.storage.bytes();
@@ -588,12 +590,12 @@ fn rules(catalog: &Catalog) -> Result<Vec<Rule>, FormatError> {
                     active_from[audience as usize] = Some(group.active_from);
                 }
             }
-            Ok(Rule {
-                certificate_expires: sender.certificate_expires,
+            Ok(Rule::new(
+                sender.certificate_expires,
                 active_from,
-                nemsms: m.message_type == MessageType::NemSms,
-                mandatory: m.mandatory,
-            })
+                m.message_type == MessageType::NemSms,
+                m.mandatory,
+            ))
         })
         .collect()
 }
