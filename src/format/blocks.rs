@@ -117,53 +117,11 @@ impl Directory {
     /// key's high bits whose first key is not above it.
     #[inline(always)]
     pub(crate) fn block_of(&self, key: u32) -> Option<usize> {
-        self.block_span(key).map(|span| span.block)
-    }
-
-    /// [`Directory::block_of`], with the keys whose block it is too: from
-    /// its fence to the next block's fence, or to the end of its high bits.
-    /// (A caller that uses only the block pays nothing for the rest: it is
-    /// inlined and dropped.)
-    #[inline(always)]
-    pub(crate) fn block_span(&self, key: u32) -> Option<Span> {
         let high = (key >> 16) as usize;
         let &[start, end]: &[u32; 2] = self.starts.get(high..high + 2)?.try_into().ok()?;
         let (start, end) = (start as usize, end as usize);
         let at_most = at_most(&self.lows, start, end - start, bias(key as u16));
-        let block = start + at_most.checked_sub(1)?;
-        let base = key & 0xFFFF_0000;
-        let fence = |b: usize| base | u32::from(unbias(self.lows[b]));
-        let to = match block + 1 < end {
-            true => u64::from(fence(block + 1)),
-            false => u64::from(base) + 0x1_0000,
-        };
-        Some(Span {
-            block,
-            from: fence(block),
-            to,
-        })
-    }
-}
-
-/// A block and the keys it is the block of: `from..to`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Span {
-    pub(crate) block: usize,
-    pub(crate) from: u32,
-    pub(crate) to: u64,
-}
-
-impl Span {
-    /// A span of no keys.
-    pub(crate) const EMPTY: Span = Span {
-        block: 0,
-        from: 1,
-        to: 0,
-    };
-
-    #[inline(always)]
-    pub(crate) fn contains(&self, key: u32) -> bool {
-        key >= self.from && u64::from(key) < self.to
+        at_most.checked_sub(1).map(|i| start + i)
     }
 }
 
@@ -172,11 +130,6 @@ impl Span {
 #[inline(always)]
 fn bias(low: u16) -> i16 {
     (low ^ 0x8000) as i16
-}
-
-#[inline(always)]
-fn unbias(low: i16) -> u16 {
-    low as u16 ^ 0x8000
 }
 
 /// How many of `lows[start..start + len]` (increasing) are at most `low`:
@@ -335,24 +288,6 @@ mod tests {
                 "{key:#x}"
             );
         }
-        // A block's span holds the key, and the block is the block of every
-        // key of the span.
-        for probe in keys.iter().flat_map(|&k| [k, k + 1, k | 0xFFFF]) {
-            let Some(span) = directory.block_span(probe) else {
-                continue;
-            };
-            assert!(span.contains(probe), "{probe:#x}");
-            let last = (span.to - 1) as u32;
-            for k in [span.from, span.from.midpoint(last), last] {
-                assert_eq!(
-                    directory.block_of(k),
-                    Some(span.block),
-                    "{k:#x} in the span of {probe:#x}"
-                );
-            }
-            assert_ne!(directory.block_of(span.to as u32), Some(span.block));
-        }
-        assert!(!Span::EMPTY.contains(0) && !Span::EMPTY.contains(1));
         let members: std::collections::BTreeSet<u32> = keys.iter().copied().collect();
         for probe in (0..12u32 << 16)
             .step_by(7)

@@ -14,7 +14,7 @@ pub(crate) use self::blocks::encode as encode_blocks;
 pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;
-pub(crate) use self::register::{Code, KeyCheck, Probe, Register, Span, encode, encode_window};
+pub(crate) use self::register::{Code, KeyCheck, Probe, Register, encode, encode_window};
 
 use sha2::{Digest, Sha256};
 

@@ -8,7 +8,6 @@
 use std::ops::Range;
 
 use super::FormatError;
-pub(crate) use super::blocks::Span;
 use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Directory, FENCE_LEN};
 use super::meta::KindStats;
 use crate::contact::{Contact, Registration, Status};
@@ -199,20 +198,6 @@ impl Register {
         let block = self.directory.block_of(key)?;
         Some(Probe {
             at: self.blocks.start + block * BLOCK_LEN,
-            key,
-        })
-    }
-
-    /// [`Register::probe`] for a batch: the previous key's block again when
-    /// `key` falls in its span (as keys in order mostly do: a block holds
-    /// 21), without the directory's search.
-    #[inline(always)]
-    pub(crate) fn probe_after(&self, key: u32, last: &mut Span) -> Option<Probe> {
-        if !last.contains(key) {
-            *last = self.directory.block_span(key)?;
-        }
-        Some(Probe {
-            at: self.blocks.start + last.block * BLOCK_LEN,
             key,
         })
     }

@@ -25,7 +25,6 @@ use crate::contact::Contact;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
 use crate::format::{
     self, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section, SectionKind,
-    Span,
 };
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -451,8 +450,6 @@ impl Index {
         // answer them, by which time the loads have (mostly) arrived: the
         // waits overlap instead of following each other.
         const GROUP: usize = 32;
-        // The last block probed, for recipients in key order.
-        let mut span = Span::EMPTY;
         for (group, numbers) in recipients.chunks(GROUP).enumerate() {
             let mut probes = [None; GROUP];
             // Bit i: the group's number i is valid.
@@ -460,7 +457,7 @@ impl Index {
             for (i, (probe, number)) in probes.iter_mut().zip(numbers).enumerate() {
                 if let Ok(r) = Recipient::from_number(kind, *number) {
                     valid |= 1 << i;
-                    *probe = register.probe_after(r.key(), &mut span);
+                    *probe = register.probe(r.key());
                     if let Some(probe) = probe {
                         register.prefetch(bytes, probe);
                     }
