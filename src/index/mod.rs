@@ -114,6 +114,11 @@ impl Index {
 
     /// Opens an index held in memory (a `Vec<u8>`, a `&'static [u8]`, a mapping...),
     /// with the same checks as [`Index::open`].
+    ///
+    /// A lookup reads one 64-byte block of the register, which is one cache
+    /// line when the bytes start at a multiple of 64 in memory, as a file
+    /// mapping always does. Bytes that start elsewhere answer the same, but a
+    /// block may then span two lines.
     pub fn from_bytes(bytes: impl AsRef<[u8]> + Send + Sync + 'static) -> Result<Index, OpenError> {
         Index::from_storage(Storage::Other(Box::new(bytes)))
             .map_err(|source| OpenError::Invalid { path: None, source })
