@@ -65,8 +65,7 @@ const CODE_BITS: u8 = 0x3F;
 /// entries, in order. Panics on any difference.
 pub fn blocks_match(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
     let (fences, blocks) = encode_blocks(entries);
-    let register = open(&fences, &blocks).expect("what the builder writes opens");
-    let bytes = [blocks.as_slice(), &fences].concat();
+    let (register, bytes) = open(&fences, &blocks).expect("what the builder writes opens");
     assert_eq!(register.len(), entries.len() as u64);
     register
         .verify(&bytes, NAMES, KeyCheck::Each(|_| true))
@@ -102,10 +101,9 @@ pub fn blocks_bytes(bytes: &[u8], probes: &[u32]) {
     let n = bytes.len() / (FENCE_LEN + BLOCK_LEN);
     let (fences, blocks) = bytes.split_at(n * FENCE_LEN);
     let blocks = &blocks[..n * BLOCK_LEN];
-    let Ok(register) = open(fences, blocks) else {
+    let Ok((register, all)) = open(fences, blocks) else {
         return;
     };
-    let all = [blocks, fences].concat();
     let code = |key| register.probe(key).and_then(|p| register.code(&all, &p));
     let listed: Vec<(u32, Code)> = register
         .contacts(&all)
@@ -141,11 +139,13 @@ const SAMPLE: usize = 256;
 const NAMES: [&str; 3] = ["fences", "blocks", "windows"];
 
 /// A register of `fences` and `blocks`, laid out blocks first (so that they
-/// are 64-byte aligned), then the fences, without windows.
-fn open(fences: &[u8], blocks: &[u8]) -> Result<Register, FormatError> {
+/// are 64-byte aligned), then the fences, without windows; with the bytes
+/// laid out, which its queries take.
+fn open(fences: &[u8], blocks: &[u8]) -> Result<(Register, Vec<u8>), FormatError> {
     let bytes = [blocks, fences].concat();
     let end = bytes.len();
-    Register::open(&bytes, blocks.len()..end, 0..blocks.len(), end..end, NAMES)
+    let register = Register::open(&bytes, blocks.len()..end, 0..blocks.len(), end..end, NAMES)?;
+    Ok((register, bytes))
 }
 
 /// Arbitrary bytes as an NgDP page and as NDJSON: reading fails cleanly or
