@@ -117,6 +117,12 @@ fn material(index: &Index, date: Date) -> String {
         .clone()
 }
 
+/// A recipient as the number the C ABI and the bindings take (CPR: the ten
+/// digits read as one integer).
+fn number(r: Recipient) -> u64 {
+    r.to_string().parse().unwrap()
+}
+
 /// `count` CPR numbers: 90% drawn from the register, 10% valid numbers it
 /// does not hold, shuffled (SplitMix64, fixed seed).
 fn recipients(index: &Index, count: usize) -> Vec<u64> {
@@ -128,7 +134,6 @@ fn recipients(index: &Index, count: usize) -> Vec<u64> {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     };
-    let number = |r: Recipient| r.to_string().parse::<u64>().unwrap();
     let mut register: Vec<u64> = index
         .contacts(RecipientKind::Cpr)
         .map(|(r, _)| number(r))
@@ -512,10 +517,7 @@ fn main() {
     let register_path = dir.path().join("register.bin");
     let pairs: Vec<u8> = index
         .contacts(RecipientKind::Cpr)
-        .flat_map(|(r, contact)| {
-            let number: u64 = r.to_string().parse().unwrap();
-            [number, contact.status as u64]
-        })
+        .flat_map(|(r, contact)| [number(r), contact.status as u64])
         .flat_map(u64::to_le_bytes)
         .collect();
     std::fs::write(&register_path, pairs).unwrap();
