@@ -225,6 +225,10 @@ pub(crate) struct Rule {
     /// Empty (`(1, 0)`) for a kind the material has no group for. Two
     /// compares then stand for steps 3 to 5 on almost every lookup.
     pub contact_days: [(i32, i32); 2],
+    /// The two flags the contact's part of the decision reads, as one
+    /// number (bit 0 NemSMS, bit 1 mandatory): which row of the index's
+    /// table of answers by code byte applies.
+    pub flags: u8,
 }
 
 impl Rule {
@@ -241,6 +245,7 @@ impl Rule {
             nemsms,
             mandatory,
             contact_days: active_from.map(|from| from.map_or((1, 0), |from| (from.days(), until))),
+            flags: u8::from(nemsms) | u8::from(mandatory) << 1,
         }
     }
 

@@ -66,17 +66,35 @@ pub(crate) fn low_at(block: &[u8; BLOCK_LEN], i: usize) -> u16 {
 }
 
 /// Where a lookup finds its block: built at open from the fences, on the
-/// heap of each process (about 2 bytes per block and 4 per value of the high
-/// 16 bits up to the largest: 640 KiB for a national CPR register).
+/// heap of each process (4 bytes per bucket of keys up to the largest, 2
+/// per block: 0.8 MiB for a national CPR register).
+///
+/// A bucket is the keys that agree above their lowest `shift` bits, `shift`
+/// at most 16 so that a bucket never mixes high halves. Open picks the
+/// largest `shift` whose buckets each hold at most one line of fences
+/// ([`LANES`]), so that a lookup searches one line of `lows` and nothing
+/// else (a national CPR register: buckets of 2^14 keys, 263 KiB); a file
+/// whose keys are so dense that this would take more than two entries per
+/// block settles for larger buckets, searched by halving down to one line.
 #[derive(Clone, Debug)]
 pub(crate) struct Directory {
-    /// `starts[h]..starts[h + 1]`: the blocks whose keys have high bits `h`.
-    starts: Box<[u32]>,
+    /// Keys per bucket, as a power of two.
+    shift: u32,
+    /// `entries[b] & COUNT`: the number of blocks whose fence is below
+    /// bucket `b`, so `entries[b]..entries[b + 1]` are the blocks that start
+    /// in it; [`NO_CARRY`] set unless the block before them holds keys of
+    /// the bucket's high half (and so may hold the bucket's first keys).
+    entries: Box<[u32]>,
     /// The low 16 bits of each block's first key, biased ([`bias`]), then
     /// [`LANES`] entries of padding so that a search may always read a
     /// whole line.
     lows: Box<[i16]>,
 }
+
+/// Set in a directory entry whose bucket's first keys no earlier block holds.
+const NO_CARRY: u32 = 1 << 31;
+/// The count of blocks in a directory entry.
+const COUNT: u32 = !NO_CARRY;
 
 impl Directory {
     /// The directory of a fences section (its length a multiple of
@@ -87,42 +105,83 @@ impl Directory {
         if let Some(i) = (1..n).find(|&i| fence(i - 1) >= fence(i)) {
             return Err(format!("fence {i} is not above the one before it"));
         }
-        let last_high = n.checked_sub(1).map(|last| (fence(last) >> 16) as usize);
-        let mut starts = vec![0u32; last_high.map_or(1, |h| h + 2)];
+        if n > COUNT as usize {
+            return Err(format!("{n} fences are more than a directory counts"));
+        }
+        let shift = shift_for(n, fence);
+        let last_bucket = n.checked_sub(1).map(|last| (fence(last) >> shift) as usize);
+        let mut entries = vec![0u32; last_bucket.map_or(1, |b| b + 2)];
         let mut lows = Vec::with_capacity(n + LANES);
         for i in 0..n {
             let f = fence(i);
-            // Blocks before this one have high bits below its own.
-            let high = (f >> 16) as usize;
-            starts[high + 1] = i as u32 + 1;
+            // Blocks before this one start in buckets below its own.
+            entries[(f >> shift) as usize + 1] = i as u32 + 1;
             lows.push(bias(f as u16));
         }
-        // High bits without blocks start where the ones before them end.
-        for h in 1..starts.len() {
-            starts[h] = starts[h].max(starts[h - 1]);
+        // Buckets without blocks start where the ones before them end.
+        for b in 1..entries.len() {
+            entries[b] = entries[b].max(entries[b - 1]);
+        }
+        for (b, entry) in entries.iter_mut().enumerate() {
+            let high = ((b as u64) << shift >> 16) as u32;
+            let carries = entry
+                .checked_sub(1)
+                .is_some_and(|before| fence(before as usize) >> 16 == high);
+            if !carries {
+                *entry |= NO_CARRY;
+            }
         }
         lows.resize(n + LANES, i16::MAX);
         Ok(Directory {
-            starts: starts.into_boxed_slice(),
+            shift,
+            entries: entries.into_boxed_slice(),
             lows: lows.into_boxed_slice(),
         })
     }
 
     /// Heap bytes held.
     pub(crate) fn heap_size(&self) -> usize {
-        std::mem::size_of_val(&*self.starts) + std::mem::size_of_val(&*self.lows)
+        std::mem::size_of_val(&*self.entries) + std::mem::size_of_val(&*self.lows)
     }
 
     /// The block that holds `key` if any block does: the last block of the
     /// key's high bits whose first key is not above it.
     #[inline(always)]
     pub(crate) fn block_of(&self, key: u32) -> Option<usize> {
-        let high = (key >> 16) as usize;
-        let &[start, end]: &[u32; 2] = self.starts.get(high..high + 2)?.try_into().ok()?;
-        let (start, end) = (start as usize, end as usize);
+        let bucket = (key >> self.shift) as usize;
+        let &[entry, next]: &[u32; 2] = self.entries.get(bucket..bucket + 2)?.try_into().ok()?;
+        let (start, end) = ((entry & COUNT) as usize, (next & COUNT) as usize);
         let at_most = at_most(&self.lows, start, end - start, bias(key as u16));
-        at_most.checked_sub(1).map(|i| start + i)
+        // None of the bucket's blocks starts at or below the key: the block
+        // before them holds it, if that block's keys have the same high bits.
+        if at_most == 0 && entry & NO_CARRY != 0 {
+            return None;
+        }
+        Some(start + at_most - 1)
     }
+}
+
+/// The largest bucket size (as a power of two, at most 2^16) at which no
+/// bucket holds more than [`LANES`] of the `n` fences, or if that takes more
+/// than two directory entries per block, the size at which it takes two.
+fn shift_for(n: usize, fence: impl Fn(usize) -> u32) -> u32 {
+    let Some(last) = n.checked_sub(1).map(&fence) else {
+        return 16;
+    };
+    // Fences `i` and `i + LANES` (LANES + 1 of them) share a bucket exactly
+    // when they agree above the bucket's bits: below their highest
+    // differing bit.
+    let closest = (LANES..n)
+        .map(|i| fence(i - LANES) ^ fence(i))
+        .min()
+        .unwrap_or(u32::MAX);
+    let wanted = (u32::BITS - 1 - closest.leading_zeros()).min(16);
+    // Entries at shift s: last >> s, plus two.
+    let budget = (2 * n).max(1 << 16) as u64;
+    let affordable = (0..=16)
+        .find(|&s| u64::from(last >> s) + 2 <= budget)
+        .unwrap_or(16);
+    wanted.max(affordable)
 }
 
 /// A low half as the directory holds it: shifted by 0x8000 into an `i16`,
@@ -172,8 +231,9 @@ fn first_above(lanes: &[i16; LANES], len: usize, low: i16) -> usize {
             _mm_movemask_epi8(_mm_packs_epi16(above(2), above(3))) as u32,
         )
     };
-    let above = u64::from(first | second << 16) | u64::MAX << len;
-    above.trailing_zeros() as usize
+    // The first lane above, or 32 if none is; lanes from `len` on belong to
+    // other blocks (or are padding), so the answer is at most `len`.
+    ((first | second << 16).trailing_zeros() as usize).min(len)
 }
 
 /// [`first_above`], portable.
@@ -197,10 +257,31 @@ pub(crate) fn count(block: &[u8; BLOCK_LEN]) -> usize {
 
 /// The code byte of the key with low bits `low` in `block`, if the block
 /// holds it (the first such key on a crafted block that holds it twice).
-/// Three vector compares and a bit scan, all in the block's one line.
-#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn find(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
+    let slot = slot_of(block, low);
+    (slot < count(block)).then(|| block[CODES_AT + slot])
+}
+
+/// [`find`] for a lookup: the code byte, or `absent` if the block does not
+/// hold the key, chosen without a branch. One lookup in ten misses the
+/// register, at random: a branch on it would guess wrong that often, and
+/// every wrong guess throws away the work on the lookups after it.
+#[inline(always)]
+pub(crate) fn find_or(block: &[u8; BLOCK_LEN], low: u16, absent: u8) -> u8 {
+    let slot = slot_of(block, low);
+    // A slot past the count is padding or (21 to 23) a code byte compared
+    // as a key: no key. `min` keeps the read in the block for either.
+    let code = block[CODES_AT + slot.min(BLOCK_KEYS)];
+    std::hint::select_unpredictable(slot < count(block), code, absent)
+}
+
+/// The first slot of `block` whose low half is `low`, looking at the 21
+/// slots and 3 code bytes beyond them; 32 if none is. Three vector compares
+/// and a bit scan, all in the block's one line.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn slot_of(block: &[u8; BLOCK_LEN], low: u16) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
         _mm_set1_epi16, _mm_setzero_si128,
@@ -220,23 +301,25 @@ pub(crate) fn find(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
         let second = _mm_movemask_epi8(_mm_packs_epi16(eq(32), _mm_setzero_si128())) as u32;
         first | second << 16
     };
-    let equal = equal & ((1 << count(block)) - 1);
-    (equal != 0).then(|| block[CODES_AT + equal.trailing_zeros() as usize])
+    equal.trailing_zeros() as usize
 }
 
-/// [`find`], portable.
-#[cfg(any(test, not(target_arch = "x86_64")))]
+/// [`slot_of`], portable (the slots only: a caller compares with the count).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn slot_of(block: &[u8; BLOCK_LEN], low: u16) -> usize {
+    (0..BLOCK_KEYS)
+        .find(|&i| low_at(block, i) == low)
+        .unwrap_or(32)
+}
+
+/// [`find`] as plainly as it can be said, for the tests.
+#[cfg(test)]
 #[inline(always)]
 pub(crate) fn find_portable(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
     (0..count(block))
         .find(|&i| low_at(block, i) == low)
         .map(|i| block[CODES_AT + i])
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-pub(crate) fn find(block: &[u8; BLOCK_LEN], low: u16) -> Option<u8> {
-    find_portable(block, low)
 }
 
 #[cfg(test)]
@@ -296,6 +379,37 @@ mod tests {
             if !members.contains(&probe) {
                 assert_eq!(lookup(&directory, &bytes, probe), None, "{probe:#x}");
             }
+        }
+    }
+
+    /// The most fences any one bucket of `directory` holds.
+    fn fullest_bucket(directory: &Directory) -> u32 {
+        let counts = directory.entries.iter().map(|e| e & COUNT);
+        counts.clone().zip(counts.skip(1)).map(|(a, b)| b - a).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn buckets_hold_one_line_of_fences_where_the_budget_allows() {
+        let keys = keys();
+        let (fences, _) = encode(keys.iter().map(|&k| (k, 0)));
+        let directory = Directory::build(&fences).unwrap();
+        // 65,536 keys in a row need buckets of 2^9 keys (25 blocks); the
+        // table for them is small, since the largest key is small.
+        assert_eq!(directory.shift, 9);
+        assert!(fullest_bucket(&directory) <= LANES as u32);
+        // The same keys and one far above: buckets of 2^9 keys up to it
+        // would take 8 million entries for 3,300 blocks, so the buckets
+        // are as large as the high halves, searched by halving.
+        let far: Vec<u32> = keys.iter().copied().chain([0xFFFF_0000]).collect();
+        let (fences, bytes) = encode(far.iter().map(|&k| (k, (k % 7) as u8)));
+        let directory = Directory::build(&fences).unwrap();
+        assert_eq!(directory.shift, 16);
+        assert!(fullest_bucket(&directory) > LANES as u32);
+        for &key in &far {
+            assert_eq!(lookup(&directory, &bytes, key), Some((key % 7) as u8), "{key:#x}");
+        }
+        for probe in [1 << 16 | 2, 8 << 16 | 0xFFFF, 10 << 16, 0xFFFF_0001, 0xFFFE_FFFF] {
+            assert_eq!(lookup(&directory, &bytes, probe), None, "{probe:#x}");
         }
     }
 
@@ -365,6 +479,11 @@ mod tests {
             }
             for low in [0, 7, 140, 141, 147, u16::MAX] {
                 assert_eq!(find(&block, low), find_portable(&block, low), "{n} {low}");
+                let absent = 0xA5;
+                assert_eq!(
+                    find_or(&block, low, absent),
+                    find(&block, low).unwrap_or(absent)
+                );
             }
         }
     }

@@ -216,6 +216,15 @@ impl Register {
         blocks::find(block, probe.key as u16).map(Code)
     }
 
+    /// [`Register::code`] for a lookup: [`Code::ABSENT`] for a key the
+    /// register does not hold, without a branch on which it is.
+    #[inline(always)]
+    pub(crate) fn lookup_code(&self, bytes: &[u8], probe: &Probe) -> Code {
+        block_at(bytes, probe.at).map_or(Code::ABSENT, |block| {
+            Code(blocks::find_or(block, probe.key as u16, Code::ABSENT.0))
+        })
+    }
+
     /// The exemption window of `key` (`None` for an open end); `None` if
     /// the register holds no window for it.
     #[cold]

@@ -30,8 +30,7 @@ impl CodeAnswers {
 
     #[inline(always)]
     fn get(&self, rule: &Rule, code: Code) -> Answer {
-        let flags = usize::from(rule.nemsms) | usize::from(rule.mandatory) << 1;
-        self.0[flags][usize::from(code.0)]
+        self.0[usize::from(rule.flags & 3)][usize::from(code.0)]
     }
 
     /// Steps 6 to 11 of the decision for the probed key (`None`: a key the
@@ -46,17 +45,37 @@ impl CodeAnswers {
         rule: &Rule,
         date: Date,
     ) -> Answer {
-        let code = probe.and_then(|probe| register.code(bytes, probe));
-        match code {
-            Some(code) if code.has_window() => {
-                let key = probe.map_or(0, Probe::key);
-                let window = register.window(bytes, key).unwrap_or((None, None));
-                decide_contact(rule, Some(contact_state(code, Some(window))), date)
-            }
-            // Not in the register: the same answer as an unknown status.
-            _ => self.get(rule, code.unwrap_or(Code::ABSENT)),
+        // Not in the register: the same answer as an unknown status.
+        let code = probe.map_or(Code::ABSENT, |probe| register.lookup_code(bytes, probe));
+        if code.has_window() {
+            // Only a code the register holds has a window, so there is a probe.
+            with_window(
+                register,
+                bytes,
+                probe.map_or(0, Probe::key),
+                code,
+                rule,
+                date,
+            )
+        } else {
+            self.get(rule, code)
         }
     }
+}
+
+/// [`CodeAnswers::answer`] for the few contacts with an exemption window,
+/// whose answer depends on the date.
+#[cold]
+fn with_window(
+    register: &Register,
+    bytes: &[u8],
+    key: u32,
+    code: Code,
+    rule: &Rule,
+    date: Date,
+) -> Answer {
+    let window = register.window(bytes, key).unwrap_or((None, None));
+    decide_contact(rule, Some(contact_state(code, Some(window))), date)
 }
 
 /// The contact a code byte (and its window, if it has one) stands for.
