@@ -314,27 +314,26 @@ impl Register {
         keys: KeyCheck,
     ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
-        let fences = &bytes[self.fences.clone()];
+        let (fences, _) = bytes[self.fences.clone()].as_chunks::<FENCE_LEN>();
+        let (all, _) = bytes[self.blocks.clone()].as_chunks::<BLOCK_LEN>();
         let mut histogram = Histogram::default();
         // Consecutive blocks mostly lie in the same slot of keys.
         let mut slot = (u32::MAX, 0);
         let mut unused = 0;
-        for (i, block) in bytes[self.blocks.clone()]
-            .chunks_exact(BLOCK_LEN)
-            .enumerate()
-        {
-            let block: &[u8; BLOCK_LEN] = block.try_into().expect("chunks of BLOCK_LEN");
-            let fence = blocks::fence(fences, i).expect("one fence per block");
-            let next = blocks::fence(fences, i + 1);
-            check_block(block, fence, next, keys, &mut slot)
-                .map_err(|detail| contents(names[1], format!("block {i} {detail}")))?;
+        // One fence per block, as open checked.
+        for (i, (block, fence)) in all.iter().zip(fences).enumerate() {
+            let next = fences.get(i + 1).map(|f| u32::from_le_bytes(*f));
+            if let Err(problem) =
+                check_block(block, u32::from_le_bytes(*fence), next, keys, &mut slot)
+            {
+                return Err(contents(names[1], format!("block {i} {problem}")));
+            }
             // All 21 slots: a fixed-size loop the compiler unrolls. The
             // unused ones, zero as just checked, are taken off code 0 below.
-            histogram.add(
-                block[CODES_AT..CODES_AT + BLOCK_KEYS]
-                    .try_into()
-                    .expect("21 slots"),
-            );
+            let (codes, _) = block[CODES_AT..]
+                .split_first_chunk::<BLOCK_KEYS>()
+                .expect("21 slots");
+            histogram.add(codes);
             unused += (BLOCK_KEYS - blocks::count(block)) as u64;
         }
 
@@ -420,70 +419,94 @@ fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
 
 /// Checks one block against its fence and the next block's (`next`): the
 /// canonical form of FORMAT.md, and that every key is possible. `slot` is
-/// the last slot [`KeyCheck::Blocks`] looked at, with its valid blocks.
+/// the last slot [`KeyCheck::Runs`] looked at, with its valid blocks.
 fn check_block(
     block: &[u8; BLOCK_LEN],
     fence: u32,
     next: Option<u32>,
     keys: KeyCheck,
     slot: &mut (u32, u16),
-) -> Result<(), String> {
+) -> Result<(), BlockProblem> {
     let count = blocks::count(block);
     let low = |j| blocks::low_at(block, j);
     if low(0) != fence as u16 {
-        return Err("does not start with its fence".into());
+        return Err(BlockProblem::NotItsFence);
     }
-    if (1..count).any(|j| low(j - 1) >= low(j)) {
-        return Err("holds keys that are not strictly increasing".into());
+    if !blocks::increasing(block, count) {
+        return Err(BlockProblem::NotIncreasing);
     }
     let high = fence & 0xFFFF_0000;
     let last = high | u32::from(low(count - 1));
     let next_high = next.map(|n| n & 0xFFFF_0000);
     if next_high == Some(high) {
         if next.is_some_and(|n| n <= last) {
-            return Err("reaches past the next block's fence".into());
+            return Err(BlockProblem::PastNextFence);
         }
         if count < BLOCK_KEYS {
-            return Err(format!(
-                "holds {count} keys but is not the last block of its high bits"
-            ));
+            return Err(BlockProblem::NotFull(count));
         }
     }
     if (count..BLOCK_KEYS).any(|j| low(j) != 0 || block[CODES_AT + j] != 0) {
-        return Err("has unused slots that are not zero".into());
+        return Err(BlockProblem::UnusedNotZero);
     }
     let possible = match keys {
         KeyCheck::Each(is_key) => (0..count).all(|j| is_key(high | u32::from(low(j)))),
-        KeyCheck::Blocks {
-            slot: width,
-            block: run,
-            valid_blocks,
-        } => {
+        KeyCheck::Runs { valid_runs } => {
             let mut valid_in = |s: u32| {
                 if slot.0 != s {
-                    *slot = (s, valid_blocks(s));
+                    *slot = (s, valid_runs(s));
                 }
                 u32::from(slot.1)
             };
             let first = high | u32::from(low(0));
             // Keys increase: when the first and the last share a slot, the
             // runs between theirs cover every key of the block.
-            if first / width == last / width {
-                let (a, b) = (first % width / run, last % width / run);
+            if first / SLOT == last / SLOT {
+                let (a, b) = (first % SLOT / RUN, last % SLOT / RUN);
                 let wanted = ((1u32 << (b - a + 1)) - 1) << a;
-                valid_in(first / width) & wanted == wanted
+                valid_in(first / SLOT) & wanted == wanted
             } else {
                 (0..count).all(|j| {
                     let key = high | u32::from(low(j));
-                    valid_in(key / width) >> (key % width / run) & 1 != 0
+                    valid_in(key / SLOT) >> (key % SLOT / RUN) & 1 != 0
                 })
             }
         }
     };
     if !possible {
-        return Err("holds an impossible key".into());
+        return Err(BlockProblem::ImpossibleKey);
     }
     Ok(())
+}
+
+/// What [`check_block`] found wrong with a block; the error message says it
+/// after the block's number.
+#[derive(Clone, Copy, Debug)]
+enum BlockProblem {
+    NotItsFence,
+    NotIncreasing,
+    PastNextFence,
+    NotFull(usize),
+    UnusedNotZero,
+    ImpossibleKey,
+}
+
+impl std::fmt::Display for BlockProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockProblem::NotItsFence => f.write_str("does not start with its fence"),
+            BlockProblem::NotIncreasing => {
+                f.write_str("holds keys that are not strictly increasing")
+            }
+            BlockProblem::PastNextFence => f.write_str("reaches past the next block's fence"),
+            BlockProblem::NotFull(count) => write!(
+                f,
+                "holds {count} keys but is not the last block of its high bits"
+            ),
+            BlockProblem::UnusedNotZero => f.write_str("has unused slots that are not zero"),
+            BlockProblem::ImpossibleKey => f.write_str("holds an impossible key"),
+        }
+    }
 }
 
 /// How [`Register::verify`] checks that every key is a possible recipient.
@@ -491,16 +514,20 @@ fn check_block(
 pub(crate) enum KeyCheck {
     /// Key by key.
     Each(fn(u32) -> bool),
-    /// A block of keys at a time: the keys fall into slots of `slot`
-    /// consecutive keys, each cut into blocks of `block` keys that are all
-    /// possible or all impossible; `valid_blocks(key / slot)` has bit `b` set
-    /// if block `b` of that slot is possible.
-    Blocks {
-        slot: u32,
-        block: u32,
-        valid_blocks: fn(u32) -> u16,
-    },
+    /// A run of keys at a time: the keys fall into slots of [`SLOT`]
+    /// consecutive keys, each cut into runs of [`RUN`] keys that are all
+    /// possible or all impossible; `valid_runs(key / SLOT)` has bit `r` set
+    /// if run `r` of that slot is possible. (Packed CPR keys: 10,000 serials
+    /// per date as written, the first digit of the serial picking the
+    /// century.) Constants, not fields: a division by a number known only
+    /// at run time took longer than the rest of a block's check.
+    Runs { valid_runs: fn(u32) -> u16 },
 }
+
+/// Keys per slot of [`KeyCheck::Runs`].
+pub(crate) const SLOT: u32 = 10_000;
+/// Keys per run of [`KeyCheck::Runs`].
+pub(crate) const RUN: u32 = 1_000;
 
 /// How many codes have each value, counted in four interleaved tables so
 /// that runs of equal codes do not wait on each other's increments.
@@ -551,6 +578,66 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_block_finds_every_problem_and_names_it() {
+        // 30 keys of one high half: a full block and one of 9.
+        let keys: Vec<u32> = (0..30).map(|i| 1 << 16 | (100 + 10 * i)).collect();
+        let (fences, bytes) = blocks::encode(keys.iter().map(|&k| (k, 1)));
+        let fence = |i| blocks::fence(&fences, i);
+        let block = |i: usize| -> [u8; BLOCK_LEN] {
+            bytes[i * BLOCK_LEN..][..BLOCK_LEN].try_into().unwrap()
+        };
+        let all = KeyCheck::Each(|_| true);
+        let check = |b: &[u8; BLOCK_LEN], i: usize, keys: KeyCheck| {
+            let next = fence(i + 1);
+            check_block(b, fence(i).unwrap(), next, keys, &mut (u32::MAX, 0))
+                .map_err(|p| p.to_string())
+        };
+        assert_eq!(check(&block(0), 0, all), Ok(()));
+        assert_eq!(check(&block(1), 1, all), Ok(()));
+        let set_low = |b: &mut [u8; BLOCK_LEN], j: usize, low: u16| {
+            b[2 * j..2 * j + 2].copy_from_slice(&low.to_le_bytes())
+        };
+        let mut b = block(0);
+        set_low(&mut b, 0, 99);
+        assert_eq!(
+            check(&b, 0, all),
+            Err("does not start with its fence".into())
+        );
+        let mut b = block(0);
+        set_low(&mut b, 2, 110);
+        assert_eq!(
+            check(&b, 0, all),
+            Err("holds keys that are not strictly increasing".into())
+        );
+        let mut b = block(0);
+        set_low(&mut b, 20, 310);
+        assert_eq!(
+            check(&b, 0, all),
+            Err("reaches past the next block's fence".into())
+        );
+        let mut b = block(0);
+        b[blocks::COUNT_AT] = 20;
+        set_low(&mut b, 20, 0);
+        b[CODES_AT + 20] = 0;
+        assert_eq!(
+            check(&b, 0, all),
+            Err("holds 20 keys but is not the last block of its high bits".into())
+        );
+        let mut b = block(1);
+        b[CODES_AT + 15] = 1;
+        assert_eq!(
+            check(&b, 1, all),
+            Err("has unused slots that are not zero".into())
+        );
+        let not_160 = KeyCheck::Each(|key| key != 1 << 16 | 160);
+        assert_eq!(
+            check(&block(0), 0, not_160),
+            Err("holds an impossible key".into())
+        );
+        assert_eq!(check(&block(1), 1, not_160), Ok(()));
+    }
 
     #[test]
     fn codes_round_trip_every_combination() {

@@ -497,12 +497,8 @@ impl Index {
                 self.registers[0].verify(
                     bytes,
                     CPR_SECTIONS.map(SectionKind::name),
-                    KeyCheck::Blocks {
-                        // Packed CPR keys: 10,000 serials per date as written,
-                        // the first digit of the serial picking the century.
-                        slot: 10_000,
-                        block: 1_000,
-                        valid_blocks: crate::recipient::Cpr::valid_serial_blocks,
+                    KeyCheck::Runs {
+                        valid_runs: crate::recipient::Cpr::valid_serial_blocks,
                     },
                 )?,
                 self.registers[1].verify(
