@@ -109,7 +109,12 @@ impl Directory {
             return Err(format!("{n} fences are more than a directory counts"));
         }
         let shift = shift_for(n, fence);
-        let last_bucket = n.checked_sub(1).map(|last| (fence(last) >> shift) as usize);
+        // Up to the end of the last fence's high bits: the last block may
+        // hold keys of buckets above its fence's.
+        let last_bucket = n
+            .checked_sub(1)
+            .map(|last| (fence(last) | 0xFFFF) >> shift)
+            .map(|b| b as usize);
         let mut entries = vec![0u32; last_bucket.map_or(1, |b| b + 2)];
         let mut lows = Vec::with_capacity(n + LANES);
         for i in 0..n {
@@ -176,10 +181,11 @@ fn shift_for(n: usize, fence: impl Fn(usize) -> u32) -> u32 {
         .min()
         .unwrap_or(u32::MAX);
     let wanted = (u32::BITS - 1 - closest.leading_zeros()).min(16);
-    // Entries at shift s: last >> s, plus two.
+    // Entries at shift s: one per bucket up to the end of the last fence's
+    // high bits, plus one.
     let budget = (2 * n).max(1 << 16) as u64;
     let affordable = (0..=16)
-        .find(|&s| u64::from(last >> s) + 2 <= budget)
+        .find(|&s| u64::from((last | 0xFFFF) >> s) + 2 <= budget)
         .unwrap_or(16);
     wanted.max(affordable)
 }
@@ -470,6 +476,26 @@ mod tests {
             0xFFFE_FFFF,
         ] {
             assert_eq!(lookup(&directory, &bytes, probe), None, "{probe:#x}");
+        }
+    }
+
+    #[test]
+    fn the_last_block_answers_for_the_buckets_above_its_fence() {
+        // Runs of consecutive keys long enough for buckets below 2^16 keys,
+        // ending on every side of a bucket's edge: the last block's keys
+        // may lie in buckets above the one its fence is in.
+        for len in 680..1100 {
+            let keys: Vec<u32> = (0..len).map(|i| 0x0300_0000 | i).collect();
+            let (fences, bytes) = encode(keys.iter().map(|&k| (k, 1)));
+            let directory = Directory::build(&fences).unwrap();
+            assert!(directory.shift < 16, "{len}");
+            for &key in &keys {
+                assert_eq!(lookup(&directory, &bytes, key), Some(1), "{len} {key:#x}");
+            }
+            for probe in [len, len + 1, 0xFFFF].map(|low| 0x0300_0000 | low) {
+                assert_eq!(lookup(&directory, &bytes, probe), None, "{len} {probe:#x}");
+            }
+            assert_eq!(lookup(&directory, &bytes, 0x0301_0000), None);
         }
     }
 
