@@ -419,7 +419,7 @@ fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
 
 /// Checks one block against its fence and the next block's (`next`): the
 /// canonical form of FORMAT.md, and that every key is possible. `slot` is
-/// the last slot [`KeyCheck::Runs`] looked at, with its valid blocks.
+/// the last slot [`KeyCheck::Runs`] looked at, with its valid runs.
 fn check_block(
     block: &[u8; BLOCK_LEN],
     fence: u32,
@@ -525,9 +525,9 @@ pub(crate) enum KeyCheck {
 }
 
 /// Keys per slot of [`KeyCheck::Runs`].
-pub(crate) const SLOT: u32 = 10_000;
+const SLOT: u32 = 10_000;
 /// Keys per run of [`KeyCheck::Runs`].
-pub(crate) const RUN: u32 = 1_000;
+const RUN: u32 = 1_000;
 
 /// How many codes have each value, counted in four interleaved tables so
 /// that runs of equal codes do not wait on each other's increments.
@@ -599,22 +599,19 @@ mod tests {
         let set_low = |b: &mut [u8; BLOCK_LEN], j: usize, low: u16| {
             b[2 * j..2 * j + 2].copy_from_slice(&low.to_le_bytes())
         };
-        let mut b = block(0);
-        set_low(&mut b, 0, 99);
+        // Block 0 with slot `j` holding `low` instead.
+        let with_low = |j, low| {
+            let mut b = block(0);
+            set_low(&mut b, j, low);
+            check(&b, 0, all)
+        };
+        assert_eq!(with_low(0, 99), Err("does not start with its fence".into()));
         assert_eq!(
-            check(&b, 0, all),
-            Err("does not start with its fence".into())
-        );
-        let mut b = block(0);
-        set_low(&mut b, 2, 110);
-        assert_eq!(
-            check(&b, 0, all),
+            with_low(2, 110),
             Err("holds keys that are not strictly increasing".into())
         );
-        let mut b = block(0);
-        set_low(&mut b, 20, 310);
         assert_eq!(
-            check(&b, 0, all),
+            with_low(20, 310),
             Err("reaches past the next block's fence".into())
         );
         let mut b = block(0);
