@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::format::blocks::{BLOCK_LEN, FENCE_LEN};
+use crate::format::blocks::{BLOCK_LEN, Counts, FENCE_LEN};
 use crate::format::{
     self, Code, FormatError, HEADER_LEN, Header, KeyCheck, Register, SECTION_ENTRY_LEN, SectionKind,
 };
@@ -144,7 +144,15 @@ const NAMES: [&str; 3] = ["fences", "blocks", "windows"];
 fn open(fences: &[u8], blocks: &[u8]) -> Result<(Register, Vec<u8>), FormatError> {
     let bytes = [blocks, fences].concat();
     let end = bytes.len();
-    let register = Register::open(&bytes, blocks.len()..end, 0..blocks.len(), end..end, NAMES)?;
+    let counts = Counts::of(blocks);
+    let register = Register::open(
+        &bytes,
+        blocks.len()..end,
+        0..blocks.len(),
+        end..end,
+        counts,
+        NAMES,
+    )?;
     Ok((register, bytes))
 }
 

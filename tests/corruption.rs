@@ -165,6 +165,7 @@ fn section(bytes: &[u8], kind: u32) -> (usize, usize) {
         .expect("the section is there")
 }
 
+const MATERIALS: u32 = 2;
 const CPR_FENCES: u32 = 10;
 const CPR_BLOCKS: u32 = 11;
 const CPR_WINDOWS: u32 = 5;
@@ -192,6 +193,29 @@ fn verify_error(bytes: &[u8], what: &str) -> String {
     match index.verify() {
         Err(e) => e.to_string(),
         Ok(()) => panic!("{what}: verify passed"),
+    }
+}
+
+/// A block whose count is not 1 to 21 is refused at open, naming the block,
+/// even with every checksum right.
+#[test]
+fn a_block_count_out_of_range_is_refused_at_open() {
+    let original = generated_bytes();
+    let blocks = cpr_blocks(&original);
+    let i = blocks.len() / 2;
+    for count in [0u8, 22, 255] {
+        let mut crafted = original.clone();
+        crafted[blocks[i].1 + COUNT_AT] = count;
+        reseal(&mut crafted);
+        let Err(error) = Index::from_bytes(crafted) else {
+            panic!("a block holding {count} keys opened");
+        };
+        let error = error.to_string();
+        let wanted = format!("block {i} says it holds {count} keys");
+        assert!(
+            error.contains("cpr_blocks") && error.contains(&wanted),
+            "{error}"
+        );
     }
 }
 
@@ -301,6 +325,17 @@ fn verify_finds_what_the_checksums_cannot() {
         let error = verify_error(&crafted, what);
         assert!(error.contains("cpr_windows"), "{what}: {error}");
     }
+
+    // A materials map other than the one the catalog makes: lookups never
+    // read it, so the file opens and verify finds it.
+    let (materials, _) = section(&original, MATERIALS);
+    let mut crafted = original.clone();
+    crafted[materials + 16] ^= 0x01;
+    expect(
+        &mut crafted,
+        "materials map",
+        ["materials", "does not match"],
+    );
 
     // A window for a key that is not in the register.
     let (windows, _) = section(&original, CPR_WINDOWS);

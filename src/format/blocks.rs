@@ -65,6 +65,51 @@ pub(crate) fn low_at(block: &[u8; BLOCK_LEN], i: usize) -> u16 {
     u16::from_le_bytes([block[2 * i], block[2 * i + 1]])
 }
 
+/// What open needs of a blocks section's counts (byte 63 of each block).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// The sum of the counts: the number of keys.
+    pub(crate) keys: u64,
+    /// The first block whose count is not 1 to [`BLOCK_KEYS`], with it.
+    pub(crate) bad: Option<(usize, u8)>,
+}
+
+impl Counts {
+    /// The counts of a blocks section's whole blocks.
+    #[cfg(fuzzing)]
+    pub(crate) fn of(section: &[u8]) -> Counts {
+        let mut counts = Counts::default();
+        counts.add(0, section);
+        counts
+    }
+
+    /// Adds the blocks of `bytes`, the first of them block `first`.
+    fn add(&mut self, first: usize, bytes: &[u8]) {
+        for (i, block) in bytes.chunks_exact(BLOCK_LEN).enumerate() {
+            let count = block[COUNT_AT];
+            if !(1..=BLOCK_KEYS as u8).contains(&count) && self.bad.is_none() {
+                self.bad = Some((first + i, count));
+            }
+            self.keys += u64::from(count);
+        }
+    }
+}
+
+/// The CRC-32 of a blocks section and its [`Counts`], in one pass: the
+/// blocks are most of the file, and reading every block's count after the
+/// checksum had read it waited on memory a second time (a sixth of open).
+pub(crate) fn checksum_and_counts(section: &[u8]) -> (u32, Counts) {
+    // Small enough to stay in the first-level cache between the two reads.
+    const CHUNK_BLOCKS: usize = 256;
+    let mut crc = crc32fast::Hasher::new();
+    let mut counts = Counts::default();
+    for (i, chunk) in section.chunks(CHUNK_BLOCKS * BLOCK_LEN).enumerate() {
+        crc.update(chunk);
+        counts.add(i * CHUNK_BLOCKS, chunk);
+    }
+    (crc.finalize(), counts)
+}
+
 /// Where a lookup finds its block: built at open from the fences, on the
 /// heap of each process (4 bytes per bucket of keys up to the largest, 2
 /// per block: 0.8 MiB for a national CPR register).
@@ -99,48 +144,51 @@ const COUNT: u32 = !NO_CARRY;
 impl Directory {
     /// The directory of a fences section (its length a multiple of
     /// [`FENCE_LEN`]). Fails unless the fences strictly increase.
+    ///
+    /// Every open builds one, so it is a few passes over the fences decoded
+    /// once, each simple enough to vectorise.
     pub(crate) fn build(fences: &[u8]) -> Result<Directory, String> {
-        let n = fences.len() / FENCE_LEN;
-        let fence = |i| fence(fences, i).expect("in bounds");
-        if let Some(i) = (1..n).find(|&i| fence(i - 1) >= fence(i)) {
-            return Err(format!("fence {i} is not above the one before it"));
+        let fences: Vec<u32> = fences
+            .chunks_exact(FENCE_LEN)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("chunks of FENCE_LEN")))
+            .collect();
+        let n = fences.len();
+        if let Some(i) = fences.windows(2).position(|w| w[0] >= w[1]) {
+            return Err(format!("fence {} is not above the one before it", i + 1));
         }
         if n > COUNT as usize {
             return Err(format!("{n} fences are more than a directory counts"));
         }
-        let shift = shift_for(n, fence);
+        let shift = shift_for(&fences);
         // Up to the end of the last fence's high bits: the last block may
         // hold keys of buckets above its fence's.
-        let last_bucket = n
-            .checked_sub(1)
-            .map(|last| (fence(last) | 0xFFFF) >> shift)
-            .map(|b| b as usize);
-        let mut entries = vec![0u32; last_bucket.map_or(1, |b| b + 2)];
-        let mut lows = Vec::with_capacity(n + LANES);
-        for i in 0..n {
-            let f = fence(i);
+        let buckets = fences
+            .last()
+            .map_or(0, |&last| ((last | 0xFFFF) >> shift) as usize + 1);
+        let mut entries = vec![0u32; buckets + 1];
+        for (i, &f) in fences.iter().enumerate() {
             // Blocks before this one start in buckets below its own.
             entries[(f >> shift) as usize + 1] = i as u32 + 1;
-            lows.push(bias(f as u16));
         }
-        // Buckets without blocks start where the ones before them end.
-        for b in 1..entries.len() {
-            entries[b] = entries[b].max(entries[b - 1]);
-        }
+        // Buckets without blocks start where the ones before them end; the
+        // block before a bucket's may hold its first keys if it has the
+        // bucket's high half.
+        let mut below = 0;
         for (b, entry) in entries.iter_mut().enumerate() {
+            below = below.max(*entry);
             let high = ((b as u64) << shift >> 16) as u32;
-            let carries = entry
+            let carries = below
                 .checked_sub(1)
-                .is_some_and(|before| fence(before as usize) >> 16 == high);
-            if !carries {
-                *entry |= NO_CARRY;
-            }
+                .is_some_and(|before| fences[before as usize] >> 16 == high);
+            *entry = below | if carries { 0 } else { NO_CARRY };
         }
-        lows.resize(n + LANES, i16::MAX);
+        let lows = (fences.iter().map(|&f| bias(f as u16)))
+            .chain(std::iter::repeat_n(i16::MAX, LANES))
+            .collect();
         Ok(Directory {
             shift,
             entries: entries.into_boxed_slice(),
-            lows: lows.into_boxed_slice(),
+            lows,
         })
     }
 
@@ -167,23 +215,24 @@ impl Directory {
 }
 
 /// The largest bucket size (as a power of two, at most 2^16) at which no
-/// bucket holds more than [`LANES`] of the `n` fences, or if that takes more
-/// than two directory entries per block, the size at which it takes two.
-fn shift_for(n: usize, fence: impl Fn(usize) -> u32) -> u32 {
-    let Some(last) = n.checked_sub(1).map(&fence) else {
+/// bucket holds more than [`LANES`] of the (increasing) `fences`, or if that
+/// takes more than two directory entries per block, the size at which it
+/// takes two.
+fn shift_for(fences: &[u32]) -> u32 {
+    let Some(&last) = fences.last() else {
         return 16;
     };
     // Fences `i` and `i + LANES` (LANES + 1 of them) share a bucket exactly
     // when they agree above the bucket's bits: below their highest
     // differing bit.
-    let closest = (LANES..n)
-        .map(|i| fence(i - LANES) ^ fence(i))
+    let closest = (fences.iter().zip(&fences[LANES.min(fences.len())..]))
+        .map(|(a, b)| a ^ b)
         .min()
         .unwrap_or(u32::MAX);
     let wanted = (u32::BITS - 1 - closest.leading_zeros()).min(16);
     // Entries at shift s: one per bucket up to the end of the last fence's
     // high bits, plus one.
-    let budget = (2 * n).max(1 << 16) as u64;
+    let budget = (2 * fences.len()).max(1 << 16) as u64;
     let affordable = (0..=16)
         .find(|&s| u64::from((last | 0xFFFF) >> s) + 2 <= budget)
         .unwrap_or(16);
@@ -526,6 +575,35 @@ mod tests {
         let directory = Directory::build(&fences).unwrap();
         assert_eq!(directory.block_of(0), None);
         assert_eq!(directory.block_of(u32::MAX), None);
+    }
+
+    #[test]
+    fn one_pass_finds_the_checksum_and_the_counts_of_two() {
+        let plain_sum = |section: &[u8]| -> u64 {
+            (section.chunks_exact(BLOCK_LEN))
+                .map(|block| u64::from(block[COUNT_AT]))
+                .sum()
+        };
+        // 700 blocks: the pass's chunks of 256 blocks, and a part chunk.
+        let mut section = vec![0u8; 700 * BLOCK_LEN];
+        for (i, block) in section.chunks_exact_mut(BLOCK_LEN).enumerate() {
+            block[0] = i as u8;
+            block[COUNT_AT] = (i % BLOCK_KEYS) as u8 + 1;
+        }
+        let (crc, counts) = checksum_and_counts(&section);
+        assert_eq!(crc, crc32fast::hash(&section));
+        let keys = plain_sum(&section);
+        assert_eq!(counts, Counts { keys, bad: None });
+        for (bad, count) in [(0, 0u8), (300, 22), (699, 255)] {
+            let mut section = section.clone();
+            // The first bad block is named, not a later one.
+            section[699 * BLOCK_LEN + COUNT_AT] = 0;
+            section[bad * BLOCK_LEN + COUNT_AT] = count;
+            let (crc, counts) = checksum_and_counts(&section);
+            assert_eq!(crc, crc32fast::hash(&section));
+            assert_eq!(counts.bad, Some((bad, count)));
+            assert_eq!(counts.keys, plain_sum(&section));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod meta;
 mod register;
 
 pub(crate) use self::blocks::encode as encode_blocks;
+pub(crate) use self::blocks::{Counts, checksum_and_counts};
 pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;

@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::FormatError;
-use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Directory, FENCE_LEN};
+use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Counts, Directory, FENCE_LEN};
 use super::meta::KindStats;
 use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
@@ -123,14 +123,17 @@ pub(crate) struct Register {
 }
 
 impl Register {
-    /// Checks the sections' sizes against each other and that the fences
-    /// increase, builds the directory, and counts the keys (O(blocks)); the
-    /// blocks' contents are checked by [`Register::verify`].
+    /// Checks the sections' sizes against each other, that the fences
+    /// increase and that every block's count is in range (`counts`, of the
+    /// blocks section, from the pass that checked its checksum), and builds
+    /// the directory; the blocks' contents are checked by
+    /// [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
         fences: Range<usize>,
         blocks: Range<usize>,
         windows: Range<usize>,
+        counts: Counts,
         names: [&'static str; 3],
     ) -> Result<Register, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
@@ -161,23 +164,18 @@ impl Register {
         }
         let directory = Directory::build(&bytes[fences.clone()])
             .map_err(|detail| contents(names[0], detail))?;
-        let mut len = 0;
-        for (i, block) in bytes[blocks.clone()].chunks_exact(BLOCK_LEN).enumerate() {
-            let count = block[blocks::COUNT_AT];
-            if count == 0 || usize::from(count) > BLOCK_KEYS {
-                return Err(contents(
-                    names[1],
-                    format!("block {i} says it holds {count} keys (1 to {BLOCK_KEYS})"),
-                ));
-            }
-            len += u64::from(count);
+        if let Some((i, count)) = counts.bad {
+            return Err(contents(
+                names[1],
+                format!("block {i} says it holds {count} keys (1 to {BLOCK_KEYS})"),
+            ));
         }
         Ok(Register {
             directory,
             fences,
             blocks,
             windows,
-            len,
+            len: counts.keys,
         })
     }
 

@@ -24,7 +24,8 @@ use crate::catalog::{Audience, Catalog, MessageType};
 use crate::contact::Contact;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
 use crate::format::{
-    self, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section, SectionKind,
+    self, Counts, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section,
+    SectionKind,
 };
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -57,12 +58,15 @@ impl MaterialId {
 /// is `Send + Sync`: share one between threads behind an `Arc`.
 pub struct Index {
     storage: Storage,
-    /// The materials fst's entries in a hash table: a lookup by material ID
-    /// is the common case, and walking the fst costs a cache miss per node.
+    /// The catalog's material IDs in a hash table: a lookup by material ID
+    /// is the common case, and walking the materials fst would cost a cache
+    /// miss per node.
     /// It holds only the file's own IDs (a few thousand, fixed at open), so
     /// an unkeyed fast hash (Fx) is safe; SipHash cost more than the rest of
     /// a lookup.
     material_ids: FxHashMap<Box<str>, u32>,
+    /// Where the materials fst is, for [`Index::verify`].
+    materials: Range<usize>,
     rules: Vec<Rule>,
     /// The contact's part of the decision, per code byte.
     answers: Box<CodeAnswers>,
@@ -128,8 +132,22 @@ impl Index {
         let bytes = storage.bytes();
         let header = Header::decode(bytes)?;
         let sections = format::read_sections(bytes, &header)?;
+        // The counts of each kind's blocks, read in the checksum's pass; a
+        // kind's register is opened only if it has one blocks section.
+        let mut counts = [Counts::default(); 2];
         for section in &sections {
-            let actual = crc32fast::hash(&bytes[section.start..section.end]);
+            let data = &bytes[section.start..section.end];
+            let kind = [CPR_SECTIONS[1], CVR_SECTIONS[1]]
+                .iter()
+                .position(|&blocks| section.kind == blocks as u32);
+            let actual = match kind {
+                Some(kind) => {
+                    let (crc, of_kind) = format::checksum_and_counts(data);
+                    counts[kind] = of_kind;
+                    crc
+                }
+                None => crc32fast::hash(data),
+            };
             if actual != section.crc {
                 return Err(FormatError::SectionChecksum {
                     section: SectionKind::ALL
@@ -157,39 +175,38 @@ impl Index {
             )));
         }
         let rules = rules(&meta.catalog)?;
-        // The fst's own bytes are never walked before they are known to be
-        // exactly what the builder makes of the (checked) catalog: a crafted
-        // fst could otherwise make a lookup panic.
-        let materials_range = range(SectionKind::Materials)?;
-        let materials_error = |detail: &str| FormatError::SectionContents {
-            section: SectionKind::Materials.name(),
-            detail: detail.to_owned(),
-        };
-        let canonical = format::materials_fst(&meta.catalog)
-            .map_err(|_| materials_error("the catalog's material IDs are not unique"))?;
-        if canonical != bytes[materials_range.clone()] {
-            return Err(materials_error("does not match the catalog's material IDs"));
-        }
-        let materials =
-            fst::Map::new(&bytes[materials_range]).map_err(|e| materials_error(&e.to_string()))?;
+        // Lookups resolve material IDs from the (checked) catalog; the fst
+        // of the materials section is for other readers, and its bytes are
+        // never walked here (a crafted fst could make its reader fail).
+        // Verify checks that it is the one the catalog makes.
+        let materials = range(SectionKind::Materials)?;
         let mut material_ids =
-            FxHashMap::with_capacity_and_hasher(materials.len(), Default::default());
-        let mut entries = materials.stream();
-        while let Some((id, i)) = fst::Streamer::next(&mut entries) {
-            // The fst equals the one built from the catalog, so IDs are UTF-8.
-            let id = std::str::from_utf8(id).map_err(|_| materials_error("an ID is not UTF-8"))?;
-            material_ids.insert(Box::from(id), i as u32);
+            FxHashMap::with_capacity_and_hasher(meta.catalog.materials.len(), Default::default());
+        for (i, material) in meta.catalog.materials.iter().enumerate() {
+            if material_ids
+                .insert(Box::from(material.id.as_str()), i as u32)
+                .is_some()
+            {
+                return Err(FormatError::SectionContents {
+                    section: SectionKind::Meta.name(),
+                    detail: format!("material ID {:?} is not unique", material.id),
+                });
+            }
         }
-        let register = |kinds: [SectionKind; 3]| {
+        let register = |kinds: [SectionKind; 3], counts: Counts| {
             Register::open(
                 bytes,
                 range(kinds[0])?,
                 range(kinds[1])?,
                 range(kinds[2])?,
+                counts,
                 kinds.map(SectionKind::name),
             )
         };
-        let registers = [register(CPR_SECTIONS)?, register(CVR_SECTIONS)?];
+        let registers = [
+            register(CPR_SECTIONS, counts[0])?,
+            register(CVR_SECTIONS, counts[1])?,
+        ];
         let counts_agree = header.materials as usize == rules.len()
             && header.groups as usize == meta.catalog.groups.len()
             && header.sender_systems as usize == meta.catalog.sender_systems.len()
@@ -236,6 +253,7 @@ impl Index {
         Ok(Index {
             storage,
             material_ids,
+            materials,
             rules,
             answers: CodeAnswers::new(),
             registers,
@@ -523,6 +541,18 @@ impl Index {
         });
         if snapshot != self.metadata.snapshot_id {
             return Err(FormatError::SnapshotMismatch);
+        }
+        let canonical = format::materials_fst(&self.meta.catalog).map_err(|_| {
+            FormatError::SectionContents {
+                section: SectionKind::Meta.name(),
+                detail: "the catalog's material IDs are not unique".into(),
+            }
+        })?;
+        if canonical != bytes[self.materials.clone()] {
+            return Err(FormatError::SectionContents {
+                section: SectionKind::Materials.name(),
+                detail: "does not match the catalog's material IDs".into(),
+            });
         }
         let stats = stats?;
         if stats != self.meta.stats {
