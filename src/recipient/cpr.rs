@@ -62,6 +62,46 @@ const LEAP: [[bool; 100]; 10] = {
     table
 };
 
+/// Set in a [`DAY_MONTH`] entry whose day and month can make a date.
+const A_DATE: u16 = 1 << 15;
+/// Set in a [`DAY_MONTH`] entry of 29 February (or its replacement day),
+/// a date only in a leap year.
+const LEAP_DAY: u16 = 1 << 14;
+/// The part of the packed key a [`DAY_MONTH`] entry holds.
+const SLOT_BITS: u16 = LEAP_DAY - 1;
+
+/// By `DDMM`, the first four digits read as one number: [`A_DATE`] if some
+/// year has that day and month (replacement days included), [`LEAP_DAY`] if
+/// only leap years do, and the day and month's part of the packed key,
+/// `(MM - 1) * 92 + DD`. 20 KB, read by [`Cpr::from_digits`].
+const DAY_MONTH: &[u16; 10_000] = &{
+    let mut table = [0u16; 10_000];
+    let mut day = 1;
+    while day < 100 {
+        let mut month = 1;
+        while month <= 12 {
+            let real_day = if day > REPLACEMENT_OFFSET as usize {
+                day - REPLACEMENT_OFFSET as usize
+            } else {
+                day
+            };
+            let days = DAYS_IN_MONTH[month - 1] as usize + (month == 2) as usize;
+            if real_day >= 1 && real_day <= days {
+                let leap_day = if month == 2 && real_day == 29 {
+                    LEAP_DAY
+                } else {
+                    0
+                };
+                let slot = ((month - 1) * DAY_SLOTS as usize + day) as u16;
+                table[day * 100 + month] = A_DATE | leap_day | slot;
+            }
+            month += 1;
+        }
+        day += 1;
+    }
+    table
+};
+
 /// Days in `month` (1..=12) of the year that the two-digit year `yy`
 /// (<= 99) names with `serial` (<= 9999).
 const fn days_in_month(yy: u8, serial: u16, month: u8) -> u8 {
@@ -93,13 +133,17 @@ impl Cpr {
         }
         // Below 10^6 after this split, so the rest is cheap u32 arithmetic.
         let ddmmyy = (n / 10_000) as u32;
-        let serial = (n % 10_000) as u16;
-        Cpr::new(
-            (ddmmyy / 10_000) as u8,
-            (ddmmyy / 100 % 100) as u8,
-            (ddmmyy % 100) as u8,
-            serial,
-        )
+        let serial = (n % 10_000) as u32;
+        let (ddmm, yy) = ((ddmmyy / 100) as usize, (ddmmyy % 100) as usize);
+        // What [`Cpr::new`] checks, in two table reads and without a branch
+        // but the one on the answer (a batch checks millions).
+        let day_month = DAY_MONTH[ddmm];
+        let leap = LEAP[(serial / 1000) as usize][yy];
+        if (day_month & A_DATE == 0) | ((day_month & LEAP_DAY != 0) & !leap) {
+            return Err(RecipientError::InvalidDate);
+        }
+        let slot = yy as u32 * 12 * DAY_SLOTS + (day_month & SLOT_BITS) as u32;
+        Ok(Cpr(slot * SERIALS + serial))
     }
 
     /// From day (1..=31, or 61..=91 for replacement numbers), month, two-digit

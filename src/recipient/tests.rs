@@ -151,6 +151,31 @@ fn valid_day_counts_per_century_group() {
     }
 }
 
+/// `Cpr::from_digits`, which reads its checks from tables, agrees with
+/// `Cpr::new` on every day, month and two-digit year, with a serial of every
+/// first digit (the century), and on the answer and the error alike.
+#[test]
+fn from_digits_agrees_with_new_on_every_date() {
+    for ddmmyy in 0..1_000_000u32 {
+        let (day, month, yy) = (ddmmyy / 10_000, ddmmyy / 100 % 100, ddmmyy % 100);
+        for digit in 0..10 {
+            let serial = digit * 1000 + ddmmyy % 1000;
+            let digits = u64::from(ddmmyy) * 10_000 + u64::from(serial);
+            assert_eq!(
+                Cpr::from_digits(digits),
+                Cpr::new(day as u8, month as u8, yy as u8, serial as u16),
+                "{:?}",
+                Cpr::new(day as u8, month as u8, yy as u8, serial as u16)
+                    .map(|c| c.masked().to_string())
+            );
+        }
+    }
+    assert_eq!(
+        Cpr::from_digits(10_000_000_000),
+        Err(RecipientError::OutOfRange)
+    );
+}
+
 /// The block rule `verify` checks sets with agrees with `Cpr::from_packed`
 /// on the first and last key of every block of every day slot, and beyond.
 #[test]
