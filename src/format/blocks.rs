@@ -145,28 +145,27 @@ impl Directory {
     /// The directory of a fences section (its length a multiple of
     /// [`FENCE_LEN`]). Fails unless the fences strictly increase.
     ///
-    /// Every open builds one, so it is a few passes over the fences decoded
-    /// once, each simple enough to vectorise.
+    /// Every open builds one, so it is a few passes over the fences, each
+    /// simple enough to vectorise, and nothing is allocated but the result.
     pub(crate) fn build(fences: &[u8]) -> Result<Directory, String> {
-        let fences: Vec<u32> = fences
-            .chunks_exact(FENCE_LEN)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("chunks of FENCE_LEN")))
-            .collect();
-        let n = fences.len();
-        if let Some(i) = fences.windows(2).position(|w| w[0] >= w[1]) {
-            return Err(format!("fence {} is not above the one before it", i + 1));
+        let n = fences.len() / FENCE_LEN;
+        let fence = |i: usize| fence(fences, i).expect("in bounds");
+        let mut previous = None;
+        for (i, f) in decode(fences).enumerate() {
+            if previous.is_some_and(|p| p >= f) {
+                return Err(format!("fence {i} is not above the one before it"));
+            }
+            previous = Some(f);
         }
         if n > COUNT as usize {
             return Err(format!("{n} fences are more than a directory counts"));
         }
-        let shift = shift_for(&fences);
+        let shift = shift_for(fences);
         // Up to the end of the last fence's high bits: the last block may
         // hold keys of buckets above its fence's.
-        let buckets = fences
-            .last()
-            .map_or(0, |&last| ((last | 0xFFFF) >> shift) as usize + 1);
+        let buckets = previous.map_or(0, |last| ((last | 0xFFFF) >> shift) as usize + 1);
         let mut entries = vec![0u32; buckets + 1];
-        for (i, &f) in fences.iter().enumerate() {
+        for (i, f) in decode(fences).enumerate() {
             // Blocks before this one start in buckets below its own.
             entries[(f >> shift) as usize + 1] = i as u32 + 1;
         }
@@ -179,10 +178,10 @@ impl Directory {
             let high = ((b as u64) << shift >> 16) as u32;
             let carries = below
                 .checked_sub(1)
-                .is_some_and(|before| fences[before as usize] >> 16 == high);
+                .is_some_and(|before| fence(before as usize) >> 16 == high);
             *entry = below | if carries { 0 } else { NO_CARRY };
         }
-        let lows = (fences.iter().map(|&f| bias(f as u16)))
+        let lows = (decode(fences).map(|f| bias(f as u16)))
             .chain(std::iter::repeat_n(i16::MAX, LANES))
             .collect();
         Ok(Directory {
@@ -214,25 +213,33 @@ impl Directory {
     }
 }
 
+/// The fences of a fences section, in order.
+fn decode(fences: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    (fences.chunks_exact(FENCE_LEN))
+        .map(|b| u32::from_le_bytes(b.try_into().expect("chunks of FENCE_LEN")))
+}
+
 /// The largest bucket size (as a power of two, at most 2^16) at which no
 /// bucket holds more than [`LANES`] of the (increasing) `fences`, or if that
 /// takes more than two directory entries per block, the size at which it
 /// takes two.
-fn shift_for(fences: &[u32]) -> u32 {
-    let Some(&last) = fences.last() else {
+fn shift_for(fences: &[u8]) -> u32 {
+    let n = fences.len() / FENCE_LEN;
+    let Some(last) = decode(fences).last() else {
         return 16;
     };
     // Fences `i` and `i + LANES` (LANES + 1 of them) share a bucket exactly
     // when they agree above the bucket's bits: below their highest
     // differing bit.
-    let closest = (fences.iter().zip(&fences[LANES.min(fences.len())..]))
+    let ahead = fences.get(LANES * FENCE_LEN..).unwrap_or_default();
+    let closest = (decode(fences).zip(decode(ahead)))
         .map(|(a, b)| a ^ b)
         .min()
         .unwrap_or(u32::MAX);
     let wanted = (u32::BITS - 1 - closest.leading_zeros()).min(16);
     // Entries at shift s: one per bucket up to the end of the last fence's
     // high bits, plus one.
-    let budget = (2 * fences.len()).max(1 << 16) as u64;
+    let budget = (2 * n).max(1 << 16) as u64;
     let affordable = (0..=16)
         .find(|&s| u64::from((last | 0xFFFF) >> s) + 2 <= budget)
         .unwrap_or(16);

@@ -502,10 +502,11 @@ impl Index {
         Ok(())
     }
 
-    /// Checks everything [`Index::open`] does not: the bitmaps' contents, the
-    /// contact codes, the exemption windows, and the snapshot id. O(file size);
-    /// the snapshot id (SHA-256 of the file) is computed on a second thread
-    /// while this one checks the registers.
+    /// Checks everything [`Index::open`] does not (FORMAT.md 7.2): the
+    /// blocks' keys and codes, the exemption windows, the materials map, and
+    /// the snapshot id. O(file size); the snapshot id (SHA-256 of the file)
+    /// and the materials map are checked on a second thread while this one
+    /// checks the registers.
     pub fn verify(&self) -> Result<(), FormatError> {
         let bytes = self.storage.bytes();
         let as_of = self.metadata.as_of;
