@@ -214,7 +214,7 @@ impl Directory {
 }
 
 /// The fences of a fences section, in order.
-fn decode(fences: &[u8]) -> impl Iterator<Item = u32> + '_ {
+fn decode(fences: &[u8]) -> impl DoubleEndedIterator<Item = u32> + '_ {
     (fences.chunks_exact(FENCE_LEN))
         .map(|b| u32::from_le_bytes(b.try_into().expect("chunks of FENCE_LEN")))
 }
@@ -225,7 +225,7 @@ fn decode(fences: &[u8]) -> impl Iterator<Item = u32> + '_ {
 /// takes two.
 fn shift_for(fences: &[u8]) -> u32 {
     let n = fences.len() / FENCE_LEN;
-    let Some(last) = decode(fences).last() else {
+    let Some(last) = decode(fences).next_back() else {
         return 16;
     };
     // Fences `i` and `i + LANES` (LANES + 1 of them) share a bucket exactly
