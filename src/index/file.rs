@@ -46,7 +46,8 @@ impl FileIdentity {
     }
 }
 
-/// Maps a file read-only. The one place this crate maps a file.
+/// Maps a file read-only, every page at once. The one place this crate
+/// maps a file.
 pub(super) fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: the mapping is read-only and lives as long as the `Index` that
     // owns it. Mutation by another process is the one hazard: truncating or
@@ -55,5 +56,9 @@ pub(super) fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
     // operators, followed by `tilmelding build`, is to replace index files only
     // by writing a new file and renaming it over the old one, which leaves
     // existing mappings of the old file intact.
-    unsafe { memmap2::Mmap::map(file) }
+    //
+    // Populated: opening reads every byte for the checksums anyway, and one
+    // call that maps every page is cheaper than a page fault per 64 KiB
+    // (national index: open 4.1 -> 3.8 ms, side by side).
+    unsafe { memmap2::MmapOptions::new().populate().map(file) }
 }
