@@ -188,12 +188,73 @@ fn cpr_blocks(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
         .collect()
 }
 
+/// What `verify` finds wrong with `bytes`, after checking that
+/// `Index::open_verified` finds the same in them as a file.
 fn verify_error(bytes: &[u8], what: &str) -> String {
     let index = Index::from_bytes(bytes.to_vec()).expect("a resealed file opens");
-    match index.verify() {
+    let error = match index.verify() {
         Err(e) => e.to_string(),
         Ok(()) => panic!("{what}: verify passed"),
+    };
+    assert_eq!(open_verified_error(bytes), error, "{what}");
+    error
+}
+
+/// The error of `Index::open_verified` on `bytes` written to a file: that of
+/// the file's contents, without the path.
+fn open_verified_error(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted.tlm");
+    std::fs::write(&path, bytes).unwrap();
+    match Index::open_verified(&path) {
+        Err(tilmelding::OpenError::Invalid {
+            path: named,
+            source,
+        }) => {
+            assert_eq!(named.as_deref(), Some(path.as_path()));
+            source.to_string()
+        }
+        Err(other) => panic!("not a file error: {other}"),
+        Ok(_) => panic!("open_verified passed"),
     }
+}
+
+/// `open_verified` gives what `open` and then `verify` give: the index, or
+/// the first error of the two, whichever thread found it.
+#[test]
+fn open_verified_is_open_then_verify() {
+    let original = generated_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.tlm");
+    std::fs::write(&path, &original).unwrap();
+    let index = Index::open_verified(&path).unwrap();
+    let opened = Index::open(&path).unwrap();
+    assert_eq!(index.metadata(), opened.metadata());
+    assert_eq!(answers(&index), answers(&opened));
+
+    // An error of the open: a section's checksum, and a file too short.
+    let mut damaged = original.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x01;
+    let open_error = Index::from_bytes(damaged.clone()).unwrap_err();
+    let tilmelding::OpenError::Invalid { source, .. } = open_error else {
+        panic!("{open_error}")
+    };
+    assert_eq!(open_verified_error(&damaged), source.to_string());
+    assert!(open_verified_error(&original[..100]).contains("too short"));
+
+    // A change the checksums were resealed over: the snapshot id's.
+    let mut crafted = original.clone();
+    crafted[last] ^= 0x01;
+    reseal(&mut crafted);
+    let error = verify_error(&crafted, "a byte under the snapshot id");
+    assert!(error.contains("snapshot"), "{error}");
+
+    let missing = dir.path().join("missing.tlm");
+    assert!(matches!(
+        Index::open_verified(&missing),
+        Err(tilmelding::OpenError::Io { .. })
+    ));
 }
 
 /// A block whose count is not 1 to 21 is refused at open, naming the block,

@@ -58,6 +58,15 @@ impl MaterialId {
 /// is `Send + Sync`: share one between threads behind an `Arc`.
 pub struct Index {
     storage: Storage,
+    opened: Opened,
+    /// Unix second after which lookups answer `StaleIndex`; `i64::MAX` when
+    /// no maximum age is set. Atomic so that a shared index can be configured.
+    stale_after: AtomicI64,
+}
+
+/// What opening read from the file's bytes and checked, and keeps beside
+/// them.
+struct Opened {
     /// The catalog's material IDs in a hash table: a lookup by material ID
     /// is the common case, and walking the materials fst would cost a cache
     /// miss per node.
@@ -73,16 +82,13 @@ pub struct Index {
     registers: [Register; 2],
     meta: Meta,
     metadata: Metadata,
-    /// Unix second after which lookups answer `StaleIndex`; `i64::MAX` when
-    /// no maximum age is set. Atomic so that a shared index can be configured.
-    stale_after: AtomicI64,
 }
 
 impl fmt::Debug for Index {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Index")
-            .field("snapshot_id", &self.metadata.snapshot_id_hex())
-            .field("materials", &self.rules.len())
+            .field("snapshot_id", &self.opened.metadata.snapshot_id_hex())
+            .field("materials", &self.opened.rules.len())
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +135,365 @@ impl Index {
     }
 
     fn from_storage(storage: Storage) -> Result<Index, FormatError> {
-        let bytes = storage.bytes();
+        let opened = Opened::read(storage.bytes())?;
+        Ok(Index::with(storage, opened))
+    }
+
+    /// The index of `storage`, whose bytes `opened` was read from.
+    fn with(storage: Storage, opened: Opened) -> Index {
+        Index {
+            storage,
+            opened,
+            stale_after: AtomicI64::new(i64::MAX),
+        }
+    }
+
+    /// Sets the maximum age of the list: once the list's as-of time is older
+    /// than `max_age`, every lookup fails with [`LookupError::StaleIndex`], so
+    /// that an index that was not replaced in time cannot silently decide a
+    /// letter. `None` (the default) turns the check off.
+    pub fn set_max_age(&self, max_age: Option<Duration>) {
+        let deadline = max_age.map_or(i64::MAX, |age| {
+            self.opened
+                .metadata
+                .as_of
+                .saturating_add(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
+        });
+        self.stale_after.store(deadline, Ordering::Relaxed);
+    }
+
+    /// The maximum age set with [`Index::set_max_age`].
+    pub fn max_age(&self) -> Option<Duration> {
+        match self.stale_after.load(Ordering::Relaxed) {
+            i64::MAX => None,
+            deadline => Some(Duration::from_secs(
+                deadline.saturating_sub(self.opened.metadata.as_of).max(0) as u64,
+            )),
+        }
+    }
+
+    /// How old the list is now (zero if its as-of time is in the future).
+    pub fn age(&self) -> Duration {
+        let now = unix_now();
+        Duration::from_secs(now.saturating_sub(self.opened.metadata.as_of).max(0) as u64)
+    }
+
+    /// True if a maximum age is set and the list is older than it.
+    #[inline]
+    pub fn is_stale(&self) -> bool {
+        let deadline = self.stale_after.load(Ordering::Relaxed);
+        deadline != i64::MAX && unix_now() > deadline
+    }
+
+    #[inline]
+    fn check_fresh(&self) -> Result<(), LookupError> {
+        if self.stale_after.load(Ordering::Relaxed) != i64::MAX && self.is_stale() {
+            return Err(LookupError::StaleIndex);
+        }
+        Ok(())
+    }
+
+    /// Facts about the file: version, times, counts, snapshot id.
+    pub fn metadata(&self) -> &Metadata {
+        &self.opened.metadata
+    }
+
+    /// The catalog the index was built from.
+    pub fn catalog(&self) -> &Catalog {
+        &self.opened.meta.catalog
+    }
+
+    /// Heap memory this index holds beyond the file's bytes (directories, catalog).
+    pub fn heap_size(&self) -> usize {
+        self.opened
+            .registers
+            .iter()
+            .map(Register::heap_size)
+            .sum::<usize>()
+            + self.opened.rules.capacity() * std::mem::size_of::<Rule>()
+            + self
+                .opened
+                .material_ids
+                .keys()
+                .map(|id| id.len() + std::mem::size_of::<(Box<str>, u32)>())
+                .sum::<usize>()
+    }
+
+    /// Resolves a material ID once, for many lookups.
+    pub fn material(&self, id: &str) -> Option<MaterialId> {
+        self.opened
+            .material_ids
+            .get(id)
+            .filter(|&&i| (i as usize) < self.opened.rules.len())
+            .map(|&i| MaterialId(i))
+    }
+
+    /// Which channel a letter of `material` to `recipient` takes on `date`, and why.
+    ///
+    /// Allocates nothing. Use [`Date::today`] for today in Danish time.
+    pub fn lookup(
+        &self,
+        material: &str,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        self.check_fresh()?;
+        let material = self
+            .material(material)
+            .ok_or(LookupError::UnknownMaterial)?;
+        self.answer(material, recipient, date)
+    }
+
+    /// Like [`Index::lookup`], with the material already resolved.
+    #[inline]
+    pub fn lookup_material(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        self.check_fresh()?;
+        self.answer(material, recipient, date)
+    }
+
+    /// The answer, once the caller has checked freshness. Inlined into
+    /// every caller: a call's register saves and restores were a tenth of a
+    /// lookup's instructions, and every instruction less lets the processor
+    /// overlap more independent lookups' memory waits.
+    #[inline(always)]
+    pub(crate) fn answer(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        let rule = self
+            .opened
+            .rules
+            .get(material.index())
+            .ok_or(LookupError::UnknownMaterial)?;
+        let kind = recipient.kind();
+        if !rule.contact_decides(kind, date)
+            && let Some(answer) = decide_material(rule, kind, date)?
+        {
+            return Ok(answer);
+        }
+        let bytes = self.storage.bytes();
+        let register = &self.opened.registers[kind as usize];
+        let probe = register.probe(recipient.key());
+        Ok(self
+            .opened
+            .answers
+            .answer(register, bytes, probe.as_ref(), rule, date))
+    }
+
+    /// Every recipient of `kind` in the index with what the index holds of
+    /// it, in the order of [`Recipient::key`]. For exports and comparisons
+    /// of whole indexes ([`diff`](crate::diff())); a lookup is
+    /// [`Index::lookup`].
+    pub fn contacts(&self, kind: RecipientKind) -> impl Iterator<Item = (Recipient, Contact)> + '_ {
+        self.opened.registers[kind as usize]
+            .contacts(self.storage.bytes())
+            .filter_map(move |(key, contact)| Some((Recipient::from_key(kind, key)?, contact)))
+    }
+
+    /// Looks up many recipients of one kind, given as numbers (CPR: the ten
+    /// digits read as one integer, so `0101901234` is `101901234`; CVR: the
+    /// eight-digit number), writing one result per recipient to `out`.
+    ///
+    /// An invalid number gives `Err(LookupError::InvalidRecipient)` in its slot;
+    /// an unknown material or a material without a group for `kind` fails the
+    /// whole batch. Allocates nothing.
+    ///
+    /// # Panics
+    ///
+    /// If `out` is not as long as `recipients`.
+    pub fn lookup_batch(
+        &self,
+        material: &str,
+        kind: RecipientKind,
+        recipients: &[u64],
+        date: Date,
+        out: &mut [Result<Answer, LookupError>],
+    ) -> Result<(), LookupError> {
+        assert_eq!(
+            recipients.len(),
+            out.len(),
+            "lookup_batch: `out` must have one slot per recipient"
+        );
+        self.check_fresh()?;
+        let material = self
+            .material(material)
+            .ok_or(LookupError::UnknownMaterial)?;
+        self.for_each_answer(material, kind, recipients, date, |i, answer| {
+            out[i] = answer
+        })
+    }
+
+    /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: calls
+    /// `answer(i, result)` for each recipient number, in order, after checking
+    /// the material's audience once. The caller has checked freshness.
+    #[inline]
+    pub(crate) fn for_each_answer(
+        &self,
+        material: MaterialId,
+        kind: RecipientKind,
+        recipients: &[u64],
+        date: Date,
+        mut answer: impl FnMut(usize, Result<Answer, LookupError>),
+    ) -> Result<(), LookupError> {
+        let rule = self
+            .opened
+            .rules
+            .get(material.index())
+            .ok_or(LookupError::UnknownMaterial)?;
+        if let Some(same) = decide_material(rule, kind, date)? {
+            // The material decides for every recipient.
+            for (i, number) in recipients.iter().enumerate() {
+                let valid = Recipient::from_number(kind, *number).is_ok();
+                answer(
+                    i,
+                    valid.then_some(same).ok_or(LookupError::InvalidRecipient),
+                );
+            }
+            return Ok(());
+        }
+        let bytes = self.storage.bytes();
+        let register = &self.opened.registers[kind as usize];
+        // Random lookups wait on memory. In groups: first check every number
+        // of the group and start loading what its lookup will read, then
+        // answer them, by which time the loads have (mostly) arrived: the
+        // waits overlap instead of following each other.
+        const GROUP: usize = 32;
+        for (group, numbers) in recipients.chunks(GROUP).enumerate() {
+            let mut probes = [None; GROUP];
+            // Bit i: the group's number i is valid.
+            let mut valid = 0u32;
+            for (i, (probe, number)) in probes.iter_mut().zip(numbers).enumerate() {
+                if let Ok(r) = Recipient::from_number(kind, *number) {
+                    valid |= 1 << i;
+                    *probe = register.probe(r.key());
+                    if let Some(probe) = probe {
+                        register.prefetch(bytes, probe);
+                    }
+                }
+            }
+            for (i, probe) in probes[..numbers.len()].iter().enumerate() {
+                answer(
+                    group * GROUP + i,
+                    if valid & (1 << i) != 0 {
+                        Ok(self
+                            .opened
+                            .answers
+                            .answer(register, bytes, probe.as_ref(), rule, date))
+                    } else {
+                        Err(LookupError::InvalidRecipient)
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks everything [`Index::open`] does not (FORMAT.md 7.2): the
+    /// blocks' keys and codes, the exemption windows, the materials map, and
+    /// the snapshot id. O(file size); the snapshot id (SHA-256 of the file)
+    /// and the materials map are checked on a second thread while this one
+    /// checks the registers. [`Index::open_verified`] does the same work in
+    /// less time, the hashing started before the open's checks.
+    pub fn verify(&self) -> Result<(), FormatError> {
+        let bytes = self.storage.bytes();
+        let opened = &self.opened;
+        // On the second thread: the snapshot id, then the materials map (the
+        // registers' check takes longer than the hash alone).
+        let whole_file = || {
+            let snapshot = format::snapshot_id(opened.metadata.as_of, &bytes[format::HEADER_LEN..]);
+            (snapshot, opened.verify_materials(bytes))
+        };
+        let registers = || RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind));
+        let ((snapshot, materials), stats) = std::thread::scope(|scope| {
+            match std::thread::Builder::new().spawn_scoped(scope, whole_file) {
+                Ok(thread) => {
+                    let stats = registers();
+                    let whole = thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (whole, stats)
+                }
+                // No thread to be had: one after the other.
+                Err(_) => (whole_file(), registers()),
+            }
+        });
+        opened.verdict(snapshot, materials, stats)
+    }
+
+    /// [`Index::open`] and then [`Index::verify`], in less time than the two
+    /// one after the other: a second thread hashes the file for its snapshot
+    /// id from the start, while this one runs the open's checks and then the
+    /// registers'. Fails with the error `open` would give, or else the one
+    /// `verify` would give.
+    pub fn open_verified(path: impl AsRef<Path>) -> Result<Index, OpenError> {
+        let path = path.as_ref();
+        let io = |source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let invalid = |source| OpenError::Invalid {
+            path: Some(path.to_owned()),
+            source,
+        };
+        let map = map_file(&File::open(path).map_err(io)?).map_err(io)?;
+        let bytes: &[u8] = &map;
+        // Outside the scope, so that the second thread may borrow what this
+        // one read.
+        let read = std::sync::OnceLock::new();
+        let (snapshot, materials, registers) = std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::channel::<&Opened>();
+            // The hash takes about as long as the open's checks and the
+            // registers' together.
+            let second = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let snapshot = (Header::decode(bytes).ok())
+                    .map(|header| format::snapshot_id(header.as_of, &bytes[format::HEADER_LEN..]));
+                // Nothing comes if the open failed: the error is the open's.
+                let materials = (receive.recv().ok()).map(|opened| opened.verify_materials(bytes));
+                (snapshot, materials)
+            });
+            let Ok(opened) = read.get_or_init(|| Opened::read(bytes)) else {
+                return (None, None, None);
+            };
+            let Ok(second) = second else {
+                return (None, None, None);
+            };
+            // Fails only if the second thread panicked, which its join
+            // passes on.
+            let _ = send.send(opened);
+            drop(send);
+            let registers = RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind));
+            let (snapshot, materials) = second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (snapshot, materials, Some(registers))
+        });
+        let opened = (read.into_inner())
+            .expect("read in the scope")
+            .map_err(invalid)?;
+        // What the scope left undone (no thread to be had), here.
+        let snapshot = snapshot.unwrap_or_else(|| {
+            format::snapshot_id(opened.metadata.as_of, &bytes[format::HEADER_LEN..])
+        });
+        let materials = materials.unwrap_or_else(|| opened.verify_materials(bytes));
+        let registers = registers
+            .unwrap_or_else(|| RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind)));
+        opened
+            .verdict(snapshot, materials, registers)
+            .map_err(invalid)?;
+        Ok(Index::with(Storage::Map(map), opened))
+    }
+}
+
+impl Opened {
+    /// Everything [`Index::open`] checks (FORMAT.md 7.1), from the file's bytes.
+    fn read(bytes: &[u8]) -> Result<Opened, FormatError> {
         let header = Header::decode(bytes)?;
         let sections = format::read_sections(bytes, &header)?;
         // The counts of each kind's blocks, read in the checksum's pass; a
@@ -250,8 +614,7 @@ impl Index {
             newest_update: lineage.newest_update,
         };
         drop(sections);
-        Ok(Index {
-            storage,
+        Ok(Opened {
             material_ids,
             materials,
             rules,
@@ -259,298 +622,43 @@ impl Index {
             registers,
             meta,
             metadata,
-            stale_after: AtomicI64::new(i64::MAX),
         })
     }
 
-    /// Sets the maximum age of the list: once the list's as-of time is older
-    /// than `max_age`, every lookup fails with [`LookupError::StaleIndex`], so
-    /// that an index that was not replaced in time cannot silently decide a
-    /// letter. `None` (the default) turns the check off.
-    pub fn set_max_age(&self, max_age: Option<Duration>) {
-        let deadline = max_age.map_or(i64::MAX, |age| {
-            self.metadata
-                .as_of
-                .saturating_add(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
-        });
-        self.stale_after.store(deadline, Ordering::Relaxed);
-    }
-
-    /// The maximum age set with [`Index::set_max_age`].
-    pub fn max_age(&self) -> Option<Duration> {
-        match self.stale_after.load(Ordering::Relaxed) {
-            i64::MAX => None,
-            deadline => Some(Duration::from_secs(
-                deadline.saturating_sub(self.metadata.as_of).max(0) as u64,
-            )),
-        }
-    }
-
-    /// How old the list is now (zero if its as-of time is in the future).
-    pub fn age(&self) -> Duration {
-        let now = unix_now();
-        Duration::from_secs(now.saturating_sub(self.metadata.as_of).max(0) as u64)
-    }
-
-    /// True if a maximum age is set and the list is older than it.
-    #[inline]
-    pub fn is_stale(&self) -> bool {
-        let deadline = self.stale_after.load(Ordering::Relaxed);
-        deadline != i64::MAX && unix_now() > deadline
-    }
-
-    #[inline]
-    fn check_fresh(&self) -> Result<(), LookupError> {
-        if self.stale_after.load(Ordering::Relaxed) != i64::MAX && self.is_stale() {
-            return Err(LookupError::StaleIndex);
-        }
-        Ok(())
-    }
-
-    /// Facts about the file: version, times, counts, snapshot id.
-    pub fn metadata(&self) -> &Metadata {
-        &self.metadata
-    }
-
-    /// The catalog the index was built from.
-    pub fn catalog(&self) -> &Catalog {
-        &self.meta.catalog
-    }
-
-    /// Heap memory this index holds beyond the file's bytes (directories, catalog).
-    pub fn heap_size(&self) -> usize {
-        self.registers
-            .iter()
-            .map(Register::heap_size)
-            .sum::<usize>()
-            + self.rules.capacity() * std::mem::size_of::<Rule>()
-            + self
-                .material_ids
-                .keys()
-                .map(|id| id.len() + std::mem::size_of::<(Box<str>, u32)>())
-                .sum::<usize>()
-    }
-
-    /// Resolves a material ID once, for many lookups.
-    pub fn material(&self, id: &str) -> Option<MaterialId> {
-        self.material_ids
-            .get(id)
-            .filter(|&&i| (i as usize) < self.rules.len())
-            .map(|&i| MaterialId(i))
-    }
-
-    /// Which channel a letter of `material` to `recipient` takes on `date`, and why.
-    ///
-    /// Allocates nothing. Use [`Date::today`] for today in Danish time.
-    pub fn lookup(
-        &self,
-        material: &str,
-        recipient: &Recipient,
-        date: Date,
-    ) -> Result<Answer, LookupError> {
-        self.check_fresh()?;
-        let material = self
-            .material(material)
-            .ok_or(LookupError::UnknownMaterial)?;
-        self.answer(material, recipient, date)
-    }
-
-    /// Like [`Index::lookup`], with the material already resolved.
-    #[inline]
-    pub fn lookup_material(
-        &self,
-        material: MaterialId,
-        recipient: &Recipient,
-        date: Date,
-    ) -> Result<Answer, LookupError> {
-        self.check_fresh()?;
-        self.answer(material, recipient, date)
-    }
-
-    /// The answer, once the caller has checked freshness. Inlined into
-    /// every caller: a call's register saves and restores were a tenth of a
-    /// lookup's instructions, and every instruction less lets the processor
-    /// overlap more independent lookups' memory waits.
-    #[inline(always)]
-    pub(crate) fn answer(
-        &self,
-        material: MaterialId,
-        recipient: &Recipient,
-        date: Date,
-    ) -> Result<Answer, LookupError> {
-        let rule = self
-            .rules
-            .get(material.index())
-            .ok_or(LookupError::UnknownMaterial)?;
-        let kind = recipient.kind();
-        if !rule.contact_decides(kind, date)
-            && let Some(answer) = decide_material(rule, kind, date)?
-        {
-            return Ok(answer);
-        }
-        let bytes = self.storage.bytes();
+    /// The register of `kind` checked ([`Register::verify`]), with the
+    /// statistics it counted.
+    fn verify_register(&self, bytes: &[u8], kind: RecipientKind) -> Result<KindStats, FormatError> {
         let register = &self.registers[kind as usize];
-        let probe = register.probe(recipient.key());
-        Ok(self
-            .answers
-            .answer(register, bytes, probe.as_ref(), rule, date))
-    }
-
-    /// Every recipient of `kind` in the index with what the index holds of
-    /// it, in the order of [`Recipient::key`]. For exports and comparisons
-    /// of whole indexes ([`diff`](crate::diff())); a lookup is
-    /// [`Index::lookup`].
-    pub fn contacts(&self, kind: RecipientKind) -> impl Iterator<Item = (Recipient, Contact)> + '_ {
-        self.registers[kind as usize]
-            .contacts(self.storage.bytes())
-            .filter_map(move |(key, contact)| Some((Recipient::from_key(kind, key)?, contact)))
-    }
-
-    /// Looks up many recipients of one kind, given as numbers (CPR: the ten
-    /// digits read as one integer, so `0101901234` is `101901234`; CVR: the
-    /// eight-digit number), writing one result per recipient to `out`.
-    ///
-    /// An invalid number gives `Err(LookupError::InvalidRecipient)` in its slot;
-    /// an unknown material or a material without a group for `kind` fails the
-    /// whole batch. Allocates nothing.
-    ///
-    /// # Panics
-    ///
-    /// If `out` is not as long as `recipients`.
-    pub fn lookup_batch(
-        &self,
-        material: &str,
-        kind: RecipientKind,
-        recipients: &[u64],
-        date: Date,
-        out: &mut [Result<Answer, LookupError>],
-    ) -> Result<(), LookupError> {
-        assert_eq!(
-            recipients.len(),
-            out.len(),
-            "lookup_batch: `out` must have one slot per recipient"
-        );
-        self.check_fresh()?;
-        let material = self
-            .material(material)
-            .ok_or(LookupError::UnknownMaterial)?;
-        self.for_each_answer(material, kind, recipients, date, |i, answer| {
-            out[i] = answer
-        })
-    }
-
-    /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: calls
-    /// `answer(i, result)` for each recipient number, in order, after checking
-    /// the material's audience once. The caller has checked freshness.
-    #[inline]
-    pub(crate) fn for_each_answer(
-        &self,
-        material: MaterialId,
-        kind: RecipientKind,
-        recipients: &[u64],
-        date: Date,
-        mut answer: impl FnMut(usize, Result<Answer, LookupError>),
-    ) -> Result<(), LookupError> {
-        let rule = self
-            .rules
-            .get(material.index())
-            .ok_or(LookupError::UnknownMaterial)?;
-        if let Some(same) = decide_material(rule, kind, date)? {
-            // The material decides for every recipient.
-            for (i, number) in recipients.iter().enumerate() {
-                let valid = Recipient::from_number(kind, *number).is_ok();
-                answer(
-                    i,
-                    valid.then_some(same).ok_or(LookupError::InvalidRecipient),
-                );
-            }
-            return Ok(());
+        match kind {
+            RecipientKind::Cpr => register.verify(
+                bytes,
+                CPR_SECTIONS.map(SectionKind::name),
+                KeyCheck::Runs {
+                    valid_runs: crate::recipient::Cpr::valid_serial_blocks,
+                },
+            ),
+            RecipientKind::Cvr => register.verify(
+                bytes,
+                CVR_SECTIONS.map(SectionKind::name),
+                KeyCheck::Each(|key| crate::recipient::Cvr::new(key).is_ok()),
+            ),
         }
-        let bytes = self.storage.bytes();
-        let register = &self.registers[kind as usize];
-        // Random lookups wait on memory. In groups: first check every number
-        // of the group and start loading what its lookup will read, then
-        // answer them, by which time the loads have (mostly) arrived: the
-        // waits overlap instead of following each other.
-        const GROUP: usize = 32;
-        for (group, numbers) in recipients.chunks(GROUP).enumerate() {
-            let mut probes = [None; GROUP];
-            // Bit i: the group's number i is valid.
-            let mut valid = 0u32;
-            for (i, (probe, number)) in probes.iter_mut().zip(numbers).enumerate() {
-                if let Ok(r) = Recipient::from_number(kind, *number) {
-                    valid |= 1 << i;
-                    *probe = register.probe(r.key());
-                    if let Some(probe) = probe {
-                        register.prefetch(bytes, probe);
-                    }
-                }
-            }
-            for (i, probe) in probes[..numbers.len()].iter().enumerate() {
-                answer(
-                    group * GROUP + i,
-                    if valid & (1 << i) != 0 {
-                        Ok(self
-                            .answers
-                            .answer(register, bytes, probe.as_ref(), rule, date))
-                    } else {
-                        Err(LookupError::InvalidRecipient)
-                    },
-                );
-            }
-        }
-        Ok(())
     }
 
-    /// Checks everything [`Index::open`] does not (FORMAT.md 7.2): the
-    /// blocks' keys and codes, the exemption windows, the materials map, and
-    /// the snapshot id. O(file size); the snapshot id (SHA-256 of the file)
-    /// and the materials map are checked on a second thread while this one
-    /// checks the registers.
-    pub fn verify(&self) -> Result<(), FormatError> {
-        let bytes = self.storage.bytes();
-        let as_of = self.metadata.as_of;
-        // On the second thread: the snapshot id, then the materials map (the
-        // registers' check takes longer than the hash alone).
-        let whole_file = || {
-            let snapshot = format::snapshot_id(as_of, &bytes[format::HEADER_LEN..]);
-            (snapshot, self.verify_materials())
-        };
-        let registers = || -> Result<[KindStats; 2], FormatError> {
-            Ok([
-                self.registers[0].verify(
-                    bytes,
-                    CPR_SECTIONS.map(SectionKind::name),
-                    KeyCheck::Runs {
-                        valid_runs: crate::recipient::Cpr::valid_serial_blocks,
-                    },
-                )?,
-                self.registers[1].verify(
-                    bytes,
-                    CVR_SECTIONS.map(SectionKind::name),
-                    KeyCheck::Each(|key| crate::recipient::Cvr::new(key).is_ok()),
-                )?,
-            ])
-        };
-        let ((snapshot, materials), stats) = std::thread::scope(|scope| {
-            match std::thread::Builder::new().spawn_scoped(scope, whole_file) {
-                Ok(thread) => {
-                    let stats = registers();
-                    let whole = thread
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (whole, stats)
-                }
-                // No thread to be had: one after the other.
-                Err(_) => (whole_file(), registers()),
-            }
-        });
+    /// Full verification's answer from its parts, the first failure in the
+    /// order of FORMAT.md 7.2: the snapshot id, the materials map, the CPR
+    /// register, the CVR register, the statistics.
+    fn verdict(
+        &self,
+        snapshot: [u8; 32],
+        materials: Result<(), FormatError>,
+        [cpr, cvr]: [Result<KindStats, FormatError>; 2],
+    ) -> Result<(), FormatError> {
         if snapshot != self.metadata.snapshot_id {
             return Err(FormatError::SnapshotMismatch);
         }
         materials?;
-        let stats = stats?;
-        if stats != self.meta.stats {
+        if [cpr?, cvr?] != self.meta.stats {
             return Err(FormatError::SectionContents {
                 section: SectionKind::Meta.name(),
                 detail: "the statistics disagree with the register".into(),
@@ -561,14 +669,14 @@ impl Index {
 
     /// That the materials section is the fst map the catalog makes
     /// (FORMAT.md 4.2): lookups never read it, other readers may.
-    fn verify_materials(&self) -> Result<(), FormatError> {
+    fn verify_materials(&self, bytes: &[u8]) -> Result<(), FormatError> {
         let canonical = format::materials_fst(&self.meta.catalog).map_err(|_| {
             FormatError::SectionContents {
                 section: SectionKind::Meta.name(),
                 detail: "the catalog's material IDs are not unique".into(),
             }
         })?;
-        if canonical != self.storage.bytes()[self.materials.clone()] {
+        if canonical != bytes[self.materials.clone()] {
             return Err(FormatError::SectionContents {
                 section: SectionKind::Materials.name(),
                 detail: "does not match the catalog's material IDs".into(),

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
-use tilmelding::{Index, KindStats, Metadata, Status};
+use tilmelding::{Index, KindStats, Metadata, OpenError, Status};
 
 use crate::progress::{hours_minutes, megabytes, thousands};
 
@@ -111,10 +111,13 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 pub fn verify(args: VerifyArgs) -> Result<()> {
-    let index = Index::open(&args.index)?;
-    index
-        .verify()
-        .with_context(|| format!("{}: verification failed", args.index.display()))?;
+    // Open and verify at once; whichever check fails, the error says
+    // verification failed, naming the file once.
+    let index = Index::open_verified(&args.index).map_err(|e| match e {
+        OpenError::Invalid { source, .. } => anyhow::Error::new(source)
+            .context(format!("{}: verification failed", args.index.display())),
+        other => other.into(),
+    })?;
     outln!(
         "ok: {} is sound (snapshot {}, {} recipients)",
         args.index.display(),
