@@ -335,8 +335,8 @@ pub(super) fn lookup_batch_on(
         .material(material_id)
         .ok_or_else(|| lookup_error(LookupError::UnknownMaterial, material_id, ""))?;
     index
-        .for_each_answer(material, kind, recipients, date, |i, answer| {
-            out[i].write(match answer {
+        .fill_answers(material, kind, recipients, date, out, |answer| {
+            MaybeUninit::new(match answer {
                 Ok(answer) => answer.into(),
                 Err(e) => tlm_answer {
                     result: result_of(e),
@@ -344,7 +344,7 @@ pub(super) fn lookup_batch_on(
                     reason: tlm_reason::None,
                     reserved: 0,
                 },
-            });
+            })
         })
         .map_err(|e| lookup_error(e, material_id, kind.as_str()))?;
     Ok(())

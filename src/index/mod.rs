@@ -325,22 +325,23 @@ impl Index {
         let material = self
             .material(material)
             .ok_or(LookupError::UnknownMaterial)?;
-        self.for_each_answer(material, kind, recipients, date, |i, answer| {
-            out[i] = answer
-        })
+        self.fill_answers(material, kind, recipients, date, out, |answer| answer)
     }
 
-    /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: calls
-    /// `answer(i, result)` for each recipient number, in order, after checking
-    /// the material's audience once. The caller has checked freshness.
+    /// The batch loop shared by [`Index::lookup_batch`] and the C ABI: writes
+    /// `answer(result)` for each recipient number to the slot of `out` at
+    /// its position, after checking the material's audience once (slots past
+    /// the shorter of the two are left alone). The caller has checked
+    /// freshness.
     #[inline]
-    pub(crate) fn for_each_answer(
+    pub(crate) fn fill_answers<T>(
         &self,
         material: MaterialId,
         kind: RecipientKind,
         recipients: &[u64],
         date: Date,
-        mut answer: impl FnMut(usize, Result<Answer, LookupError>),
+        out: &mut [T],
+        answer: impl Fn(Result<Answer, LookupError>) -> T,
     ) -> Result<(), LookupError> {
         let rule = self
             .opened
@@ -349,12 +350,9 @@ impl Index {
             .ok_or(LookupError::UnknownMaterial)?;
         if let Some(same) = decide_material(rule, kind, date)? {
             // The material decides for every recipient.
-            for (i, number) in recipients.iter().enumerate() {
+            for (slot, number) in out.iter_mut().zip(recipients) {
                 let valid = Recipient::from_number(kind, *number).is_ok();
-                answer(
-                    i,
-                    valid.then_some(same).ok_or(LookupError::InvalidRecipient),
-                );
+                *slot = answer(valid.then_some(same).ok_or(LookupError::InvalidRecipient));
             }
             return Ok(());
         }
@@ -365,7 +363,7 @@ impl Index {
         // answer them, by which time the loads have (mostly) arrived: the
         // waits overlap instead of following each other.
         const GROUP: usize = 32;
-        for (group, numbers) in recipients.chunks(GROUP).enumerate() {
+        for (numbers, slots) in recipients.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
             let mut probes = [None; GROUP];
             // Bit i: the group's number i is valid.
             let mut valid = 0u32;
@@ -378,18 +376,15 @@ impl Index {
                     }
                 }
             }
-            for (i, probe) in probes[..numbers.len()].iter().enumerate() {
-                answer(
-                    group * GROUP + i,
-                    if valid & (1 << i) != 0 {
-                        Ok(self
-                            .opened
-                            .answers
-                            .answer(register, bytes, probe.as_ref(), rule, date))
-                    } else {
-                        Err(LookupError::InvalidRecipient)
-                    },
-                );
+            for (i, (probe, slot)) in probes.iter().zip(slots).enumerate() {
+                *slot = answer(if valid & (1 << i) != 0 {
+                    Ok(self
+                        .opened
+                        .answers
+                        .answer(register, bytes, probe.as_ref(), rule, date))
+                } else {
+                    Err(LookupError::InvalidRecipient)
+                });
             }
         }
         Ok(())
