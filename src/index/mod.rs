@@ -401,11 +401,8 @@ impl Index {
         let opened = &self.opened;
         // On the second thread: the snapshot id, then the materials map (the
         // registers' check takes longer than the hash alone).
-        let whole_file = || {
-            let snapshot = format::snapshot_id(opened.metadata.as_of, &bytes[format::HEADER_LEN..]);
-            (snapshot, opened.verify_materials(bytes))
-        };
-        let registers = || RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind));
+        let whole_file = || (opened.snapshot_id(bytes), opened.verify_materials(bytes));
+        let registers = || opened.verify_registers(bytes);
         let ((snapshot, materials), stats) = std::thread::scope(|scope| {
             match std::thread::Builder::new().spawn_scoped(scope, whole_file) {
                 Ok(thread) => {
@@ -463,7 +460,7 @@ impl Index {
             // passes on.
             let _ = send.send(opened);
             drop(send);
-            let registers = RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind));
+            let registers = opened.verify_registers(bytes);
             let (snapshot, materials) = second
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -473,12 +470,9 @@ impl Index {
             .expect("read in the scope")
             .map_err(invalid)?;
         // What the scope left undone (no thread to be had), here.
-        let snapshot = snapshot.unwrap_or_else(|| {
-            format::snapshot_id(opened.metadata.as_of, &bytes[format::HEADER_LEN..])
-        });
+        let snapshot = snapshot.unwrap_or_else(|| opened.snapshot_id(bytes));
         let materials = materials.unwrap_or_else(|| opened.verify_materials(bytes));
-        let registers = registers
-            .unwrap_or_else(|| RecipientKind::ALL.map(|kind| opened.verify_register(bytes, kind)));
+        let registers = registers.unwrap_or_else(|| opened.verify_registers(bytes));
         opened
             .verdict(snapshot, materials, registers)
             .map_err(invalid)?;
@@ -618,6 +612,16 @@ impl Opened {
             meta,
             metadata,
         })
+    }
+
+    /// The snapshot id of `bytes`, recomputed (FORMAT.md 5).
+    fn snapshot_id(&self, bytes: &[u8]) -> [u8; 32] {
+        format::snapshot_id(self.metadata.as_of, &bytes[format::HEADER_LEN..])
+    }
+
+    /// Both registers checked, CPR first.
+    fn verify_registers(&self, bytes: &[u8]) -> [Result<KindStats, FormatError>; 2] {
+        RecipientKind::ALL.map(|kind| self.verify_register(bytes, kind))
     }
 
     /// The register of `kind` checked ([`Register::verify`]), with the
