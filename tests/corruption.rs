@@ -75,26 +75,6 @@ fn every_single_byte_change_is_refused_at_open() {
     }
 }
 
-/// Recomputes every checksum, as someone crafting a file would.
-fn reseal(bytes: &mut [u8]) {
-    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
-    for i in 0..count {
-        let entry = 128 + i * 32;
-        if entry + 32 > bytes.len() {
-            break;
-        }
-        let start = u64::from_le_bytes(bytes[entry + 8..entry + 16].try_into().unwrap()) as usize;
-        let len = u64::from_le_bytes(bytes[entry + 16..entry + 24].try_into().unwrap()) as usize;
-        let Some(section) = bytes.get(start..start.saturating_add(len)) else {
-            continue;
-        };
-        let crc = crc32fast::hash(section);
-        bytes[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
-    }
-    let crc = crc32fast::hash(&bytes[..124]);
-    bytes[124..128].copy_from_slice(&crc.to_le_bytes());
-}
-
 #[test]
 fn crafted_files_with_valid_checksums_never_panic() {
     let bytes = fixture_bytes();
@@ -104,7 +84,7 @@ fn crafted_files_with_valid_checksums_never_panic() {
         for flip in [0x01u8, 0x10, 0xff] {
             let mut crafted = bytes.clone();
             crafted[at] ^= flip;
-            reseal(&mut crafted);
+            common::reseal(&mut crafted);
             if crafted == bytes {
                 continue; // the flip hit a checksum, which resealing restored
             }
@@ -142,7 +122,7 @@ fn crafted_files_with_valid_checksums_never_panic() {
 /// checksum. Only `Index::verify`'s content checks can catch what is left.
 fn reseal_with_snapshot(bytes: &mut [u8]) {
     use sha2::{Digest, Sha256};
-    reseal(bytes);
+    common::reseal(bytes);
     let mut hasher = Sha256::new();
     hasher.update(&bytes[32..40]);
     hasher.update(&bytes[128..]);
@@ -246,7 +226,7 @@ fn open_verified_is_open_then_verify() {
     // A change the checksums were resealed over: the snapshot id's.
     let mut crafted = original.clone();
     crafted[last] ^= 0x01;
-    reseal(&mut crafted);
+    common::reseal(&mut crafted);
     let error = verify_error(&crafted, "a byte under the snapshot id");
     assert!(error.contains("snapshot"), "{error}");
 
@@ -267,7 +247,7 @@ fn a_block_count_out_of_range_is_refused_at_open() {
     for count in [0u8, 22, 255] {
         let mut crafted = original.clone();
         crafted[blocks[i].1 + COUNT_AT] = count;
-        reseal(&mut crafted);
+        common::reseal(&mut crafted);
         let Err(error) = Index::from_bytes(crafted) else {
             panic!("a block holding {count} keys opened");
         };

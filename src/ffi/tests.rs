@@ -405,6 +405,65 @@ fn null_arguments_bad_dates_and_bad_files_are_reported() {
 }
 
 #[test]
+fn full_verification_finds_what_open_cannot() {
+    let (dir, path) = common::fixture_index();
+    let mut index = ptr::null_mut();
+    assert_eq!(
+        tlm_index_open_verified(c(path.to_str().unwrap()).as_ptr(), &mut index),
+        tlm_result::TlmOk
+    );
+    assert_eq!(tlm_index_verify(index), tlm_result::TlmOk);
+    tlm_index_close(index);
+
+    // Opens (every checksum was recomputed), fails verification.
+    let crafted = common::resealed_after_change(&path);
+    let crafted_c = c(crafted.to_str().unwrap());
+    let index = open(&crafted);
+    assert_eq!(tlm_index_verify(index), tlm_result::TlmCorruptIndex);
+    let message = last_error();
+    assert!(
+        message.starts_with("verification failed: ") && message.contains("snapshot"),
+        "{message}"
+    );
+    tlm_index_close(index);
+    let mut other = ptr::null_mut();
+    assert_eq!(
+        tlm_index_open_verified(crafted_c.as_ptr(), &mut other),
+        tlm_result::TlmCorruptIndex
+    );
+    let message = last_error();
+    assert!(
+        message.contains("resealed.tlm") && message.contains("snapshot"),
+        "{message}"
+    );
+    assert!(other.is_null());
+
+    // Open's own failures, as `tlm_index_open` reports them.
+    let missing = c(dir.path().join("missing.tlm").to_str().unwrap());
+    assert_eq!(
+        tlm_index_open_verified(missing.as_ptr(), &mut other),
+        tlm_result::TlmIo
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[8] = 9; // major version
+    std::fs::write(&crafted, &bytes).unwrap();
+    assert_eq!(
+        tlm_index_open_verified(crafted_c.as_ptr(), &mut other),
+        tlm_result::TlmUnsupportedVersion
+    );
+    assert_eq!(
+        tlm_index_open_verified(ptr::null(), &mut other),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(
+        tlm_index_open_verified(crafted_c.as_ptr(), ptr::null_mut()),
+        tlm_result::TlmNullArgument
+    );
+    assert_eq!(tlm_index_verify(ptr::null()), tlm_result::TlmNullArgument);
+    assert!(other.is_null());
+}
+
+#[test]
 fn the_last_error_message_truncates_and_never_shows_a_cpr_number() {
     let (_dir, path) = common::fixture_index();
     let index = open(&path);

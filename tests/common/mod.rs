@@ -60,6 +60,38 @@ pub fn fixture_index() -> (tempfile::TempDir, PathBuf) {
     (dir, index)
 }
 
+/// Recomputes every checksum, as someone crafting a file would.
+pub fn reseal(bytes: &mut [u8]) {
+    let count = u32::from_le_bytes(bytes[16..20].try_into().unwrap()) as usize;
+    for i in 0..count {
+        let entry = 128 + i * 32;
+        if entry + 32 > bytes.len() {
+            break;
+        }
+        let start = u64::from_le_bytes(bytes[entry + 8..entry + 16].try_into().unwrap()) as usize;
+        let len = u64::from_le_bytes(bytes[entry + 16..entry + 24].try_into().unwrap()) as usize;
+        let Some(section) = bytes.get(start..start.saturating_add(len)) else {
+            continue;
+        };
+        let crc = crc32fast::hash(section);
+        bytes[entry + 24..entry + 28].copy_from_slice(&crc.to_le_bytes());
+    }
+    let crc = crc32fast::hash(&bytes[..124]);
+    bytes[124..128].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// A copy of `index` beside it, `resealed.tlm`, with its last byte changed
+/// and every checksum recomputed: it opens, and only full verification (the
+/// snapshot id) finds the change.
+pub fn resealed_after_change(index: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(index).unwrap();
+    *bytes.last_mut().unwrap() ^= 0x01;
+    reseal(&mut bytes);
+    let crafted = index.with_file_name("resealed.tlm");
+    std::fs::write(&crafted, bytes).unwrap();
+    crafted
+}
+
 /// Another index in `dir`: 0101901234 is closed (0202902345 is not in it at
 /// all), and the list is as of 2001, so any maximum age makes it stale.
 pub fn next_index(dir: &Path) -> PathBuf {
