@@ -90,9 +90,11 @@ internal static class NumberCheck
     }
 
     /// Prints `key` and what `call` threw: a TilmeldingException's code,
-    /// whether its message contains "1234" (the serial of the CPR numbers
-    /// used) and, unless `naming` is empty, whether it contains `naming`;
-    /// another exception's type and parameter or object name.
+    /// whether its message shows the serial of the CPR numbers used ("1234"
+    /// right after their date part, with or without a dash: a bare "1234"
+    /// may well be part of a list's age or a temporary path) and, unless
+    /// `naming` is empty, whether it contains `naming`; another exception's
+    /// type and parameter or object name.
     private static void Report(string key, Action call, string naming)
     {
         try
@@ -102,7 +104,7 @@ internal static class NumberCheck
         }
         catch (TilmeldingException e)
         {
-            Console.WriteLine(key + " " + e.Code + " serial:" + e.Message.Contains("1234")
+            Console.WriteLine(key + " " + e.Code + " serial:" + (e.Message.Contains("901234") || e.Message.Contains("90-1234"))
                 + (naming.Length == 0 ? "" : " naming:" + e.Message.Contains(naming)));
         }
         catch (ArgumentException e)
