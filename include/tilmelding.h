@@ -350,7 +350,7 @@ tlm_result tlm_index_open_bytes(const uint8_t *data, size_t len, tlm_index **out
  * snapshot id from the bytes and checks every section's contents (the
  * registers' keys in order, every code byte, the materials map against the
  * catalog), which a checksum cannot: a file resealed after a change fails
- * here. Takes about as long as hashing the file once (15 ms for a national
+ * here. Takes about as long as hashing the file once (14 ms for a national
  * index), on two threads.
  *
  * Results as `tlm_index_open`; a file that opens but fails verification

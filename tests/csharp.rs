@@ -339,7 +339,8 @@ fn api_reports_info_snapshot_and_disposal() {
     }
     let exe = compile_check("ApiCheck", &[]);
     let (_tmp, index) = fixture_with_danish_name();
-    let got: BTreeMap<String, String> = stdout_lines(&mono(&exe, &[&index]))
+    let resealed = common::resealed_after_change(&index);
+    let got: BTreeMap<String, String> = stdout_lines(&mono(&exe, &[&index, &resealed]))
         .iter()
         .map(|l| {
             let (k, v) = l.split_once(' ').unwrap();
@@ -354,6 +355,9 @@ fn api_reports_info_snapshot_and_disposal() {
     };
     let expected = [
         ("snapshot_id", text(&info["snapshot_id"])),
+        ("verified", text(&info["snapshot_id"])),
+        ("verify_resealed", "CorruptIndex True".to_owned()),
+        ("open_verified_resealed", "CorruptIndex True".to_owned()),
         ("format_version", text(&info["format_version"])),
         ("materials", text(&info["materials"])),
         ("groups", text(&info["groups"])),

@@ -3,7 +3,7 @@
 //! table and the CLI do, one by one, in batches, and one by one by number
 //! (a resolved `Material`, as the text path answers too); a missing index
 //! fails cleanly; `ApiCheck` (bindings/java/src/test/java) exercises the rest of the API: info,
-//! snapshot id, error messages, materials from another index, threads,
+//! snapshot id, full verification, error messages, materials from another index, threads,
 //! close; and `ReaderCheck` follows an
 //! index path that is replaced by rename. Each of these runs twice: on the
 //! binding compiled from source with JNA, and on the Maven-built
@@ -490,7 +490,12 @@ fn the_api_behaves_as_documented() {
 
 fn the_api_behaves_as_documented_on(classes: &Runtime) {
     let (_dir, index) = fixture_index();
-    let out = java(classes, "ApiCheck", &[index.clone().into()]);
+    let resealed = common::resealed_after_change(&index);
+    let out = java(
+        classes,
+        "ApiCheck",
+        &[index.clone().into(), resealed.into()],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.lines().last() == Some("ok"),

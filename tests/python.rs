@@ -38,6 +38,11 @@ fn the_python_binding_passes_its_suite() {
     let (dir, fixture) = fixture_index();
     std::fs::copy(&fixture, data.join("fixture.tlm")).unwrap();
     std::fs::copy(next_index(dir.path()), data.join("next.tlm")).unwrap();
+    std::fs::copy(
+        common::resealed_after_change(&fixture),
+        data.join("resealed.tlm"),
+    )
+    .unwrap();
     let options = tilmelding_synth::SynthOptions {
         citizens: 20_000,
         companies: 3_000,

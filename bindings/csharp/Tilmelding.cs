@@ -319,9 +319,32 @@ namespace Tilmelding
         /// version (<see cref="ResultCode.UnsupportedVersion"/>); the message names the path.</exception>
         public static Index Open(string path)
         {
+            return Opened(Native.tlm_index_open, path);
+        }
+
+        /// <summary>
+        /// <see cref="Open"/>, and then verifies the file fully (<see cref="Verify"/>): where an index
+        /// file arrives from elsewhere. About one hash of the file (14 ms for a national index).
+        /// </summary>
+        /// <param name="path">The index file (passed to the library as UTF-8).</param>
+        /// <returns>The open, verified index; dispose it when done.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="path"/> contains a NUL character or an unpaired surrogate.</exception>
+        /// <exception cref="TilmeldingException">As <see cref="Open"/>; also
+        /// <see cref="ResultCode.CorruptIndex"/> for a file that opens but fails verification, the
+        /// message naming the path and the first problem found.</exception>
+        public static Index OpenVerified(string path)
+        {
+            return Opened(Native.tlm_index_open_verified, path);
+        }
+
+        private delegate ResultCode OpenCall(byte[] path, out IndexHandle index);
+
+        private static Index Opened(OpenCall open, string path)
+        {
             byte[] utf8 = Native.Utf8(path, "path");
             IndexHandle handle;
-            ResultCode rc = Native.tlm_index_open(utf8, out handle);
+            ResultCode rc = open(utf8, out handle);
             if (rc != ResultCode.Ok)
             {
                 TilmeldingException e = TilmeldingException.FromLastError(rc);
@@ -484,6 +507,25 @@ namespace Tilmelding
                 throw TilmeldingException.FromLastError(rc);
             }
             return answers;
+        }
+
+        /// <summary>
+        /// Verifies the index fully, as <c>tilmelding verify</c> does: recomputes the snapshot id
+        /// from the file and checks every section's contents, which catches a file that was
+        /// changed and its checksums recomputed (<see cref="Open"/> checks only the checksums).
+        /// May run while other threads look up.
+        /// </summary>
+        /// <exception cref="ObjectDisposedException">The index has been disposed.</exception>
+        /// <exception cref="TilmeldingException"><see cref="ResultCode.CorruptIndex"/>: the file fails
+        /// verification; the message names the first problem found.</exception>
+        public void Verify()
+        {
+            CheckNotDisposed();
+            ResultCode rc = Native.tlm_index_verify(handle);
+            if (rc != ResultCode.Ok)
+            {
+                throw TilmeldingException.FromLastError(rc);
+            }
         }
 
         /// <summary>Facts about the index: format version, times, counts.</summary>
@@ -955,6 +997,12 @@ namespace Tilmelding
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern ResultCode tlm_index_open(byte[] path, out IndexHandle index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_open_verified(byte[] path, out IndexHandle index);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern ResultCode tlm_index_verify(IndexHandle index);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void tlm_index_close(IntPtr index);

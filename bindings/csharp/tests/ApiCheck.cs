@@ -10,6 +10,31 @@ internal static class ApiCheck
     private static int Main(string[] args)
     {
         Index index = Index.Open(args[0]);
+        using (Index verified = Index.OpenVerified(args[0]))
+        {
+            verified.Verify();
+            Console.WriteLine("verified " + verified.SnapshotId);
+        }
+        // args[1]: a copy changed and resealed, which opens but fails verification.
+        using (Index resealed = Index.Open(args[1]))
+        {
+            try
+            {
+                resealed.Verify();
+            }
+            catch (TilmeldingException e)
+            {
+                Console.WriteLine("verify_resealed " + e.Code + " " + e.Message.Contains("snapshot"));
+            }
+        }
+        try
+        {
+            Index.OpenVerified(args[1]);
+        }
+        catch (TilmeldingException e)
+        {
+            Console.WriteLine("open_verified_resealed " + e.Code + " " + e.Message.Contains(args[1]));
+        }
         IndexInfo info = index.Info;
         Console.WriteLine("snapshot_id " + index.SnapshotId);
         Console.WriteLine("format_version " + info.FormatMajor + "." + info.FormatMinor);

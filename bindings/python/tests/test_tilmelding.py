@@ -119,6 +119,24 @@ def test_open_failures(tmp_path):
     assert "bad.tlm" in str(caught.value)
 
 
+def test_full_verification():
+    with tilmelding.Index.open(FIXTURE, verify=True) as index:
+        index.verify()
+    # Changed and resealed (tests/python.rs): opens, fails verification.
+    resealed = DATA / "resealed.tlm"
+    with tilmelding.Index.open(resealed) as index:
+        with pytest.raises(tilmelding.CorruptIndex) as caught:
+            index.verify()
+        assert caught.value.code == "corrupt_index"
+        assert str(caught.value).startswith("verification failed: ")
+        assert "snapshot" in str(caught.value)
+    with pytest.raises(tilmelding.CorruptIndex) as caught:
+        tilmelding.Index.open(resealed, verify=True)
+    assert "resealed.tlm" in str(caught.value) and "snapshot" in str(caught.value)
+    with pytest.raises(TypeError):
+        tilmelding.Index.open(FIXTURE, True)
+
+
 def test_metadata_close_and_names():
     index = tilmelding.Index.open(FIXTURE)
     m = index.metadata

@@ -55,6 +55,21 @@ public final class ApiCheck {
         System.out.println("info as_of " + info.asOf());
         System.out.println("info build_time " + info.buildTime());
 
+        // Full verification: the index passes; a copy changed and resealed
+        // (args[1]) opens but fails it, by either call.
+        try (Index verified = Index.openVerified(path)) {
+            verified.verify();
+            check(verified.snapshotId().equals(index.snapshotId()), "openVerified opens the same index");
+        }
+        Path resealed = Path.of(args[1]);
+        try (Index changed = Index.open(resealed)) {
+            TilmeldingException v = expect(TilmeldingException.class, changed::verify);
+            check(v.code() == ResultCode.CORRUPT_INDEX && v.getMessage().contains("snapshot"), "verify: " + v.getMessage());
+        }
+        TilmeldingException ov = expect(TilmeldingException.class, () -> Index.openVerified(resealed));
+        check(ov.code() == ResultCode.CORRUPT_INDEX && ov.getMessage().contains(resealed.toString()),
+                "openVerified: " + ov.getMessage());
+
         // Enums mirror the header's numbers.
         check(ResultCode.fromCode(7) == ResultCode.INVALID_RECIPIENT, "ResultCode.fromCode");
         check(Channel.fromCode(3) == Channel.PHYSICAL && Reason.fromCode(9) == Reason.NO_NEMSMS, "fromCode");

@@ -25,6 +25,10 @@ abstract class Calls {
 
     abstract long indexOpen(byte[] path);
 
+    abstract long indexOpenVerified(byte[] path);
+
+    abstract void indexVerify(long index);
+
     abstract void indexClose(long index);
 
     /** {@code tlm_index_lookup}, or {@code tlm_reader_lookup} if {@code reader}. */

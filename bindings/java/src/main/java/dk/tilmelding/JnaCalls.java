@@ -69,6 +69,16 @@ final class JnaCalls extends Calls {
     }
 
     @Override
+    long indexOpenVerified(byte[] path) {
+        return opened(out -> Native.tlm_index_open_verified(path, out));
+    }
+
+    @Override
+    void indexVerify(long index) {
+        check(Native.tlm_index_verify(index));
+    }
+
+    @Override
     void indexClose(long index) {
         Native.tlm_index_close(index);
     }

@@ -3,7 +3,6 @@ package dk.tilmelding;
 
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -108,11 +107,7 @@ public final class Reader implements AutoCloseable {
      * system); as {@link #open(String)}.
      */
     public static Reader open(Path path) {
-        Objects.requireNonNull(path, "path");
-        if (path.getFileSystem() != FileSystems.getDefault()) {
-            throw new IllegalArgumentException("an index must be a file on the default file system: " + path.toUri());
-        }
-        return open(path.toString());
+        return open(Index.defaultFileSystem(path).toString());
     }
 
     /**

@@ -45,6 +45,8 @@ final class FfmCalls extends Calls {
             JAVA_LONG.withName("file_size"));
 
     private static final MethodHandle indexOpen;
+    private static final MethodHandle indexOpenVerified;
+    private static final MethodHandle indexVerify;
     private static final MethodHandle indexClose;
     private static final MethodHandle indexLookup;
     private static final MethodHandle readerLookup;
@@ -107,6 +109,8 @@ final class FfmCalls extends Calls {
         FunctionDescriptor close = FunctionDescriptor.ofVoid(JAVA_LONG);
         FunctionDescriptor name = FunctionDescriptor.of(ADDRESS, JAVA_INT);
         indexOpen = bind.call("tlm_index_open", open);
+        indexOpenVerified = bind.call("tlm_index_open_verified", open);
+        indexVerify = bind.call("tlm_index_verify", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         indexClose = bind.call("tlm_index_close", close);
         indexLookup = bind.critical("tlm_index_lookup", lookup);
         readerLookup = bind.critical("tlm_reader_lookup", lookup);
@@ -247,6 +251,24 @@ final class FfmCalls extends Calls {
         try (Arena arena = Arena.ofConfined()) {
             return opened(indexOpen, arena.allocateFrom(JAVA_BYTE, path));
         }
+    }
+
+    @Override
+    long indexOpenVerified(byte[] path) {
+        try (Arena arena = Arena.ofConfined()) {
+            return opened(indexOpenVerified, arena.allocateFrom(JAVA_BYTE, path));
+        }
+    }
+
+    @Override
+    void indexVerify(long index) {
+        int rc;
+        try {
+            rc = (int) indexVerify.invokeExact(index);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check(rc);
     }
 
     @Override
