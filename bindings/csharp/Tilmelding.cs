@@ -308,7 +308,7 @@ namespace Tilmelding
 
         /// <summary>
         /// Opens the index file at <paramref name="path"/>: maps it into memory and checks it
-        /// fully (header, bounds, every checksum).
+        /// (header, bounds, every checksum; <see cref="OpenVerified"/> checks more).
         /// </summary>
         /// <param name="path">The index file (passed to the library as UTF-8).</param>
         /// <returns>The open index; dispose it when done.</returns>
@@ -778,7 +778,7 @@ namespace Tilmelding
 
         /// <summary>
         /// Checks whether the file at the reader's path was replaced (another file: device, inode,
-        /// size or modification time differ); if so opens it, checks it fully and swaps it in
+        /// size or modification time differ); if so opens it, checks it as <see cref="Index.Open"/> does and swaps it in
         /// atomically. The new index gets the reader's maximum age.
         /// </summary>
         /// <returns>True if a new index was swapped in; false if the file is unchanged.</returns>

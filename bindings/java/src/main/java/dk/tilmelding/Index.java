@@ -102,7 +102,8 @@ public final class Index implements AutoCloseable {
 
     /**
      * Opens the index file at {@code path}: maps it into memory and checks it
-     * fully (header, bounds, every checksum).
+     * (header, bounds, every checksum; {@link #openVerified(String)} checks
+     * more).
      *
      * @throws TilmeldingException with {@link ResultCode#IO} (cannot open, read
      *     or map it), {@link ResultCode#CORRUPT_INDEX} or

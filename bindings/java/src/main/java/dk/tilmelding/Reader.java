@@ -113,7 +113,7 @@ public final class Reader implements AutoCloseable {
     /**
      * Checks whether the file at the reader's path was replaced (another
      * file: device, inode, size or modification time differ); if so opens it,
-     * checks it fully and swaps it in atomically. The new index gets the
+     * checks it as {@link Index#open(String)} does and swaps it in atomically. The new index gets the
      * reader's maximum age.
      *
      * @return true if a new index was swapped in, false if the file is unchanged

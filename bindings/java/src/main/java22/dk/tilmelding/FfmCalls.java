@@ -208,6 +208,13 @@ final class FfmCalls extends Calls {
         }
     }
 
+    /** {@code tlm_result f(const char *path, T **out)}: the open functions. */
+    private static long openedPath(MethodHandle call, byte[] path) {
+        try (Arena arena = Arena.ofConfined()) {
+            return opened(call, arena.allocateFrom(JAVA_BYTE, path));
+        }
+    }
+
     /** {@code void f(handle)}: the close functions. */
     private static void close(MethodHandle call, long handle) {
         try {
@@ -248,16 +255,12 @@ final class FfmCalls extends Calls {
 
     @Override
     long indexOpen(byte[] path) {
-        try (Arena arena = Arena.ofConfined()) {
-            return opened(indexOpen, arena.allocateFrom(JAVA_BYTE, path));
-        }
+        return openedPath(indexOpen, path);
     }
 
     @Override
     long indexOpenVerified(byte[] path) {
-        try (Arena arena = Arena.ofConfined()) {
-            return opened(indexOpenVerified, arena.allocateFrom(JAVA_BYTE, path));
-        }
+        return openedPath(indexOpenVerified, path);
     }
 
     @Override
@@ -400,9 +403,7 @@ final class FfmCalls extends Calls {
 
     @Override
     long readerOpen(byte[] path) {
-        try (Arena arena = Arena.ofConfined()) {
-            return opened(readerOpen, arena.allocateFrom(JAVA_BYTE, path));
-        }
+        return openedPath(readerOpen, path);
     }
 
     @Override
