@@ -237,6 +237,67 @@ fn open_verified_is_open_then_verify() {
     ));
 }
 
+/// `load` answers as `open` does, from memory of its own: rewriting the
+/// file in place afterwards (what a mapping must never see) or removing it
+/// changes nothing.
+#[test]
+fn a_loaded_index_answers_like_an_opened_one_and_outlives_its_file() {
+    let original = generated_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.tlm");
+    std::fs::write(&path, &original).unwrap();
+    let loaded = Index::load(&path).unwrap();
+    let opened = Index::open(&path).unwrap();
+    assert_eq!(loaded.metadata(), opened.metadata());
+    let expected = answers(&opened);
+    drop(opened);
+    assert_eq!(answers(&loaded), expected);
+    loaded.verify().unwrap();
+
+    std::fs::write(&path, vec![0xA5; original.len()]).unwrap();
+    assert_eq!(answers(&loaded), expected);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(answers(&loaded), expected);
+    loaded.verify().unwrap();
+}
+
+/// `load` refuses what `open` refuses, with the same error naming the file.
+#[test]
+fn load_refuses_what_open_refuses() {
+    let original = generated_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let mut damaged = original.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x01;
+    for (name, bytes) in [
+        ("damaged.tlm", &damaged[..]),
+        ("short.tlm", &original[..100]),
+        ("empty.tlm", &[][..]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let Err(tilmelding::OpenError::Invalid {
+            path: named,
+            source,
+        }) = Index::load(&path)
+        else {
+            panic!("{name}: not refused as invalid");
+        };
+        assert_eq!(named.as_deref(), Some(path.as_path()));
+        let opened = Index::open(&path).unwrap_err();
+        assert_eq!(
+            opened.format_error().map(|e| e.to_string()),
+            Some(source.to_string())
+        );
+    }
+    let missing = dir.path().join("missing.tlm");
+    let error = Index::load(&missing).unwrap_err();
+    assert!(
+        matches!(&error, tilmelding::OpenError::Io { path, .. } if path == &missing),
+        "{error}"
+    );
+}
+
 /// A block whose count is not 1 to 21 is refused at open, naming the block,
 /// even with every checksum right.
 #[test]

@@ -25,15 +25,44 @@ pub struct tlm_index {
 /// a new file over it. Thread safety: may be called from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn tlm_index_open(path: *const c_char, out: *mut *mut tlm_index) -> tlm_result {
+    // SAFETY: passed on from the caller, as the helper requires.
+    unsafe { open_path(path, out, |p| Index::open(p)) }
+}
+
+/// Opens the index file at `path` with `open` into a new handle at `*out`:
+/// the body of the functions that open by path.
+///
+/// # Safety
+/// `path` is NULL or NUL-terminated; `out` is NULL or writable.
+unsafe fn open_path(
+    path: *const c_char,
+    out: *mut *mut tlm_index,
+    open: fn(&str) -> Result<Index, crate::OpenError>,
+) -> tlm_result {
     ffi_boundary!({
         // SAFETY: the caller passes a NUL-terminated string or NULL.
         let path = unsafe { arg_str(path, "path") }?;
         // SAFETY: the caller passes a writable pointer or NULL.
         let out = unsafe { arg_out(out, "out") }?;
-        let index = Arc::new(Index::open(path).map_err(open_error)?);
+        let index = Arc::new(open(path).map_err(open_error)?);
         out.write(Box::into_raw(Box::new(tlm_index { index })));
         Ok(())
     })
+}
+
+/// Reads the index file at `path` into the process's own memory, backed by
+/// huge pages where the system grants them, with the checks of
+/// `tlm_index_open`, whose results it gives.
+///
+/// For servers that answer single lookups while doing other work: with the
+/// index out of the cache, a lookup then costs fewer memory reads (no page
+/// table walk). The cost: the file's size in private memory for each
+/// process, where mappings of one file share it. The file may be rewritten
+/// or removed once this returns. Thread safety: any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn tlm_index_load(path: *const c_char, out: *mut *mut tlm_index) -> tlm_result {
+    // SAFETY: passed on from the caller, as the helper requires.
+    unsafe { open_path(path, out, |p| Index::load(p)) }
 }
 
 /// Opens an index from `len` bytes at `data`, which are copied: the caller
@@ -70,15 +99,8 @@ pub extern "C" fn tlm_index_open_verified(
     path: *const c_char,
     out: *mut *mut tlm_index,
 ) -> tlm_result {
-    ffi_boundary!({
-        // SAFETY: the caller passes a NUL-terminated string or NULL.
-        let path = unsafe { arg_str(path, "path") }?;
-        // SAFETY: the caller passes a writable pointer or NULL.
-        let out = unsafe { arg_out(out, "out") }?;
-        let index = Arc::new(Index::open_verified(path).map_err(open_error)?);
-        out.write(Box::into_raw(Box::new(tlm_index { index })));
-        Ok(())
-    })
+    // SAFETY: passed on from the caller, as the helper requires.
+    unsafe { open_path(path, out, |p| Index::open_verified(p)) }
 }
 
 /// Verifies an open index as `tlm_index_open_verified` does: for a handle

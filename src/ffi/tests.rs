@@ -47,10 +47,25 @@ const UNTOUCHED: tlm_answer = tlm_answer {
     reserved: 0xffff,
 };
 
+type Opener = extern "C" fn(*const c_char, *mut *mut tlm_index) -> tlm_result;
+
+/// An index mapped (`tlm_index_open`) and one read into memory
+/// (`tlm_index_load`) answer alike.
 #[test]
 fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
     let (_dir, path) = common::fixture_index();
-    let index = open(&path);
+    for opener in [tlm_index_open as Opener, tlm_index_load] {
+        let mut index = ptr::null_mut();
+        assert_eq!(
+            opener(c(path.to_str().unwrap()).as_ptr(), &mut index),
+            tlm_result::TlmOk
+        );
+        answers_like_the_table(index);
+        tlm_index_close(index);
+    }
+}
+
+fn answers_like_the_table(index: *mut tlm_index) {
     for l in common::lookups() {
         let date: i32 = l.date.replace('-', "").parse().unwrap();
         let mut out = UNTOUCHED;
@@ -77,7 +92,43 @@ fn lookups_answer_like_the_table_and_errors_leave_outputs_alone() {
         };
         assert_eq!(got.to_lowercase(), expected.to_lowercase(), "{l:?}");
     }
-    tlm_index_close(index);
+}
+
+/// `tlm_index_load` fails as `tlm_index_open` does, naming the file.
+#[test]
+fn a_load_fails_as_an_open_does() {
+    let (dir, path) = common::fixture_index();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let damaged = dir.path().join("damaged.tlm");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let missing = dir.path().join("missing.tlm");
+    let mut index = ptr::null_mut();
+    for (file, result) in [
+        (&damaged, tlm_result::TlmCorruptIndex),
+        (&missing, tlm_result::TlmIo),
+    ] {
+        let file_c = c(file.to_str().unwrap());
+        assert_eq!(tlm_index_open(file_c.as_ptr(), &mut index), result);
+        let opened = last_error();
+        assert_eq!(tlm_index_load(file_c.as_ptr(), &mut index), result);
+        assert_eq!(last_error(), opened);
+        assert!(
+            opened.contains(file.file_name().unwrap().to_str().unwrap()),
+            "{opened}"
+        );
+    }
+    assert_eq!(
+        tlm_index_load(ptr::null(), &mut index),
+        tlm_result::TlmNullArgument
+    );
+    let path_c = c(path.to_str().unwrap());
+    assert_eq!(
+        tlm_index_load(path_c.as_ptr(), ptr::null_mut()),
+        tlm_result::TlmNullArgument
+    );
+    assert!(index.is_null());
 }
 
 /// `tlm_index_material` + `tlm_index_lookup_number` answer every row of the table

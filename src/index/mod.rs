@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use self::answers::CodeAnswers;
 pub(crate) use self::file::FileIdentity;
-use self::file::{Storage, map_file};
+use self::file::{Storage, load_file, map_file};
 pub(crate) use self::metadata::hex;
 use self::metadata::unix_now;
 pub use self::metadata::{Metadata, OpenError};
@@ -117,6 +117,35 @@ impl Index {
             source,
         })?;
         Index::from_storage(Storage::Map(map)).map_err(|source| OpenError::Invalid {
+            path: Some(path.to_owned()),
+            source,
+        })
+    }
+
+    /// Reads an index file into this process's memory, backed by huge
+    /// pages where the system grants them, with the same checks as
+    /// [`Index::open`].
+    ///
+    /// For servers that answer single lookups while doing other work: with
+    /// the index out of the cache, a lookup's random block then costs no
+    /// page table walk besides its memory read (national register, random
+    /// lookups in a plain loop after the caches were emptied before each
+    /// 2,000: 0.82x and 0.88x the time of an index opened with
+    /// [`Index::open`], the two alternated in one process; with a warm cache
+    /// no difference, 0.99x; BENCHMARKS.md). The cost: the file's size in private
+    /// memory for each process that loads it, where mappings of one file
+    /// share the page cache, and a read of the whole file at open (a
+    /// mapping's pages are read as well, for the checksums). A loaded index
+    /// does not depend on the file afterwards: the file may be rewritten in
+    /// place or removed.
+    pub fn load(path: impl AsRef<Path>) -> Result<Index, OpenError> {
+        let path = path.as_ref();
+        let io = |source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let storage = load_file(&File::open(path).map_err(io)?).map_err(io)?;
+        Index::from_storage(storage).map_err(|source| OpenError::Invalid {
             path: Some(path.to_owned()),
             source,
         })
