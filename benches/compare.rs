@@ -670,6 +670,15 @@ fn compare(c: &mut Criterion, config: &Config) {
     let csv = f.data.contacts_path.as_path();
     let (index, date) = (&f.index, f.date);
     let id = index.material(&f.material).unwrap();
+    // The same file read into private memory on huge pages (Index::load).
+    let loaded = Index::load(&f.index_path).unwrap();
+    assert_eq!(loaded.material(&f.material), Some(id));
+    for r in &f.random.recipients {
+        assert_eq!(
+            loaded.lookup_material(id, r, date),
+            index.lookup_material(id, r, date)
+        );
+    }
     let std_map = load_hashmap_std(csv);
     let fx_map = load_hashmap_fx(csv);
     let sorted_vec = SortedVec::load(csv);
@@ -714,6 +723,9 @@ fn compare(c: &mut Criterion, config: &Config) {
         let scramble = order == "random";
         single(&mut group, "tilmelding", r, |r| {
             index.lookup_material(id, r, date)
+        });
+        single(&mut group, "tilmelding_loaded", r, |r| {
+            loaded.lookup_material(id, r, date)
         });
         single(&mut group, "tilmelding_material_by_id", r, |r| {
             index.lookup(&f.material, r, date)
@@ -789,6 +801,9 @@ fn compare(c: &mut Criterion, config: &Config) {
         let r = &q.recipients;
         looped(&mut group, "tilmelding", r, chunk, evictor, |r| {
             index.lookup_material(id, r, date)
+        });
+        looped(&mut group, "tilmelding_loaded", r, chunk, evictor, |r| {
+            loaded.lookup_material(id, r, date)
         });
         looped(
             &mut group,

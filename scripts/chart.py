@@ -39,6 +39,7 @@ LABELS = {
     "tilmelding_open_then_verify": "Index::open, then Index::verify",
     "tilmelding_open_verified": "Index::open_verified (open and verify at once)",
     "tilmelding_build": "tilmelding build (CSV -> .tlm)",
+    "tilmelding_loaded": "tilmelding (Rust, lookup_material, Index::load: huge pages)",
     "tilmelding_material_by_id": "tilmelding (Rust, lookup by material ID)",
     "tilmelding_from_number": "tilmelding (Rust, check number + lookup_material)",
     "tilmelding_from_text": "tilmelding (Rust, parse text + lookup)",
