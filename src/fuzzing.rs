@@ -7,6 +7,7 @@ use crate::format::blocks::{BLOCK_LEN, Counts, FENCE_LEN};
 use crate::format::{
     self, Code, FormatError, HEADER_LEN, Header, KeyCheck, Register, SECTION_ENTRY_LEN, SectionKind,
 };
+use crate::memory::Pages;
 
 pub use crate::recipient::mask_input;
 
@@ -147,6 +148,7 @@ fn open(fences: &[u8], blocks: &[u8]) -> Result<(Register, Vec<u8>), FormatError
     let counts = Counts::of(blocks);
     let register = Register::open(
         &bytes,
+        Pages::Small,
         blocks.len()..end,
         0..blocks.len(),
         end..end,

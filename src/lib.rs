@@ -58,8 +58,8 @@
 //! The recipient data (per kind of recipient, blocks of one cache line that
 //! hold up to 21 keys with their code bytes) is read in place from the mapped
 //! file and shared by every process through the page cache. Each open index
-//! holds on the heap only the catalog and a small directory of the blocks
-//! (see [`Index::heap_size`]); a lookup reads one line of the file.
+//! holds in private memory only the catalog and a small directory of the
+//! blocks (see [`Index::heap_size`]); a lookup reads one line of the file.
 //!
 //! ## Quirks
 //!
@@ -92,6 +92,7 @@ mod format;
 #[doc(hidden)]
 pub mod fuzzing;
 mod index;
+mod memory;
 mod reader;
 mod recipient;
 

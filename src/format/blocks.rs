@@ -14,6 +14,8 @@
 //! the low 16 bits of each block's first key. A lookup finds its block there
 //! and then reads one line of the file: the keys and their codes.
 
+use crate::memory::{self, Pages};
+
 /// Bytes per block: one cache line.
 pub(crate) const BLOCK_LEN: usize = 64;
 /// Keys per block, at most: 21 × (2 bytes of key + 1 code byte) + 1 count byte = 64.
@@ -110,9 +112,9 @@ pub(crate) fn checksum_and_counts(section: &[u8]) -> (u32, Counts) {
     (crc.finalize(), counts)
 }
 
-/// Where a lookup finds its block: built at open from the fences, on the
-/// heap of each process (4 bytes per bucket of keys up to the largest, 2
-/// per block: 0.8 MiB for a national CPR register).
+/// Where a lookup finds its block: built at open from the fences, in the
+/// private memory of each process ([`Tables`]: 4 bytes per bucket of keys
+/// up to the largest, 2 per block; 0.8 MiB for a national CPR register).
 ///
 /// A bucket is the keys that agree above their lowest `shift` bits, `shift`
 /// at most 16 so that a bucket never mixes high halves. Open picks the
@@ -121,19 +123,11 @@ pub(crate) fn checksum_and_counts(section: &[u8]) -> (u32, Counts) {
 /// else (a national CPR register: buckets of 2^14 keys, 263 KiB); a file
 /// whose keys are so dense that this would take more than two entries per
 /// block settles for larger buckets, searched by halving down to one line.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Directory {
     /// Keys per bucket, as a power of two.
     shift: u32,
-    /// `entries[b] & COUNT`: the number of blocks whose fence is below
-    /// bucket `b`, so `entries[b]..entries[b + 1]` are the blocks that start
-    /// in it; [`NO_CARRY`] set unless the block before them holds keys of
-    /// the bucket's high half (and so may hold the bucket's first keys).
-    entries: Box<[u32]>,
-    /// The low 16 bits of each block's first key, biased ([`bias`]), then
-    /// [`LANES`] entries of padding so that a search may always read a
-    /// whole line.
-    lows: Box<[i16]>,
+    tables: Tables,
 }
 
 /// Set in a directory entry whose bucket's first keys no earlier block holds.
@@ -143,11 +137,12 @@ const COUNT: u32 = !NO_CARRY;
 
 impl Directory {
     /// The directory of a fences section (its length a multiple of
-    /// [`FENCE_LEN`]). Fails unless the fences strictly increase.
+    /// [`FENCE_LEN`]), its tables on `pages`. Fails unless the fences
+    /// strictly increase.
     ///
     /// Every open builds one, so it is a few passes over the fences, each
     /// simple enough to vectorise, and nothing is allocated but the result.
-    pub(crate) fn build(fences: &[u8]) -> Result<Directory, String> {
+    pub(crate) fn build(fences: &[u8], pages: Pages) -> Result<Directory, String> {
         let n = fences.len() / FENCE_LEN;
         let fence = |i: usize| fence(fences, i).expect("in bounds");
         let mut previous = None;
@@ -164,7 +159,8 @@ impl Directory {
         // Up to the end of the last fence's high bits: the last block may
         // hold keys of buckets above its fence's.
         let buckets = previous.map_or(0, |last| ((last | 0xFFFF) >> shift) as usize + 1);
-        let mut entries = vec![0u32; buckets + 1];
+        let mut tables = Tables::new(buckets + 1, n + LANES, pages);
+        let (entries, lows) = tables.split();
         for (i, f) in decode(fences).enumerate() {
             // Blocks before this one start in buckets below its own.
             entries[(f >> shift) as usize + 1] = i as u32 + 1;
@@ -181,19 +177,19 @@ impl Directory {
                 .is_some_and(|before| fence(before as usize) >> 16 == high);
             *entry = below | if carries { 0 } else { NO_CARRY };
         }
-        let lows = (decode(fences).map(|f| bias(f as u16)))
-            .chain(std::iter::repeat_n(i16::MAX, LANES))
-            .collect();
-        Ok(Directory {
-            shift,
-            entries: entries.into_boxed_slice(),
-            lows,
-        })
+        let biased = decode(fences).map(|f| bias(f as u16));
+        for (low, value) in lows
+            .iter_mut()
+            .zip(biased.chain(std::iter::repeat(i16::MAX)))
+        {
+            *low = value;
+        }
+        Ok(Directory { shift, tables })
     }
 
-    /// Heap bytes held.
+    /// Private memory held: the tables' mapping, whole pages.
     pub(crate) fn heap_size(&self) -> usize {
-        std::mem::size_of_val(&*self.entries) + std::mem::size_of_val(&*self.lows)
+        self.tables.map.len()
     }
 
     /// The block that holds `key` if any block does: the last block of the
@@ -201,15 +197,86 @@ impl Directory {
     #[inline(always)]
     pub(crate) fn block_of(&self, key: u32) -> Option<usize> {
         let bucket = (key >> self.shift) as usize;
-        let &[entry, next]: &[u32; 2] = self.entries.get(bucket..bucket + 2)?.try_into().ok()?;
+        let &[entry, next]: &[u32; 2] = (self.tables.entries())
+            .get(bucket..bucket + 2)?
+            .try_into()
+            .ok()?;
         let (start, end) = ((entry & COUNT) as usize, (next & COUNT) as usize);
-        let at_most = at_most(&self.lows, start, end - start, bias(key as u16));
+        let at_most = at_most(self.tables.lows(), start, end - start, bias(key as u16));
         // None of the bucket's blocks starts at or below the key: the block
         // before them holds it, if that block's keys have the same high bits.
         if at_most == 0 && entry & NO_CARRY != 0 {
             return None;
         }
         Some(start + at_most - 1)
+    }
+}
+
+/// A directory's two tables in one private mapping:
+/// `entries[b] & COUNT` is the number of blocks whose fence is below
+/// bucket `b`, so `entries[b]..entries[b + 1]` are the blocks that start in
+/// it, with [`NO_CARRY`] set unless the block before them holds keys of the
+/// bucket's high half (and so may hold the bucket's first keys); `lows` are
+/// the low 16 bits of each block's first key, biased ([`bias`]), then
+/// [`LANES`] entries of padding so that a search may always read a whole
+/// line.
+///
+/// A mapping rather than two boxes so that a loaded index may have its
+/// directory on huge pages too ([`Pages::Huge`]): cold, a lookup's walk
+/// through the tables' 4 KiB pages cost as much as its misses in them.
+#[derive(Debug)]
+struct Tables {
+    map: memmap2::MmapMut,
+    entries: usize,
+    lows: usize,
+}
+
+impl Tables {
+    /// Zeroed tables of `entries` and `lows`. Out of memory, aborts as a
+    /// failed allocation does.
+    fn new(entries: usize, lows: usize, pages: Pages) -> Tables {
+        let len = 4 * entries + 2 * lows;
+        let map = memory::anonymous(len, pages).unwrap_or_else(|_| {
+            std::alloc::handle_alloc_error(
+                std::alloc::Layout::array::<u8>(len).unwrap_or(std::alloc::Layout::new::<u8>()),
+            )
+        });
+        Tables { map, entries, lows }
+    }
+
+    /// Both tables, to fill them.
+    fn split(&mut self) -> (&mut [u32], &mut [i16]) {
+        let (entries, lows) = self.map.split_at_mut(4 * self.entries);
+        // SAFETY: the mapping starts on a page, so `entries` is aligned for
+        // `u32` and, 4 bytes each, `lows` for `i16`; each holds exactly
+        // its count of them (the mapping is at least as long); every bit
+        // pattern is a valid `u32` and `i16`; the two borrow disjoint parts
+        // of `self.map`, mutably, for as long as the results live.
+        unsafe {
+            (
+                std::slice::from_raw_parts_mut(entries.as_mut_ptr().cast::<u32>(), self.entries),
+                std::slice::from_raw_parts_mut(lows.as_mut_ptr().cast::<i16>(), self.lows),
+            )
+        }
+    }
+
+    #[inline(always)]
+    fn entries(&self) -> &[u32] {
+        // SAFETY: as in `Tables::split`, for a shared borrow of the
+        // mapping that `self` owns.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<u32>(), self.entries) }
+    }
+
+    #[inline(always)]
+    fn lows(&self) -> &[i16] {
+        // SAFETY: as in `Tables::split`, for a shared borrow of the
+        // mapping that `self` owns.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.map.as_ptr().add(4 * self.entries).cast::<i16>(),
+                self.lows,
+            )
+        }
     }
 }
 
@@ -467,10 +534,23 @@ mod tests {
 
     #[test]
     fn every_key_is_found_and_no_other() {
+        for pages in [Pages::Small, Pages::Huge] {
+            every_key_is_found_and_no_other_on(pages);
+        }
+    }
+
+    fn every_key_is_found_and_no_other_on(pages: Pages) {
         let keys = keys();
         let (fences, bytes) = encode(keys.iter().map(|&k| (k, (k % 251) as u8)));
         assert_eq!(fences.len() / FENCE_LEN, bytes.len() / BLOCK_LEN);
-        let directory = Directory::build(&fences).unwrap();
+        let directory = Directory::build(&fences, pages).unwrap();
+        if pages == Pages::Huge {
+            assert!(
+                directory
+                    .heap_size()
+                    .is_multiple_of(crate::memory::HUGE_PAGE)
+            );
+        }
         for &key in &keys {
             assert_eq!(
                 lookup(&directory, &bytes, key),
@@ -491,7 +571,7 @@ mod tests {
 
     /// The most fences any one bucket of `directory` holds.
     fn fullest_bucket(directory: &Directory) -> u32 {
-        let counts = directory.entries.iter().map(|e| e & COUNT);
+        let counts = directory.tables.entries().iter().map(|e| e & COUNT);
         counts
             .clone()
             .zip(counts.skip(1))
@@ -504,7 +584,7 @@ mod tests {
     fn buckets_hold_one_line_of_fences_where_the_budget_allows() {
         let keys = keys();
         let (fences, _) = encode(keys.iter().map(|&k| (k, 0)));
-        let directory = Directory::build(&fences).unwrap();
+        let directory = Directory::build(&fences, Pages::Small).unwrap();
         // 65,536 keys in a row need buckets of 2^9 keys (25 blocks); the
         // table for them is small, since the largest key is small.
         assert_eq!(directory.shift, 9);
@@ -514,7 +594,7 @@ mod tests {
         // are as large as the high halves, searched by halving.
         let far: Vec<u32> = keys.iter().copied().chain([0xFFFF_0000]).collect();
         let (fences, bytes) = encode(far.iter().map(|&k| (k, (k % 7) as u8)));
-        let directory = Directory::build(&fences).unwrap();
+        let directory = Directory::build(&fences, Pages::Small).unwrap();
         assert_eq!(directory.shift, 16);
         assert!(fullest_bucket(&directory) > LANES as u32);
         for &key in &far {
@@ -543,7 +623,7 @@ mod tests {
         for len in 680..1100 {
             let keys: Vec<u32> = (0..len).map(|i| 0x0300_0000 | i).collect();
             let (fences, bytes) = encode(keys.iter().map(|&k| (k, 1)));
-            let directory = Directory::build(&fences).unwrap();
+            let directory = Directory::build(&fences, Pages::Small).unwrap();
             assert!(directory.shift < 16, "{len}");
             for &key in &keys {
                 assert_eq!(lookup(&directory, &bytes, key), Some(1), "{len} {key:#x}");
@@ -579,7 +659,7 @@ mod tests {
     fn an_empty_register_finds_nothing() {
         let (fences, bytes) = encode([]);
         assert!(fences.is_empty() && bytes.is_empty());
-        let directory = Directory::build(&fences).unwrap();
+        let directory = Directory::build(&fences, Pages::Small).unwrap();
         assert_eq!(directory.block_of(0), None);
         assert_eq!(directory.block_of(u32::MAX), None);
     }
@@ -616,7 +696,11 @@ mod tests {
     #[test]
     fn fences_must_increase() {
         let fences: Vec<u8> = [5u32, 5].iter().flat_map(|f| f.to_le_bytes()).collect();
-        assert!(Directory::build(&fences).unwrap_err().contains("fence 1"));
+        assert!(
+            Directory::build(&fences, Pages::Small)
+                .unwrap_err()
+                .contains("fence 1")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! blocks of keys with their code bytes ([`super::blocks`]), and the
 //! exemption windows of the few contacts that have one.
 //!
-//! A lookup finds its block in the heap directory, then reads the block's
+//! A lookup finds its block in the per-process directory, then reads the block's
 //! one line of the file.
 
 use std::ops::Range;
@@ -12,6 +12,7 @@ use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Counts, Directory, FE
 use super::meta::KindStats;
 use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
+use crate::memory::Pages;
 
 const STATUS_MASK: u8 = 0b0000_0011;
 const REGISTRATION_SHIFT: u8 = 2;
@@ -94,8 +95,8 @@ fn window_date(days: i32, open: i32) -> Option<Date> {
     }
 }
 
-/// Where a key's block lies in the file, found from the heap directory
-/// alone. [`Register::probe`] makes one and [`Register::code`] finishes the
+/// Where a key's block lies in the file, found from the per-process
+/// directory alone. [`Register::probe`] makes one and [`Register::code`] finishes the
 /// lookup; in between, a batch prefetches the block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Probe {
@@ -113,7 +114,7 @@ impl Probe {
 }
 
 /// The register of one kind of recipient, located in an index file.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Register {
     directory: Directory,
     fences: Range<usize>,
@@ -126,10 +127,11 @@ impl Register {
     /// Checks the sections' sizes against each other, that the fences
     /// increase and that every block's count is in range (`counts`, of the
     /// blocks section, from the pass that checked its checksum), and builds
-    /// the directory; the blocks' contents are checked by
-    /// [`Register::verify`].
+    /// the directory (its tables on `pages`); the blocks' contents are
+    /// checked by [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
+        pages: Pages,
         fences: Range<usize>,
         blocks: Range<usize>,
         windows: Range<usize>,
@@ -162,7 +164,7 @@ impl Register {
                 format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),
             ));
         }
-        let directory = Directory::build(&bytes[fences.clone()])
+        let directory = Directory::build(&bytes[fences.clone()], pages)
             .map_err(|detail| contents(names[0], detail))?;
         if let Some((i, count)) = counts.bad {
             return Err(contents(
@@ -184,12 +186,13 @@ impl Register {
         self.len
     }
 
-    /// Heap memory held for this register (the data itself stays in the file).
+    /// Private memory held for this register: its directory (the data
+    /// itself stays in the file).
     pub(crate) fn heap_size(&self) -> usize {
         self.directory.heap_size()
     }
 
-    /// The first step of a lookup, from the heap alone: the block that would
+    /// The first step of a lookup, from the directory alone: the block that would
     /// hold the key. `None` if no block can.
     #[inline(always)]
     pub(crate) fn probe(&self, key: u32) -> Option<Probe> {

@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::time::SystemTime;
 
+use crate::memory::{self, Pages};
+
 /// The bytes of an index: a file mapping, a file read into memory, or bytes
 /// the caller handed over. An enum rather than one trait object so that the
 /// common cases cost no indirect call per lookup.
@@ -49,31 +51,15 @@ impl FileIdentity {
     }
 }
 
-/// Huge pages' size: the unit a loaded index's memory is rounded up to.
-const HUGE_PAGE: usize = 2 << 20;
-
 /// Reads a whole file into private memory that the system may back with
-/// huge pages, read-only once filled: [`Storage::Loaded`].
-///
-/// An anonymous mapping rather than a `Vec`, so that it can be advised:
-/// its length is a multiple of 2 MiB, which Linux aligns to 2 MiB, and the
-/// advice asks for huge pages where transparent huge pages are set to
-/// `madvise` (where they are `always`, it gets them anyway; where `never`,
-/// the advice does nothing). With 4 KiB pages a lookup's random block of a
-/// national index misses the TLB as well as the cache; a page table walk is
-/// one more dependent load.
+/// huge pages ([`Pages::Huge`]), read-only once filled: [`Storage::Loaded`].
+/// A mapping of the file has 4 KiB pages: the kernel grants file mappings
+/// no huge pages.
 pub(super) fn load_file(mut file: &File) -> std::io::Result<Storage> {
     use std::io::Read;
     let len = usize::try_from(file.metadata()?.len())
         .map_err(|_| std::io::Error::other("the file does not fit in memory"))?;
-    // A mapping cannot be empty; the empty file's error is the format's.
-    let mut map = memmap2::MmapOptions::new()
-        .len(len.div_ceil(HUGE_PAGE).max(1) * HUGE_PAGE)
-        .map_anon()?;
-    #[cfg(target_os = "linux")]
-    // Advice only: a system without transparent huge pages refuses it, and
-    // the memory then works as it would have without it.
-    let _ = map.advise(memmap2::Advice::HugePage);
+    let mut map = memory::anonymous(len, Pages::Huge)?;
     file.read_exact(&mut map[..len])?;
     // The file may have grown since its length was read: what was read is
     // then not the whole file, and its checks would say so less clearly.

@@ -27,6 +27,7 @@ use crate::format::{
     self, Counts, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section,
     SectionKind,
 };
+use crate::memory::Pages;
 use crate::recipient::{Recipient, RecipientKind};
 
 /// A material resolved once, for many lookups (see [`Index::material`]).
@@ -164,7 +165,12 @@ impl Index {
     }
 
     fn from_storage(storage: Storage) -> Result<Index, FormatError> {
-        let opened = Opened::read(storage.bytes())?;
+        // A loaded index is on huge pages: its directories go there too.
+        let pages = match storage {
+            Storage::Loaded(..) => Pages::Huge,
+            Storage::Map(_) | Storage::Other(_) => Pages::Small,
+        };
+        let opened = Opened::read(storage.bytes(), pages)?;
         Ok(Index::with(storage, opened))
     }
 
@@ -232,7 +238,10 @@ impl Index {
         &self.opened.meta.catalog
     }
 
-    /// Heap memory this index holds beyond the file's bytes (directories, catalog).
+    /// Private memory this index holds beyond the file's bytes: the
+    /// directories' tables (for an index from [`Index::load`] each rounded up
+    /// to a huge page, 2 MiB, so that they too are backed by huge pages) and
+    /// the catalog.
     pub fn heap_size(&self) -> usize {
         self.opened
             .registers
@@ -479,7 +488,7 @@ impl Index {
                 let materials = (receive.recv().ok()).map(|opened| opened.verify_materials(bytes));
                 (snapshot, materials)
             });
-            let Ok(opened) = read.get_or_init(|| Opened::read(bytes)) else {
+            let Ok(opened) = read.get_or_init(|| Opened::read(bytes, Pages::Small)) else {
                 return (None, None, None);
             };
             let Ok(second) = second else {
@@ -510,8 +519,9 @@ impl Index {
 }
 
 impl Opened {
-    /// Everything [`Index::open`] checks (FORMAT.md 7.1), from the file's bytes.
-    fn read(bytes: &[u8]) -> Result<Opened, FormatError> {
+    /// Everything [`Index::open`] checks (FORMAT.md 7.1), from the file's
+    /// bytes; the directories' tables on `pages`.
+    fn read(bytes: &[u8], pages: Pages) -> Result<Opened, FormatError> {
         let header = Header::decode(bytes)?;
         let sections = format::read_sections(bytes, &header)?;
         // The counts of each kind's blocks, read in the checksum's pass; a
@@ -578,6 +588,7 @@ impl Opened {
         let register = |kinds: [SectionKind; 3], counts: Counts| {
             Register::open(
                 bytes,
+                pages,
                 range(kinds[0])?,
                 range(kinds[1])?,
                 range(kinds[2])?,
