@@ -340,7 +340,9 @@ fn api_reports_info_snapshot_and_disposal() {
     let exe = compile_check("ApiCheck", &[]);
     let (_tmp, index) = fixture_with_danish_name();
     let resealed = common::resealed_after_change(&index);
-    let got: BTreeMap<String, String> = stdout_lines(&mono(&exe, &[&index, &resealed]))
+    let copy = index.with_file_name("to-load.tlm");
+    std::fs::copy(&index, &copy).unwrap();
+    let got: BTreeMap<String, String> = stdout_lines(&mono(&exe, &[&index, &resealed, &copy]))
         .iter()
         .map(|l| {
             let (k, v) = l.split_once(' ').unwrap();
@@ -356,6 +358,10 @@ fn api_reports_info_snapshot_and_disposal() {
     let expected = [
         ("snapshot_id", text(&info["snapshot_id"])),
         ("verified", text(&info["snapshot_id"])),
+        (
+            "loaded",
+            format!("{} False Digital/Registered", text(&info["snapshot_id"])),
+        ),
         ("verify_resealed", "CorruptIndex True".to_owned()),
         ("open_verified_resealed", "CorruptIndex True".to_owned()),
         ("format_version", text(&info["format_version"])),

@@ -3,7 +3,7 @@
 //! table and the CLI do, one by one, in batches, and one by one by number
 //! (a resolved `Material`, as the text path answers too); a missing index
 //! fails cleanly; `ApiCheck` (bindings/java/src/test/java) exercises the rest of the API: info,
-//! snapshot id, full verification, error messages, materials from another index, threads,
+//! snapshot id, full verification, a loaded index, error messages, materials from another index, threads,
 //! close; and `ReaderCheck` follows an
 //! index path that is replaced by rename. Each of these runs twice: on the
 //! binding compiled from source with JNA, and on the Maven-built

@@ -1,6 +1,7 @@
 // Exercises what Program.cs does not: Info, SnapshotId, Dispose, and the
 // exceptions. Prints `key value` lines for the test to check.
 using System;
+using System.IO;
 using System.Threading;
 using Tilmelding;
 using Index = Tilmelding.Index;
@@ -14,6 +15,13 @@ internal static class ApiCheck
         {
             verified.Verify();
             Console.WriteLine("verified " + verified.SnapshotId);
+        }
+        // args[2]: a copy of args[0], removed once loaded: the loaded index answers without it.
+        using (Index loaded = Index.Load(args[2]))
+        {
+            File.Delete(args[2]);
+            Console.WriteLine("loaded " + loaded.SnapshotId + " " + File.Exists(args[2]) + " "
+                + loaded.Lookup("100", "0101901234", new DateTime(2026, 11, 22)));
         }
         // args[1]: a copy changed and resealed, which opens but fails verification.
         using (Index resealed = Index.Open(args[1]))

@@ -323,6 +323,20 @@ impl Index {
         Ok(Index::wrap(Arc::new(index)))
     }
 
+    /// Reads the index at `path` (str or os.PathLike) into memory of this
+    /// process's own (backed by huge pages where Linux grants them) instead
+    /// of mapping it, with `open`'s checks: for a server whose lookups
+    /// mostly find the index out of the cache, each then saves page table
+    /// walks. Costs the file's size in private memory per process; the index
+    /// no longer depends on the file, which may be replaced or removed.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Index> {
+        let index = py
+            .detach(|| tilmelding::Index::load(&path))
+            .map_err(|e| open_error(py, e))?;
+        Ok(Index::wrap(Arc::new(index)))
+    }
+
     /// Verifies the index fully, as `tilmelding verify` does: recomputes
     /// the snapshot id from the file and checks every section's contents,
     /// which catches a file changed and resealed (open checks only the

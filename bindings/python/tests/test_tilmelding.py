@@ -137,6 +137,26 @@ def test_full_verification():
         tilmelding.Index.open(FIXTURE, True)
 
 
+def test_a_loaded_index_answers_without_its_file(tmp_path):
+    copy = tmp_path / "to-load.tlm"
+    shutil.copyfile(FIXTURE, copy)
+    mapped = tilmelding.Index.open(FIXTURE)
+    with tilmelding.Index.load(copy) as loaded:
+        copy.unlink()
+        assert loaded.metadata["snapshot_id"] == mapped.metadata["snapshot_id"]
+        for recipient in CPRS:
+            assert text(loaded, "100", recipient, DAY) == text(mapped, "100", recipient, DAY)
+        numbers = [101901234, 202902345, 3213901234]
+        batches = [index.lookup_batch("100", "cpr", numbers, DAY) for index in (loaded, mapped)]
+        for field in ("channel", "reason", "result"):
+            assert [getattr(batch, field).tolist() for batch in batches] == [
+                getattr(batches[1], field).tolist()
+            ] * 2
+    with pytest.raises(FileNotFoundError) as caught:
+        tilmelding.Index.load(copy)
+    assert "to-load.tlm" in str(caught.value)
+
+
 def test_metadata_close_and_names():
     index = tilmelding.Index.open(FIXTURE)
     m = index.metadata

@@ -5,6 +5,7 @@
  */
 import dk.tilmelding.*;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -69,6 +70,18 @@ public final class ApiCheck {
         TilmeldingException ov = expect(TilmeldingException.class, () -> Index.openVerified(resealed));
         check(ov.code() == ResultCode.CORRUPT_INDEX && ov.getMessage().contains(resealed.toString()),
                 "openVerified: " + ov.getMessage());
+
+        // A loaded index answers as the mapped one, and no longer needs its file.
+        Path copy = Files.copy(path, path.resolveSibling("to-load.tlm"));
+        try (Index loaded = Index.load(copy)) {
+            Files.delete(copy);
+            check(loaded.snapshotId().equals(index.snapshotId()), "load reads the same index");
+            check(loaded.lookup("100", "0101901234", DAY) == index.lookup("100", "0101901234", DAY)
+                    && loaded.lookup("100", "0202902345", DAY) == index.lookup("100", "0202902345", DAY),
+                    "a loaded index answers as the mapped one without its file");
+        }
+        TilmeldingException le = expect(TilmeldingException.class, () -> Index.load(copy));
+        check(le.code() == ResultCode.IO && le.getMessage().contains(copy.toString()), "load: " + le.getMessage());
 
         // Enums mirror the header's numbers.
         check(ResultCode.fromCode(7) == ResultCode.INVALID_RECIPIENT, "ResultCode.fromCode");

@@ -27,6 +27,8 @@ abstract class Calls {
 
     abstract long indexOpenVerified(byte[] path);
 
+    abstract long indexLoad(byte[] path);
+
     abstract void indexVerify(long index);
 
     abstract void indexClose(long index);

@@ -158,6 +158,30 @@ public final class Index implements AutoCloseable {
     }
 
     /**
+     * Reads the index file at {@code path} into memory of this process's own
+     * (backed by huge pages where Linux grants them) instead of mapping it,
+     * with {@link #open(String)}'s checks: for a server whose lookups mostly
+     * find the index out of the cache, each then saves page table walks. It
+     * costs the file's size in private memory per process; the index no
+     * longer depends on the file, which may be replaced or removed.
+     *
+     * @throws TilmeldingException as {@link #open(String)}
+     * @throws IllegalArgumentException if the path contains a NUL character
+     */
+    public static Index load(String path) {
+        Objects.requireNonNull(path, "path");
+        return new Index(Calls.get().indexLoad(Calls.cString(path, "path")), path);
+    }
+
+    /**
+     * Loads the index file at {@code path} (on the default file system); as
+     * {@link #load(String)}.
+     */
+    public static Index load(Path path) {
+        return load(defaultFileSystem(path).toString());
+    }
+
+    /**
      * Which channel a letter of {@code material} to {@code recipient} takes
      * today (in Danish time), and why. As {@link #lookup(String, String, LocalDate)}.
      * The library works out today's Danish date on every such call (a few

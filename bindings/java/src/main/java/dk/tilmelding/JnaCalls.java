@@ -74,6 +74,11 @@ final class JnaCalls extends Calls {
     }
 
     @Override
+    long indexLoad(byte[] path) {
+        return opened(out -> Native.tlm_index_load(path, out));
+    }
+
+    @Override
     void indexVerify(long index) {
         check(Native.tlm_index_verify(index));
     }

@@ -33,6 +33,9 @@ final class Native {
     /** {@code tlm_result tlm_index_open_verified(const char *path, tlm_index **out)}. {@code out} holds one pointer. */
     static native int tlm_index_open_verified(byte[] path, Pointer out);
 
+    /** {@code tlm_result tlm_index_load(const char *path, tlm_index **out)}. {@code out} holds one pointer. */
+    static native int tlm_index_load(byte[] path, Pointer out);
+
     /** {@code tlm_result tlm_index_verify(const tlm_index *index)}. */
     static native int tlm_index_verify(long index);
 

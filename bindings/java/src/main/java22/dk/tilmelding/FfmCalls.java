@@ -46,6 +46,7 @@ final class FfmCalls extends Calls {
 
     private static final MethodHandle indexOpen;
     private static final MethodHandle indexOpenVerified;
+    private static final MethodHandle indexLoad;
     private static final MethodHandle indexVerify;
     private static final MethodHandle indexClose;
     private static final MethodHandle indexLookup;
@@ -110,6 +111,7 @@ final class FfmCalls extends Calls {
         FunctionDescriptor name = FunctionDescriptor.of(ADDRESS, JAVA_INT);
         indexOpen = bind.call("tlm_index_open", open);
         indexOpenVerified = bind.call("tlm_index_open_verified", open);
+        indexLoad = bind.call("tlm_index_load", open);
         indexVerify = bind.call("tlm_index_verify", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         indexClose = bind.call("tlm_index_close", close);
         indexLookup = bind.critical("tlm_index_lookup", lookup);
@@ -261,6 +263,11 @@ final class FfmCalls extends Calls {
     @Override
     long indexOpenVerified(byte[] path) {
         return openedPath(indexOpenVerified, path);
+    }
+
+    @Override
+    long indexLoad(byte[] path) {
+        return openedPath(indexLoad, path);
     }
 
     @Override
