@@ -121,13 +121,15 @@ pub(crate) struct Register {
     blocks: Range<usize>,
     windows: Range<usize>,
     len: u64,
+    /// Whether the index's bytes are on small pages ([`Register::probe_single`]).
+    small_pages: bool,
 }
 
 impl Register {
     /// Checks the sections' sizes against each other, that the fences
     /// increase and that every block's count is in range (`counts`, of the
     /// blocks section, from the pass that checked its checksum), and builds
-    /// the directory (its tables on `pages`); the blocks' contents are
+    /// the directory (its tables on `pages`, the pages `bytes` are on); the blocks' contents are
     /// checked by [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
@@ -178,6 +180,7 @@ impl Register {
             blocks,
             windows,
             len: counts.keys,
+            small_pages: pages == Pages::Small,
         })
     }
 
@@ -197,6 +200,29 @@ impl Register {
     #[inline(always)]
     pub(crate) fn probe(&self, key: u32) -> Option<Probe> {
         let block = self.directory.block_of(key)?;
+        Some(Probe {
+            at: self.blocks.start + block * BLOCK_LEN,
+            key,
+        })
+    }
+
+    /// [`Register::probe`] for a single lookup in `bytes`. Where they are
+    /// on small pages (a mapped file), it first touches the block's probable
+    /// line ([`Directory::block_of_guessing`]), so that the page table walk
+    /// for the block's page, a dependent miss of its own when the cache is
+    /// cold, runs while the directory is searched: cold lookups of a mapped
+    /// national index took 0.85x the time. On huge pages the walk is rare
+    /// and the guess, seldom the block's own line, is not worth its
+    /// instructions.
+    #[inline(always)]
+    pub(crate) fn probe_single(&self, bytes: &[u8], key: u32) -> Option<Probe> {
+        let block = if self.small_pages {
+            self.directory.block_of_guessing(key, |guess| {
+                super::prefetch(bytes, self.blocks.start + guess * BLOCK_LEN);
+            })
+        } else {
+            self.directory.block_of(key)
+        }?;
         Some(Probe {
             at: self.blocks.start + block * BLOCK_LEN,
             key,

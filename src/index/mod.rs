@@ -318,7 +318,7 @@ impl Index {
         }
         let bytes = self.storage.bytes();
         let register = &self.opened.registers[kind as usize];
-        let probe = register.probe(recipient.key());
+        let probe = register.probe_single(bytes, recipient.key());
         Ok(self
             .opened
             .answers
