@@ -181,8 +181,9 @@ def facts_table(facts: dict) -> str:
     lines += [
         "",
         "| opening process | open | open, then verify | open_verified | private memory (open) "
-        "| private memory (after verify) | shared (page cache) | heap kept |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| private memory (after verify) | shared (page cache) | heap kept "
+        "| `Index::heap_size` |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, label in [
         ("open_first_process", "first process to map the file"),
@@ -194,7 +195,8 @@ def facts_table(facts: dict) -> str:
                 f"| {label} | {f['open_ms']:.1f} ms | {f['open_verify_ms']:.0f} ms "
                 f"| {f['open_verified_ms']:.0f} ms "
                 f"| {f['private_kb_open'] / 1024:.2f} MB | {f['private_kb_verify'] / 1024:.2f} MB "
-                f"| {f['shared_kb_verify'] / 1024:.1f} MB | {f['heap_bytes'] / mb:.2f} MB |"
+                f"| {f['shared_kb_verify'] / 1024:.1f} MB | {f['heap_bytes'] / mb:.2f} MB "
+                f"| {f['heap_size'] / mb:.2f} MB |"
             )
     return "\n".join(lines)
 
