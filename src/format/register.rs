@@ -2,8 +2,8 @@
 //! blocks of keys with their code bytes ([`super::blocks`]), and the
 //! exemption windows of the few contacts that have one.
 //!
-//! A lookup finds its block in the per-process directory, then reads the block's
-//! one line of the file.
+//! A lookup finds its block in the per-process directory, then reads the
+//! block's one line of the file.
 
 use std::ops::Range;
 
@@ -96,8 +96,8 @@ fn window_date(days: i32, open: i32) -> Option<Date> {
 }
 
 /// Where a key's block lies in the file, found from the per-process
-/// directory alone. [`Register::probe`] makes one and [`Register::code`] finishes the
-/// lookup; in between, a batch prefetches the block.
+/// directory alone. [`Register::probe`] makes one and [`Register::code`]
+/// finishes the lookup; in between, a batch prefetches the block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Probe {
     /// Offset of the block in the file.
@@ -129,8 +129,8 @@ impl Register {
     /// Checks the sections' sizes against each other, that the fences
     /// increase and that every block's count is in range (`counts`, of the
     /// blocks section, from the pass that checked its checksum), and builds
-    /// the directory (its tables on `pages`, the pages `bytes` are on); the blocks' contents are
-    /// checked by [`Register::verify`].
+    /// the directory (its tables on `pages`, the pages `bytes` are on); the
+    /// blocks' contents are checked by [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
         pages: Pages,
@@ -195,8 +195,8 @@ impl Register {
         self.directory.heap_size()
     }
 
-    /// The first step of a lookup, from the directory alone: the block that would
-    /// hold the key. `None` if no block can.
+    /// The first step of a lookup, from the directory alone: the block that
+    /// would hold the key. `None` if no block can.
     #[inline(always)]
     pub(crate) fn probe(&self, key: u32) -> Option<Probe> {
         let block = self.directory.block_of(key)?;
@@ -211,7 +211,7 @@ impl Register {
     /// line ([`Directory::block_of_guessing`]), so that the page table walk
     /// for the block's page, a dependent miss of its own when the cache is
     /// cold, runs while the directory is searched: cold lookups of a mapped
-    /// national index took 0.85x the time. On huge pages the walk is rare
+    /// national index took 0.82x the time. On huge pages the walk is rare
     /// and the guess, seldom the block's own line, is not worth its
     /// instructions.
     #[inline(always)]

@@ -241,7 +241,7 @@ impl Index {
     /// Private memory this index holds beyond the file's bytes: the
     /// directories' tables (for an index from [`Index::load`] each rounded up
     /// to a huge page, 2 MiB, so that they too are backed by huge pages) and
-    /// the catalog.
+    /// the material table.
     pub fn heap_size(&self) -> usize {
         self.opened
             .registers
