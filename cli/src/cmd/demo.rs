@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let index = Index::open_verified(&index_path)?;
     outln!(
-        "  open      {:.2} ms with header, bounds and checksum checks; {:.0} ms with full verification; {} heap",
+        "  open      {:.2} ms with header, bounds and checksum checks; {:.0} ms with full verification; {} of private memory besides the file",
         opened.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3,
         megabytes(index.heap_size() as u64)

@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     outln!(
-        "heap         {} per process",
+        "private      {} per process besides the file (directory, material table)",
         megabytes(index.heap_size() as u64)
     );
     Ok(())
