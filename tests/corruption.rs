@@ -249,6 +249,14 @@ fn a_loaded_index_answers_like_an_opened_one_and_outlives_its_file() {
     let loaded = Index::load(&path).unwrap();
     let opened = Index::open(&path).unwrap();
     assert_eq!(loaded.metadata(), opened.metadata());
+    // The loaded index's two directories are on huge pages, 2 MiB each at
+    // least; the mapped one's are not rounded up.
+    assert!(
+        loaded.heap_size() >= 2 * (2 << 20),
+        "{}",
+        loaded.heap_size()
+    );
+    assert!(opened.heap_size() < 2 << 20, "{}", opened.heap_size());
     let expected = answers(&opened);
     drop(opened);
     assert_eq!(answers(&loaded), expected);
