@@ -24,6 +24,16 @@ impl Storage {
             Storage::Other(bytes) => (**bytes).as_ref(),
         }
     }
+
+    /// The pages [`Storage::bytes`] are on, and so the ones the directories
+    /// built from them ask for: a loaded index's are huge, a mapping's (and
+    /// bytes of unknown origin) small.
+    pub(super) fn pages(&self) -> Pages {
+        match self {
+            Storage::Loaded(..) => Pages::Huge,
+            Storage::Map(_) | Storage::Other(_) => Pages::Small,
+        }
+    }
 }
 
 /// What identifies a file at a path: a rename over the path gives a new one.

@@ -165,12 +165,7 @@ impl Index {
     }
 
     fn from_storage(storage: Storage) -> Result<Index, FormatError> {
-        // A loaded index is on huge pages: its directories go there too.
-        let pages = match storage {
-            Storage::Loaded(..) => Pages::Huge,
-            Storage::Map(_) | Storage::Other(_) => Pages::Small,
-        };
-        let opened = Opened::read(storage.bytes(), pages)?;
+        let opened = Opened::read(storage.bytes(), storage.pages())?;
         Ok(Index::with(storage, opened))
     }
 
@@ -488,6 +483,7 @@ impl Index {
                 let materials = (receive.recv().ok()).map(|opened| opened.verify_materials(bytes));
                 (snapshot, materials)
             });
+            // A mapping, as `Storage::Map`'s: small pages.
             let Ok(opened) = read.get_or_init(|| Opened::read(bytes, Pages::Small)) else {
                 return (None, None, None);
             };
