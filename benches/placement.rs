@@ -1,0 +1,490 @@
+//! A candidate layout for a later format, measured beside today's: CPR
+//! blocks placed where a model of the keys says, so that a lookup computes
+//! its block instead of searching a directory for it. BENCHMARKS.md
+//! (*What limits single random lookups*) has the results and why.
+//!
+//! A packed CPR key is a day slot (`key / 10,000`) and a serial. Which
+//! serials a day's people have depends on the two-digit year (the first
+//! digit of the serial picks the century), so the model is a table of each
+//! day's first block and, per two-digit year, the share of a day's keys
+//! below each thousand of serials. The builder places each day's keys in
+//! key order at the block the model names, or the next one when that is
+//! full, and gives a day one more block until its keys fit; blocks never
+//! hold two days. A block is 64 bytes: 24 serials, 24 codes of 4 bits
+//! (numbers into the register's table of distinct code bytes) and a count.
+//! A lookup reads the day table, computes the block, and reads it and the
+//! next together.
+//!
+//! `cargo bench --bench placement` runs at national scale (5.9 M citizens,
+//! 1 M queries): the layout's size, where keys lie against the model, and
+//! the three lookups (the index's `lookup_material`, the layout's, a
+//! `FxHashMap`'s) warm and cold, side by side in one process.
+//! `cargo test --benches` builds the layout on 20,000 citizens and checks
+//! that it finds every key and no other; it times nothing.
+//! `TILMELDING_BENCH_CITIZENS` and `TILMELDING_BENCH_QUERIES` change the
+//! sizes.
+
+#[path = "support/evict.rs"]
+mod evict;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use rustc_hash::FxHashMap;
+use tilmelding::{
+    Answer, BuildOptions, Channel, Contact, Date, Index, Reason, Recipient, RecipientKind,
+};
+use tilmelding_synth::{self as synth, SynthOptions};
+
+/// Day slots per two-digit year in a packed CPR key.
+const SLOTS_PER_YEAR: u32 = 12 * 92;
+/// Serials per day slot.
+const SERIALS: u32 = 10_000;
+/// Keys per block.
+const KEYS: usize = 24;
+/// Where a block's 4-bit codes start.
+const CODES_AT: usize = 2 * KEYS;
+/// Where a block's count is.
+const COUNT_AT: usize = 63;
+/// The serial of an unused slot: no key has it.
+const UNUSED: u16 = u16::MAX;
+/// A day's blocks to begin with: its keys over this many a block.
+const FILL: f64 = 0.9;
+/// A whole day in the model's shares.
+const WHOLE: u32 = 1 << 16;
+
+/// The share of its day's keys below `serial`, for a key of day slot `day`.
+#[inline(always)]
+fn share(shares: &[[u32; 11]], day: u32, serial: u32) -> u32 {
+    let row = &shares[(day / SLOTS_PER_YEAR) as usize];
+    let t = serial / 1000;
+    let (below, next) = (row[t as usize], row[t as usize + 1]);
+    below + (next - below) * (serial - t * 1000) / 1000
+}
+
+/// Where `serial` would lie in a day of `blocks` blocks.
+#[inline(always)]
+fn block_in_day(shares: &[[u32; 11]], day: u32, serial: u32, blocks: usize) -> usize {
+    ((u64::from(share(shares, day, serial)) * blocks as u64) >> 16) as usize
+}
+
+/// The slot of `block` whose serial is `serial`, or [`KEYS`] or more if none
+/// is: three vector compares over the 24 serials.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn slot_of(block: &[u8; 64], serial: u16) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
+        _mm_set1_epi16, _mm_setzero_si128,
+    };
+    // SAFETY: `block` is 64 bytes; the loads read 16 bytes each at offsets
+    // 0, 16 and 32, in bounds (unaligned loads). SSE2 is part of the x86_64
+    // baseline.
+    let equal = unsafe {
+        let value = _mm_set1_epi16(serial as i16);
+        let eq = |at: usize| {
+            _mm_cmpeq_epi16(
+                _mm_loadu_si128(block.as_ptr().add(at).cast::<__m128i>()),
+                value,
+            )
+        };
+        let first = _mm_movemask_epi8(_mm_packs_epi16(eq(0), eq(16))) as u32;
+        let second = _mm_movemask_epi8(_mm_packs_epi16(eq(32), _mm_setzero_si128())) as u32;
+        first | second << 16
+    };
+    (equal & ((1 << KEYS) - 1)).trailing_zeros() as usize
+}
+
+/// [`slot_of`], portable.
+#[cfg(not(target_arch = "x86_64"))]
+fn slot_of(block: &[u8; 64], serial: u16) -> usize {
+    (0..KEYS)
+        .find(|&i| u16::from_le_bytes([block[2 * i], block[2 * i + 1]]) == serial)
+        .unwrap_or(KEYS)
+}
+
+/// The layout: the model's two tables and the blocks.
+struct Placed {
+    /// Per day slot (and one past the last), the day's first block.
+    first: Vec<u32>,
+    /// Per two-digit year, the share (of [`WHOLE`]) of a day's keys below
+    /// each thousand of serials.
+    shares: Vec<[u32; 11]>,
+    blocks: Vec<[u8; 64]>,
+}
+
+impl Placed {
+    /// Places `keys` (increasing packed CPR keys, each with a code number
+    /// below 16).
+    fn build(keys: &[(u32, u8)]) -> Placed {
+        let days = keys.last().map_or(0, |&(k, _)| k / SERIALS + 1) as usize;
+        let mut counts = vec![[0u64; 10]; days.div_ceil(SLOTS_PER_YEAR as usize).max(1)];
+        for &(key, _) in keys {
+            let (day, serial) = (key / SERIALS, key % SERIALS);
+            counts[(day / SLOTS_PER_YEAR) as usize][(serial / 1000) as usize] += 1;
+        }
+        let shares = counts
+            .iter()
+            .map(|row| {
+                let total = row.iter().sum::<u64>().max(1);
+                let mut shares = [0u32; 11];
+                let mut below = 0;
+                for (t, count) in row.iter().enumerate() {
+                    below += count;
+                    shares[t + 1] = (below * u64::from(WHOLE) / total) as u32;
+                }
+                shares
+            })
+            .collect::<Vec<_>>();
+        let mut first = vec![0u32; days + 1];
+        let mut blocks = Vec::new();
+        let mut rest = keys;
+        for (day, first) in first.iter_mut().enumerate().take(days) {
+            *first = blocks.len() as u32;
+            let n = rest.partition_point(|&(k, _)| (k / SERIALS) as usize == day);
+            let (keys, after) = rest.split_at(n);
+            rest = after;
+            if keys.is_empty() {
+                continue;
+            }
+            let mut count =
+                ((n as f64 / (KEYS as f64 * FILL)).round() as usize).max(n.div_ceil(KEYS));
+            let placed = loop {
+                if let Some(placed) = place_day(&shares, day as u32, keys, count) {
+                    break placed;
+                }
+                count += 1;
+            };
+            blocks.extend(placed);
+        }
+        first[days] = blocks.len() as u32;
+        // One unused block past the last, so that a lookup may read the
+        // block after its own.
+        blocks.push(unused_block());
+        Placed {
+            first,
+            shares,
+            blocks,
+        }
+    }
+
+    /// The code number of `key`, if the layout holds it.
+    #[inline(always)]
+    fn code(&self, key: u32) -> Option<u8> {
+        let (day, serial) = (key / SERIALS, key % SERIALS);
+        let &[start, end]: &[u32; 2] = self
+            .first
+            .get(day as usize..day as usize + 2)?
+            .try_into()
+            .ok()?;
+        let (start, end) = (start as usize, end as usize);
+        let mut at = start + block_in_day(&self.shares, day, serial, end - start);
+        // The next block is read with this one: a key the model misplaces
+        // is there one time in twenty.
+        if let Some(next) = self.blocks.get(at + 1) {
+            prefetch(next);
+        }
+        while at < end {
+            let block = &self.blocks[at];
+            let slot = slot_of(block, serial as u16);
+            if slot < KEYS {
+                return Some((block[CODES_AT + slot / 2] >> (4 * (slot & 1))) & 15);
+            }
+            // A key goes on to the next block only past a full one whose
+            // keys are all below it.
+            let last = u16::from_le_bytes([block[2 * KEYS - 2], block[2 * KEYS - 1]]);
+            if usize::from(block[COUNT_AT]) < KEYS || u32::from(last) > serial {
+                return None;
+            }
+            at += 1;
+        }
+        None
+    }
+
+    /// Bytes of the blocks and the day table.
+    fn size(&self) -> usize {
+        self.blocks.len() * 64 + self.first.len() * 4
+    }
+}
+
+/// The blocks of one day of `count` blocks, or `None` if its keys do not
+/// fit in them.
+fn place_day(
+    shares: &[[u32; 11]],
+    day: u32,
+    keys: &[(u32, u8)],
+    count: usize,
+) -> Option<Vec<[u8; 64]>> {
+    let mut blocks = vec![unused_block(); count];
+    let mut at = 0;
+    for &(key, code) in keys {
+        let serial = key % SERIALS;
+        at = at.max(block_in_day(shares, day, serial, count));
+        if usize::from(blocks[at][COUNT_AT]) == KEYS {
+            at += 1;
+        }
+        let block = blocks.get_mut(at)?;
+        let n = usize::from(block[COUNT_AT]);
+        block[2 * n..2 * n + 2].copy_from_slice(&(serial as u16).to_le_bytes());
+        block[CODES_AT + n / 2] |= code << (4 * (n & 1));
+        block[COUNT_AT] += 1;
+    }
+    Some(blocks)
+}
+
+fn unused_block() -> [u8; 64] {
+    let mut block = [0; 64];
+    block[..CODES_AT].fill(0xFF);
+    debug_assert_eq!(u16::from_le_bytes([block[0], block[1]]), UNUSED);
+    block
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefetch(line: &[u8; 64]) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    // SAFETY: a prefetch never faults and reads nothing into the program;
+    // the pointer is to a live block anyway. SSE is part of the x86_64
+    // baseline.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch(_: &[u8; 64]) {}
+
+/// A contact's code byte as the index stores it (status, registration,
+/// NemSMS, whether it has an exemption window).
+fn code_byte(c: &Contact) -> u8 {
+    let window = c.exemption_start.is_some() || c.exemption_end.is_some();
+    c.status as u8 | (c.registration as u8) << 2 | u8::from(c.nemsms) << 5 | u8::from(window) << 6
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn var(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |v| {
+        v.replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number"))
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let full = args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test");
+    let citizens = var(
+        "TILMELDING_BENCH_CITIZENS",
+        if full { 5_900_000 } else { 20_000 },
+    );
+    let queries = var(
+        "TILMELDING_BENCH_QUERIES",
+        if full { 1_000_000 } else { 10_000 },
+    ) as usize;
+
+    let dir = tempfile::tempdir().unwrap();
+    let options = SynthOptions {
+        citizens,
+        companies: citizens * 8 / 59,
+        ..SynthOptions::default()
+    };
+    let data = synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
+    let path = dir.path().join("index.tlm");
+    tilmelding::build(
+        &data.catalog_path,
+        &[&data.contacts_path],
+        &path,
+        &BuildOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let index = Index::open(&path).unwrap();
+
+    // The register's keys with their code bytes, as numbers into its table
+    // of distinct codes (4 bits: at most 16 of them).
+    let mut keys: Vec<(u32, u8)> = Vec::new();
+    let mut table: Vec<u8> = Vec::new();
+    for (recipient, contact) in index.contacts(RecipientKind::Cpr) {
+        let code = code_byte(&contact);
+        let number = table.iter().position(|&c| c == code).unwrap_or_else(|| {
+            table.push(code);
+            table.len() - 1
+        });
+        keys.push((recipient.key(), number as u8));
+    }
+    assert!(
+        table.len() <= 16,
+        "{} distinct codes do not fit in 4 bits",
+        table.len()
+    );
+    let started = Instant::now();
+    let placed = Placed::build(&keys);
+    let built = started.elapsed();
+    // Keyed as in the compare bench: the key widened, the kind in bit 32.
+    let wide = |key: u32| (RecipientKind::Cpr as u64) << 32 | u64::from(key);
+    let map: FxHashMap<u64, u8> = keys.iter().map(|&(k, c)| (wide(k), c)).collect();
+
+    // Every key is found with its code, wherever the model put it.
+    let mut beyond = [0usize; 3];
+    for &(key, code) in &keys {
+        assert_eq!(placed.code(key), Some(code), "key {key}");
+        let (day, serial) = (key / SERIALS, key % SERIALS);
+        let (start, end) = (placed.first[day as usize], placed.first[day as usize + 1]);
+        let named =
+            start as usize + block_in_day(&placed.shares, day, serial, (end - start) as usize);
+        let at = (named..)
+            .find(|&b| slot_of(&placed.blocks[b], serial as u16) < KEYS)
+            .unwrap();
+        beyond[(at - named).min(2)] += 1;
+    }
+
+    // Queries as the compare bench draws them: nine in ten from the
+    // register, the rest valid CPR numbers born on a day someone in it was.
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut query_keys = Vec::with_capacity(queries);
+    while query_keys.len() < queries * 9 / 10 {
+        query_keys.push(keys[(rng.next() % keys.len() as u64) as usize].0);
+    }
+    while query_keys.len() < queries {
+        let key = keys[(rng.next() % keys.len() as u64) as usize].0;
+        let other = key - key % SERIALS + (rng.next() % u64::from(SERIALS)) as u32;
+        if Recipient::from_key(RecipientKind::Cpr, other).is_some()
+            && !map.contains_key(&wide(other))
+        {
+            query_keys.push(other);
+        }
+    }
+    for i in (1..query_keys.len()).rev() {
+        query_keys.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+    for &key in &query_keys {
+        assert_eq!(placed.code(key), map.get(&wide(key)).copied(), "key {key}");
+    }
+    let recipients: Vec<Recipient> = query_keys
+        .iter()
+        .map(|&k| Recipient::from_key(RecipientKind::Cpr, k).unwrap())
+        .collect();
+
+    println!(
+        "placement: {} CPR keys in {} blocks of {KEYS}, {:.3} bytes per key with the day table \
+         ({} KB), built in {:.0?}; {:.1}% in the block the model names, {:.1}% in the next, \
+         {} further on; {} distinct codes (the index file: {:.3} bytes per contact)",
+        keys.len(),
+        placed.blocks.len(),
+        placed.size() as f64 / keys.len() as f64,
+        (placed.first.len() * 4) >> 10,
+        built,
+        100.0 * beyond[0] as f64 / keys.len() as f64,
+        100.0 * beyond[1] as f64 / keys.len() as f64,
+        beyond[2],
+        table.len(),
+        index.metadata().file_size as f64 / index.metadata().contacts() as f64,
+    );
+    if !full {
+        return;
+    }
+
+    // The answer each gives: a channel from the code, one table read (the
+    // index runs its whole decision). The material: Digital Post, group
+    // active, certificate valid, as in the compare bench.
+    let date = Date::from_ymd(2026, 1, 1).unwrap();
+    let digital = Answer {
+        channel: Channel::Digital,
+        reason: Reason::Registered,
+    };
+    let material = index
+        .catalog()
+        .materials
+        .iter()
+        .find(|m| {
+            recipients
+                .iter()
+                .take(1000)
+                .any(|r| index.lookup(&m.id, r, date) == Ok(digital))
+        })
+        .map(|m| m.id.clone())
+        .expect("a Digital Post material for citizens");
+    let id = index.material(&material).unwrap();
+    let mut channel = [b'F'; 17];
+    for (number, &code) in table.iter().enumerate() {
+        if code & 0b11 == tilmelding::Status::Registered as u8 {
+            channel[number] = b'D';
+        }
+    }
+    let absent = 16;
+    let by_layout = |key: u32| channel[usize::from(placed.code(key).unwrap_or(absent))];
+    let by_map = |key: u32| channel[usize::from(map.get(&wide(key)).copied().unwrap_or(absent))];
+
+    let evictor = evict::Evictor::new();
+    let mut rows: [(&str, Vec<f64>, Vec<f64>); 3] = [
+        ("index (lookup_material)", vec![], vec![]),
+        ("model-placed blocks", vec![], vec![]),
+        ("FxHashMap", vec![], vec![]),
+    ];
+    const ROUNDS: usize = 7;
+    const CHUNK: usize = 2_000;
+    const CHUNKS: usize = 40;
+    for _ in 0..ROUNDS {
+        for (which, (_, warm, cold)) in rows.iter_mut().enumerate() {
+            let run = |from: usize, to: usize| {
+                let started = Instant::now();
+                match which {
+                    0 => loop_index(&index, id, &recipients[from..to], date),
+                    1 => loop_keys(&query_keys[from..to], by_layout),
+                    _ => loop_keys(&query_keys[from..to], by_map),
+                }
+                started.elapsed().as_nanos() as f64
+            };
+            warm.push(run(0, queries) / queries as f64);
+            let mut total = 0.0;
+            for c in 0..CHUNKS.min(queries / CHUNK) {
+                evictor.evict();
+                total += run(c * CHUNK, (c + 1) * CHUNK);
+            }
+            cold.push(total / (CHUNKS.min(queries / CHUNK) * CHUNK) as f64);
+        }
+    }
+    let map_warm = median(rows[2].1.clone());
+    let map_cold = median(rows[2].2.clone());
+    println!(
+        "ns per lookup, medians of {ROUNDS} rounds; warm: {queries} in one loop; cold: chunks of {CHUNK} after an eviction"
+    );
+    for (name, warm, cold) in rows {
+        let (warm, cold) = (median(warm), median(cold));
+        println!(
+            "  {name:<24} warm {warm:6.1} ({:.2}x)   cold {cold:6.1} ({:.2}x)",
+            warm / map_warm,
+            cold / map_cold
+        );
+    }
+}
+
+/// A caller's plain loop of single lookups in the index, in a function of
+/// its own so that each structure's loop is compiled alike.
+#[inline(never)]
+fn loop_index(index: &Index, id: tilmelding::MaterialId, recipients: &[Recipient], date: Date) {
+    for r in recipients {
+        let _ = black_box(index.lookup_material(id, black_box(r), date));
+    }
+}
+
+/// [`loop_index`] for the layout and the hash map, by key.
+#[inline(never)]
+fn loop_keys(keys: &[u32], answer: impl Fn(u32) -> u8) {
+    for &key in keys {
+        black_box(answer(black_box(key)));
+    }
+}
