@@ -2,14 +2,17 @@
 //! `cargo test --benches` stays quick): single lookups in random and sorted
 //! order, and batches.
 
+#[path = "support/generated.rs"]
+mod generated;
+
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use tilmelding::{BuildOptions, Date, Index, LookupError, Recipient, RecipientKind};
-use tilmelding_synth::{self as synth, SynthOptions};
+use tilmelding::{Date, Index, LookupError, Recipient, RecipientKind};
 
 struct Fixture {
     _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
     index: Index,
     material: String,
     cpr: Vec<u64>,
@@ -17,22 +20,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let options = SynthOptions {
-        citizens: 590_000,
-        companies: 80_000,
-        ..SynthOptions::default()
-    };
-    let data = synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
-    let path = dir.path().join("bench.tlm");
-    tilmelding::build(
-        &data.catalog_path,
-        &[&data.contacts_path],
-        &path,
-        &BuildOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    let index = Index::open(&path).unwrap();
+    let (data, path, index) = generated::index(dir.path(), 590_000, 80_000);
     let material = index
         .catalog()
         .materials
@@ -43,6 +31,7 @@ fn fixture() -> Fixture {
         .clone();
     Fixture {
         _dir: dir,
+        path,
         index,
         material,
         cpr: data.sample_cpr,
@@ -89,7 +78,7 @@ fn lookups(c: &mut Criterion) {
     c.bench_function("open", |b| {
         b.iter_batched(
             || f.index.metadata().file_size,
-            |_| black_box(Index::open(f._dir.path().join("bench.tlm")).unwrap()),
+            |_| black_box(Index::open(&f.path).unwrap()),
             BatchSize::SmallInput,
         )
     });

@@ -26,15 +26,14 @@
 
 #[path = "support/evict.rs"]
 mod evict;
+#[path = "support/generated.rs"]
+mod generated;
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use rustc_hash::FxHashMap;
-use tilmelding::{
-    Answer, BuildOptions, Channel, Contact, Date, Index, Reason, Recipient, RecipientKind,
-};
-use tilmelding_synth::{self as synth, SynthOptions};
+use tilmelding::{Answer, Channel, Contact, Date, Index, Reason, Recipient, RecipientKind};
 
 /// Day slots per two-digit year in a packed CPR key.
 const SLOTS_PER_YEAR: u32 = 12 * 92;
@@ -296,22 +295,7 @@ fn main() {
     ) as usize;
 
     let dir = tempfile::tempdir().unwrap();
-    let options = SynthOptions {
-        citizens,
-        companies: citizens * 8 / 59,
-        ..SynthOptions::default()
-    };
-    let data = synth::generate(dir.path(), &options, &mut |_, _| {}).unwrap();
-    let path = dir.path().join("index.tlm");
-    tilmelding::build(
-        &data.catalog_path,
-        &[&data.contacts_path],
-        &path,
-        &BuildOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    let index = Index::open(&path).unwrap();
+    let (_, _, index) = generated::index(dir.path(), citizens, citizens * 8 / 59);
 
     // The register's keys with their code bytes, as numbers into its table
     // of distinct codes (4 bits: at most 16 of them).
