@@ -1,12 +1,13 @@
-//! A candidate layout for a later format, measured beside today's: CPR
-//! blocks placed where a model of the keys says, so that a lookup computes
-//! its block instead of searching a directory for it. BENCHMARKS.md
-//! (*What limits single random lookups*) has the results and why.
+//! Candidate layouts for a later format, measured beside today's: CPR
+//! blocks placed where a model of the keys says, or where a hash of the key
+//! says, so that a lookup computes its block instead of searching a
+//! directory for it. BENCHMARKS.md (*What limits single random lookups*)
+//! has the results and why.
 //!
-//! A packed CPR key is a day slot (`key / 10,000`) and a serial. Which
-//! serials a day's people have depends on the two-digit year (the first
-//! digit of the serial picks the century), so the model is a table of each
-//! day's first block and, per two-digit year, the share of a day's keys
+//! The model: a packed CPR key is a day slot (`key / 10,000`) and a serial.
+//! Which serials a day's people have depends on the two-digit year (the
+//! first digit of the serial picks the century), so the model is a table of
+//! each day's first block and, per two-digit year, the share of a day's keys
 //! below each thousand of serials. The builder places each day's keys in
 //! key order at the block the model names, or the next one when that is
 //! full, and gives a day one more block until its keys fit; blocks never
@@ -15,12 +16,18 @@
 //! A lookup reads the day table, computes the block, and reads it and the
 //! next together.
 //!
+//! The hash ([`Hashed`]): the same blocks, placed in the order of a
+//! bijective mix of the keys at the block the mix names; no table at all.
+//!
 //! `cargo bench --bench placement` runs at national scale (5.9 M citizens,
-//! 1 M queries): the layout's size, where keys lie against the model, and
-//! the three lookups (the index's `lookup_material`, the layout's, a
-//! `FxHashMap`'s) warm and cold, side by side in one process.
-//! `cargo test --benches` builds the layout on 20,000 citizens and checks
-//! that it finds every key and no other; it times nothing.
+//! 1 M queries): the layouts' sizes, where keys lie against the model and
+//! the hash, the four lookups (the index's `lookup_material`, the two
+//! layouts', a `FxHashMap`'s) warm and cold, side by side in one process,
+//! and batches of all the queries in random and in key order (the index's
+//! `lookup_batch` against the hash-placed blocks).
+//! `cargo test --benches` builds the model's layout on 20,000 citizens and
+//! the hash's on the 5.66 million random keys it needs at least, and checks
+//! that each finds every key and no other; it times nothing.
 //! `TILMELDING_BENCH_CITIZENS` and `TILMELDING_BENCH_QUERIES` change the
 //! sizes.
 
@@ -206,6 +213,151 @@ impl Placed {
     }
 }
 
+/// The register's keys in blocks named by a hash of the key instead of a
+/// model of it: no table at all before the block. The keys are placed in
+/// the order of a bijective mix of their bits, each at the block its mix
+/// names (the mix times the number of blocks, the high word) or, when that
+/// is full, the next one, at most [`SPAN`] - 1 blocks on. A slot holds the
+/// next 14 bits of that product (which tell the keys of one block apart
+/// once there are at least 2^18 blocks) and in its top two bits how many
+/// blocks past its own the key lies, so a comparison is exact. Byte
+/// [`GOES_ON`] of a block says whether the next block holds keys named
+/// before it: only then may a lookup go on.
+struct Hashed {
+    blocks: Vec<[u8; 64]>,
+    /// Blocks a key may be named, excluding the spare one after the last.
+    named: u64,
+}
+
+/// How far past its named block a key may lie, plus one.
+const SPAN: usize = 4;
+/// Where a block says that the next holds keys named before it.
+const GOES_ON: usize = 62;
+/// Bits of a slot that identify a key within its named block.
+const REMAINDER: u32 = 14;
+
+/// Keys spread over blocks this full on average, before the spill.
+const HASH_FILL: f64 = 0.9;
+
+/// A bijection on `u32` that spreads the keys' bits evenly (an xor-shift
+/// and multiply mix; every step is invertible).
+#[inline(always)]
+fn mix(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7FEB_352D);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846C_A68B);
+    x ^ x >> 16
+}
+
+impl Hashed {
+    /// The layout of `keys` (each with a code number below 16), or `None`
+    /// when there are too few of them for 14 bits to tell a block's keys
+    /// apart (fewer than 2^18 blocks).
+    fn build(keys: &[(u32, u8)]) -> Option<Hashed> {
+        let mut named = (keys.len() as f64 / (KEYS as f64 * HASH_FILL)).ceil() as u64;
+        if named < 1 << (32 - REMAINDER) {
+            return None;
+        }
+        let mut mixed: Vec<(u64, u8)> = keys.iter().map(|&(k, c)| (u64::from(mix(k)), c)).collect();
+        mixed.sort_unstable();
+        loop {
+            if let Some(blocks) = Self::place(&mixed, named) {
+                return Some(Hashed { blocks, named });
+            }
+            named += named / 100 + 1;
+        }
+    }
+
+    /// The blocks of the mixed keys (sorted) over `named` blocks, if none
+    /// lies [`SPAN`] or more past its own.
+    fn place(mixed: &[(u64, u8)], named: u64) -> Option<Vec<[u8; 64]>> {
+        let mut blocks = vec![[0u8; 64]; named as usize + SPAN];
+        let mut at = 0;
+        for &(h, code) in mixed {
+            let product = h * named;
+            let own = (product >> 32) as usize;
+            at = at.max(own);
+            if usize::from(blocks[at][COUNT_AT]) == KEYS {
+                at += 1;
+            }
+            let past = at - own;
+            if past >= SPAN || at >= named as usize {
+                return None;
+            }
+            for block in &mut blocks[own..at] {
+                block[GOES_ON] = 1;
+            }
+            let slot = ((product as u32) >> (32 - REMAINDER)) as u16 | (past as u16) << REMAINDER;
+            let block = &mut blocks[at];
+            let n = usize::from(block[COUNT_AT]);
+            block[2 * n..2 * n + 2].copy_from_slice(&slot.to_le_bytes());
+            block[CODES_AT + n / 2] |= code << (4 * (n & 1));
+            block[COUNT_AT] += 1;
+        }
+        blocks.truncate(named as usize + 1);
+        Some(blocks)
+    }
+
+    /// The named block of `key` and the slot it would have there.
+    #[inline(always)]
+    fn named(&self, key: u32) -> (usize, u16) {
+        let product = u64::from(mix(key)) * self.named;
+        (
+            (product >> 32) as usize,
+            ((product as u32) >> (32 - REMAINDER)) as u16,
+        )
+    }
+
+    /// The code number of `key`, if the layout holds it. The next block is
+    /// read with the named one: one key in nine is there. The search takes
+    /// a branch per block, which the processor predicts (most keys are in
+    /// their named block) and runs past, on to the next lookups; choosing
+    /// the answer from the two blocks without a branch made the loop 1.5x
+    /// slower.
+    #[inline(always)]
+    fn code(&self, key: u32) -> Option<u8> {
+        let (own, slot) = self.named(key);
+        prefetch(&self.blocks[own + 1]);
+        for past in 0..SPAN {
+            let block = self.blocks.get(own + past)?;
+            let at = slot_of(block, slot | (past as u16) << REMAINDER);
+            if at < usize::from(block[COUNT_AT]) {
+                return Some((block[CODES_AT + at / 2] >> (4 * (at & 1))) & 15);
+            }
+            if block[GOES_ON] == 0 {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Bytes of the blocks.
+    fn size(&self) -> usize {
+        self.blocks.len() * 64
+    }
+}
+
+/// [`Hashed`] on the fewest random keys it takes: every key is found with
+/// its code, and random other keys are not.
+fn check_hashed_on_random_keys(rng: &mut Rng) {
+    let n = (f64::from(1 << (32 - REMAINDER)) * KEYS as f64 * HASH_FILL) as usize + 1;
+    let mut keys: Vec<u32> = (0..n + n / 50).map(|_| rng.next() as u32).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.truncate(n);
+    let entries: Vec<(u32, u8)> = keys.iter().map(|&k| (k, (k >> 7) as u8 & 15)).collect();
+    let hashed = Hashed::build(&entries).expect("enough keys");
+    for &(key, code) in &entries {
+        assert_eq!(hashed.code(key), Some(code), "key {key}");
+    }
+    for _ in 0..200_000 {
+        let key = rng.next() as u32;
+        let expected = keys.binary_search(&key).ok().map(|i| entries[i].1);
+        assert_eq!(hashed.code(key), expected, "key {key}");
+    }
+}
+
 /// The blocks of one day of `count` blocks, or `None` if its keys do not
 /// fit in them.
 fn place_day(
@@ -357,6 +509,32 @@ fn main() {
     for &key in &query_keys {
         assert_eq!(placed.code(key), map.get(&wide(key)).copied(), "key {key}");
     }
+    let hashed = Hashed::build(&keys);
+    if let Some(hashed) = &hashed {
+        let mut own = 0usize;
+        for &(key, code) in &keys {
+            assert_eq!(hashed.code(key), Some(code), "key {key}");
+            let (named, slot) = hashed.named(key);
+            own += usize::from(slot_of(&hashed.blocks[named], slot) < KEYS);
+        }
+        for &key in &query_keys {
+            assert_eq!(hashed.code(key), map.get(&wide(key)).copied(), "key {key}");
+        }
+        println!(
+            "hash-placed: {} blocks of {KEYS}, {:.3} bytes per key; {:.1}% in the block the hash names",
+            hashed.blocks.len(),
+            hashed.size() as f64 / keys.len() as f64,
+            100.0 * own as f64 / keys.len() as f64,
+        );
+    } else {
+        println!(
+            "hash-placed: not built, {} keys are too few for {REMAINDER}-bit slots (2^{} blocks); \
+             checked on random keys instead",
+            keys.len(),
+            32 - REMAINDER
+        );
+        check_hashed_on_random_keys(&mut rng);
+    }
     let recipients: Vec<Recipient> = query_keys
         .iter()
         .map(|&k| Recipient::from_key(RecipientKind::Cpr, k).unwrap())
@@ -412,12 +590,20 @@ fn main() {
     let by_layout = |key: u32| channel[usize::from(placed.code(key).unwrap_or(absent))];
     let by_map = |key: u32| channel[usize::from(map.get(&wide(key)).copied().unwrap_or(absent))];
 
+    let by_hashed = |key: u32| {
+        let hashed = hashed.as_ref().expect("built at this size");
+        channel[usize::from(hashed.code(key).unwrap_or(absent))]
+    };
+
     let evictor = evict::Evictor::new();
-    let mut rows: [(&str, Vec<f64>, Vec<f64>); 3] = [
+    let mut rows: Vec<(&str, Vec<f64>, Vec<f64>)> = vec![
         ("index (lookup_material)", vec![], vec![]),
         ("model-placed blocks", vec![], vec![]),
         ("FxHashMap", vec![], vec![]),
     ];
+    if hashed.is_some() {
+        rows.push(("hash-placed blocks", vec![], vec![]));
+    }
     const ROUNDS: usize = 7;
     const CHUNK: usize = 2_000;
     const CHUNKS: usize = 40;
@@ -428,7 +614,8 @@ fn main() {
                 match which {
                     0 => loop_index(&index, id, &recipients[from..to], date),
                     1 => loop_keys(&query_keys[from..to], by_layout),
-                    _ => loop_keys(&query_keys[from..to], by_map),
+                    2 => loop_keys(&query_keys[from..to], by_map),
+                    _ => loop_keys(&query_keys[from..to], by_hashed),
                 }
                 started.elapsed().as_nanos() as f64
             };
@@ -453,6 +640,67 @@ fn main() {
             warm / map_warm,
             cold / map_cold
         );
+    }
+
+    // Batches of all the queries at once, in random order and sorted by
+    // key: the index's `lookup_batch` (its blocks in key order, so sorted
+    // queries read each block once) against the hash-placed blocks, whose
+    // loop starts loading the block of the lookup 16 ahead (its order is
+    // the hash's, so sorting the queries does not help it).
+    let Some(hashed) = &hashed else { return };
+    let mut sorted_keys = query_keys.clone();
+    sorted_keys.sort_unstable();
+    let number = |&k: &u32| match Recipient::from_key(RecipientKind::Cpr, k) {
+        Some(Recipient::Cpr(cpr)) => cpr.digits(),
+        _ => unreachable!("valid CPR keys"),
+    };
+    let orders = [
+        (
+            "random",
+            query_keys.iter().map(number).collect::<Vec<u64>>(),
+            &query_keys,
+        ),
+        (
+            "sorted",
+            sorted_keys.iter().map(number).collect(),
+            &sorted_keys,
+        ),
+    ];
+    let mut out = vec![Err(tilmelding::LookupError::InvalidRecipient); queries];
+    let mut answers = vec![0u8; queries];
+    println!("ns per recipient in a batch of {queries}, medians of {ROUNDS} rounds, warm");
+    for (name, numbers, keys) in &orders {
+        let (mut by_index, mut by_hash) = (vec![], vec![]);
+        for _ in 0..ROUNDS {
+            let started = Instant::now();
+            index
+                .lookup_batch(&material, RecipientKind::Cpr, numbers, date, &mut out)
+                .unwrap();
+            black_box(&out);
+            by_index.push(started.elapsed().as_nanos() as f64 / queries as f64);
+            let started = Instant::now();
+            batch_hashed(hashed, keys, &channel, &mut answers);
+            black_box(&answers);
+            by_hash.push(started.elapsed().as_nanos() as f64 / queries as f64);
+        }
+        let (by_index, by_hash) = (median(by_index), median(by_hash));
+        println!(
+            "  {name}: index lookup_batch {by_index:5.1}   hash-placed {by_hash:5.1} ({:.2}x the index)",
+            by_hash / by_index
+        );
+    }
+}
+
+/// A batch over the hash-placed blocks: the block of the lookup
+/// [`AHEAD`] places on is loaded while this one is answered.
+#[inline(never)]
+fn batch_hashed(hashed: &Hashed, keys: &[u32], channel: &[u8; 17], out: &mut [u8]) {
+    const AHEAD: usize = 16;
+    for (i, (&key, slot)) in keys.iter().zip(out.iter_mut()).enumerate() {
+        if let Some(&next) = keys.get(i + AHEAD) {
+            prefetch(&hashed.blocks[hashed.named(next).0]);
+        }
+        *slot = channel[usize::from(hashed.code(key).unwrap_or(16))];
     }
 }
 
