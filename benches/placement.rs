@@ -515,7 +515,8 @@ fn main() {
         for &(key, code) in &keys {
             assert_eq!(hashed.code(key), Some(code), "key {key}");
             let (named, slot) = hashed.named(key);
-            own += usize::from(slot_of(&hashed.blocks[named], slot) < KEYS);
+            let block = &hashed.blocks[named];
+            own += usize::from(slot_of(block, slot) < usize::from(block[COUNT_AT]));
         }
         for &key in &query_keys {
             assert_eq!(hashed.code(key), map.get(&wide(key)).copied(), "key {key}");
@@ -644,9 +645,9 @@ fn main() {
 
     // Batches of all the queries at once, in random order and sorted by
     // key: the index's `lookup_batch` (its blocks in key order, so sorted
-    // queries read each block once) against the hash-placed blocks, whose
-    // loop starts loading the block of the lookup 16 ahead (its order is
-    // the hash's, so sorting the queries does not help it).
+    // queries read each block once) against the hash-placed blocks, in
+    // groups as `lookup_batch` goes (their order is the hash's, so sorting
+    // the queries does not help them).
     let Some(hashed) = &hashed else { return };
     let mut sorted_keys = query_keys.clone();
     sorted_keys.sort_unstable();
@@ -691,16 +692,22 @@ fn main() {
     }
 }
 
-/// A batch over the hash-placed blocks: the block of the lookup
-/// [`AHEAD`] places on is loaded while this one is answered.
+/// A batch over the hash-placed blocks, in groups of 32: first the
+/// group's named blocks are computed and their lines (and the next)
+/// loaded, then the group is answered, by which time the loads have
+/// (mostly) arrived.
 #[inline(never)]
 fn batch_hashed(hashed: &Hashed, keys: &[u32], channel: &[u8; 17], out: &mut [u8]) {
-    const AHEAD: usize = 16;
-    for (i, (&key, slot)) in keys.iter().zip(out.iter_mut()).enumerate() {
-        if let Some(&next) = keys.get(i + AHEAD) {
-            prefetch(&hashed.blocks[hashed.named(next).0]);
+    const GROUP: usize = 32;
+    for (keys, out) in keys.chunks(GROUP).zip(out.chunks_mut(GROUP)) {
+        for &key in keys {
+            let own = hashed.named(key).0;
+            prefetch(&hashed.blocks[own]);
+            prefetch(&hashed.blocks[own + 1]);
         }
-        *slot = channel[usize::from(hashed.code(key).unwrap_or(16))];
+        for (&key, answer) in keys.iter().zip(out) {
+            *answer = channel[usize::from(hashed.code(key).unwrap_or(16))];
+        }
     }
 }
 
