@@ -1,0 +1,676 @@
+//! The register layout planned for format 3, not yet written or read by
+//! the index (BENCHMARKS.md, *What is left*): the keys of one kind of
+//! recipient with their code bytes, in blocks of one cache line placed by a
+//! hash of the key, so that a lookup computes its block instead of
+//! searching a directory for it.
+//!
+//! Every key is below 2^`bits`. A bijective mix of a key's `bits` bits,
+//! times the number of named blocks, holds the key's named block in its
+//! high part and its place in that block's share of the mix in its low
+//! part. The keys are placed in the order of their mix, each in its named
+//! block or, when that is full, in the next one, at most [`SPAN`] - 1 blocks
+//! on. A slot holds how far past its named block the key lies and the top
+//! bits of the low part, enough to tell apart every key named to one block
+//! (the low part of two mixes differs by at least the number of blocks):
+//! a match is exact, and a slot and its block give back the key.
+//!
+//! ```text
+//! narrow block: 21 slots of 16 bits | 21 code bytes         | flags
+//! wide block:   12 slots of 32 bits | 12 code bytes | 3 × 0 | flags
+//! slot:  distance past the named block (top 2 bits) | remainder (14 or 30 bits)
+//! flags: bits 0-5 the number of keys; bit 7 set if the next block holds
+//!        keys named to this block or an earlier one; bit 6 zero
+//! ```
+//!
+//! Narrow blocks need 2^(`bits` - 14) named blocks or more (a national CPR
+//! register has them); smaller registers take wide blocks, or narrow ones
+//! padded to that count where that is smaller. After the named blocks
+//! comes one more, empty, so that a lookup may always read the block after
+//! its own.
+
+/// Bytes per block: one cache line.
+pub(crate) const BLOCK_LEN: usize = 64;
+/// A key lies less than this many blocks past its named block.
+pub(crate) const SPAN: usize = 4;
+/// Bits of a slot that say how far past its named block the key lies.
+const DISTANCE_BITS: u32 = 2;
+/// Where a block holds its flags.
+const FLAGS_AT: usize = BLOCK_LEN - 1;
+/// The flags' count of keys.
+const COUNT: u8 = 0b0011_1111;
+/// The flag set when the next block holds keys named to this block or an
+/// earlier one: only then may a lookup go on.
+const GOES_ON: u8 = 0b1000_0000;
+/// How full the named blocks are meant to be on average: the rest absorbs
+/// the blocks that more keys are named to than they hold.
+const FILL: f64 = 0.9;
+/// The fewest bits a register's mix spans.
+const MIN_BITS: u32 = 16;
+
+/// The two block shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// 21 slots of 16 bits.
+    Narrow,
+    /// 12 slots of 32 bits.
+    Wide,
+}
+
+impl Shape {
+    /// Bytes per slot.
+    const fn slot_len(self) -> usize {
+        match self {
+            Shape::Narrow => 2,
+            Shape::Wide => 4,
+        }
+    }
+
+    /// Keys per block, at most.
+    pub(crate) const fn keys(self) -> usize {
+        match self {
+            Shape::Narrow => 21,
+            Shape::Wide => 12,
+        }
+    }
+
+    /// Where a block's code bytes start.
+    const fn codes_at(self) -> usize {
+        self.keys() * self.slot_len()
+    }
+
+    /// Bits of a slot that hold the remainder.
+    const fn remainder_bits(self) -> u32 {
+        8 * self.slot_len() as u32 - DISTANCE_BITS
+    }
+}
+
+/// What a reader needs besides the blocks: the register header's fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Every key is below 2^`bits`.
+    pub(crate) bits: u32,
+    /// Blocks a key may be named to (the blocks section holds one more).
+    pub(crate) named: u64,
+    pub(crate) shape: Shape,
+}
+
+impl Layout {
+    /// The layout for `len` keys, the largest of them `max`: narrow blocks
+    /// if they need the fewest bytes, else wide ones.
+    pub(crate) fn for_keys(len: usize, max: u32) -> Layout {
+        let bits = (u32::BITS - max.leading_zeros()).max(MIN_BITS);
+        let blocks = |shape: Shape| (len as f64 / (shape.keys() as f64 * FILL)).ceil() as u64;
+        // Narrow slots tell a block's keys apart from 2^(bits - 14) blocks on.
+        let narrow = blocks(Shape::Narrow).max(1 << bits.saturating_sub(14));
+        // Wide slots from 2^(bits - 30): 4 blocks cover every `bits`.
+        let wide = blocks(Shape::Wide).max(4);
+        let (named, shape) = if narrow <= wide {
+            (narrow, Shape::Narrow)
+        } else {
+            (wide, Shape::Wide)
+        };
+        Layout { bits, named, shape }
+    }
+
+    /// Length of the blocks section.
+    pub(crate) fn section_len(&self) -> usize {
+        (self.named as usize + 1) * BLOCK_LEN
+    }
+
+    /// The named block of `key` and the remainder its slot holds.
+    #[inline(always)]
+    pub(crate) fn name(&self, key: u32) -> (usize, u32) {
+        self.name_mixed(mix(key, self.bits))
+    }
+
+    /// [`Layout::name`] of a mixed key.
+    #[inline(always)]
+    fn name_mixed(&self, mixed: u32) -> (usize, u32) {
+        let product = u64::from(mixed) * self.named;
+        let low = product & ((1 << self.bits) - 1);
+        let remainder_bits = self.shape.remainder_bits();
+        let remainder = if self.bits >= remainder_bits {
+            low >> (self.bits - remainder_bits)
+        } else {
+            low << (remainder_bits - self.bits)
+        };
+        ((product >> self.bits) as usize, remainder as u32)
+    }
+
+    /// The mixed key whose named block is `own` and whose remainder is
+    /// `remainder`, if there is one: the one multiple of the number of
+    /// blocks in the part of `own`'s share that the remainder stands for.
+    fn mixed_of(&self, own: usize, remainder: u32) -> Option<u32> {
+        if self.named == 0 {
+            return None;
+        }
+        let remainder_bits = self.shape.remainder_bits();
+        let (start, width) = if self.bits >= remainder_bits {
+            let shift = self.bits - remainder_bits;
+            (u64::from(remainder) << shift, 1u64 << shift)
+        } else {
+            let shift = remainder_bits - self.bits;
+            if remainder & ((1 << shift) - 1) != 0 {
+                return None;
+            }
+            (u64::from(remainder) >> shift, 1)
+        };
+        let low = (own as u64) << self.bits | start;
+        let mixed = low.div_ceil(self.named);
+        (mixed * self.named < low + width && mixed < 1 << self.bits).then_some(mixed as u32)
+    }
+
+    /// The key of a slot of block `at`: `None` if no key has that slot.
+    fn key_of(&self, at: usize, slot: u32) -> Option<(u32, usize)> {
+        let remainder_bits = self.shape.remainder_bits();
+        let distance = (slot >> remainder_bits) as usize;
+        let own = at.checked_sub(distance)?;
+        let mixed = self.mixed_of(own, slot & ((1 << remainder_bits) - 1))?;
+        Some((unmix(mixed, self.bits), own))
+    }
+
+    /// The slot value of a key `distance` blocks past its named block.
+    fn slot(&self, remainder: u32, distance: usize) -> u32 {
+        remainder | (distance as u32) << self.shape.remainder_bits()
+    }
+}
+
+/// The multipliers of [`mix`], odd so that each step is a bijection.
+const MULTIPLIERS: [u32; 2] = [0x7FEB_352D, 0x846C_A68B];
+
+/// A bijection on the numbers below 2^`bits` (`bits` 16 to 32) that
+/// spreads them evenly: shifts and xors, multiplications by odd numbers,
+/// all modulo 2^`bits`.
+#[inline(always)]
+pub(crate) fn mix(key: u32, bits: u32) -> u32 {
+    let mask = mask(bits);
+    let (s1, s2) = (bits / 2, bits / 2 - 1);
+    let mut x = key & mask;
+    x ^= x >> s1;
+    x = x.wrapping_mul(MULTIPLIERS[0]) & mask;
+    x ^= x >> s2;
+    x = x.wrapping_mul(MULTIPLIERS[1]) & mask;
+    x ^ x >> s1
+}
+
+/// The inverse of [`mix`].
+pub(crate) fn unmix(mixed: u32, bits: u32) -> u32 {
+    let mask = mask(bits);
+    let (s1, s2) = (bits / 2, bits / 2 - 1);
+    let mut x = unshift(mixed & mask, s1);
+    x = x.wrapping_mul(inverse(MULTIPLIERS[1])) & mask;
+    x = unshift(x, s2);
+    x = x.wrapping_mul(inverse(MULTIPLIERS[0])) & mask;
+    unshift(x, s1)
+}
+
+fn mask(bits: u32) -> u32 {
+    u32::MAX >> (u32::BITS - bits)
+}
+
+/// The `x` for which `x ^ x >> shift` is `y`: each pass fixes `shift` more
+/// of the top bits.
+fn unshift(y: u32, shift: u32) -> u32 {
+    let mut x = y;
+    for _ in 0..u32::BITS.div_ceil(shift) {
+        x = y ^ x >> shift;
+    }
+    x
+}
+
+/// The inverse of an odd number modulo 2^32 (Newton's iteration, each step
+/// doubling the bits that are right); modulo 2^`bits` too.
+const fn inverse(odd: u32) -> u32 {
+    let mut x = odd;
+    let mut i = 0;
+    while i < 5 {
+        x = x.wrapping_mul(2u32.wrapping_sub(odd.wrapping_mul(x)));
+        i += 1;
+    }
+    x
+}
+
+/// The blocks section of unique `(key, code)` pairs (in any order) and its
+/// layout. A function of the pairs: the same set gives the same bytes.
+pub(crate) fn encode(entries: &[(u32, u8)]) -> (Layout, Vec<u8>) {
+    let max = entries.iter().map(|&(k, _)| k).max().unwrap_or(0);
+    let mut layout = Layout::for_keys(entries.len(), max);
+    let mut mixed: Vec<(u32, u8)> = entries
+        .iter()
+        .map(|&(k, c)| (mix(k, layout.bits), c))
+        .collect();
+    mixed.sort_unstable_by_key(|&(m, _)| m);
+    loop {
+        if let Some(blocks) = place(&layout, &mixed) {
+            return (layout, blocks);
+        }
+        // Some key lay SPAN blocks or more past its own: more blocks.
+        layout.named += layout.named / 64 + 1;
+    }
+}
+
+/// The blocks of the mixed keys (sorted) under `layout`, or `None` if a
+/// key would lie [`SPAN`] or more blocks past its named block.
+fn place(layout: &Layout, mixed: &[(u32, u8)]) -> Option<Vec<u8>> {
+    let shape = layout.shape;
+    let named = layout.named as usize;
+    let mut blocks = vec![0u8; layout.section_len()];
+    let mut at = 0;
+    for &(m, code) in mixed {
+        let (own, remainder) = layout.name_mixed(m);
+        at = at.max(own);
+        if usize::from(blocks[at * BLOCK_LEN + FLAGS_AT] & COUNT) == shape.keys() {
+            at += 1;
+        }
+        let distance = at - own;
+        if distance >= SPAN || at >= named {
+            return None;
+        }
+        for b in own..at {
+            blocks[b * BLOCK_LEN + FLAGS_AT] |= GOES_ON;
+        }
+        let block = &mut blocks[at * BLOCK_LEN..][..BLOCK_LEN];
+        let n = usize::from(block[FLAGS_AT] & COUNT);
+        let slot = layout.slot(remainder, distance);
+        let len = shape.slot_len();
+        block[n * len..][..len].copy_from_slice(&slot.to_le_bytes()[..len]);
+        block[shape.codes_at() + n] = code;
+        block[FLAGS_AT] += 1;
+    }
+    Some(blocks)
+}
+
+/// Slot `i` of a block.
+fn slot_at(shape: Shape, block: &[u8], i: usize) -> u32 {
+    let len = shape.slot_len();
+    let mut bytes = [0u8; 4];
+    bytes[..len].copy_from_slice(&block[i * len..][..len]);
+    u32::from_le_bytes(bytes)
+}
+
+/// Number of keys a block says it holds.
+fn count(block: &[u8]) -> usize {
+    usize::from(block[FLAGS_AT] & COUNT)
+}
+
+/// The code byte of `key` in `blocks` (a section of `layout`), if it holds
+/// the key; whatever the bytes, never a panic.
+pub(crate) fn find(layout: &Layout, blocks: &[u8], key: u32) -> Option<u8> {
+    if key > mask(layout.bits) || layout.named == 0 {
+        return None;
+    }
+    let shape = layout.shape;
+    let (own, remainder) = layout.name(key);
+    for distance in 0..SPAN {
+        let block = blocks
+            .get((own + distance) * BLOCK_LEN..)?
+            .get(..BLOCK_LEN)?;
+        let slot = layout.slot(remainder, distance);
+        let n = count(block).min(shape.keys());
+        if let Some(i) = (0..n).find(|&i| slot_at(shape, block, i) == slot) {
+            return Some(block[shape.codes_at() + i]);
+        }
+        if block[FLAGS_AT] & GOES_ON == 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Every key with its code byte, in the order of the blocks (the mix's,
+/// not the keys'), on a section that [`check`] accepts.
+pub(crate) fn entries<'a>(
+    layout: &'a Layout,
+    blocks: &'a [u8],
+) -> impl Iterator<Item = (u32, u8)> + 'a {
+    let shape = layout.shape;
+    (blocks.chunks_exact(BLOCK_LEN).enumerate()).flat_map(move |(at, block)| {
+        (0..count(block).min(shape.keys())).filter_map(move |i| {
+            let (key, _) = layout.key_of(at, slot_at(shape, block, i))?;
+            Some((key, block[shape.codes_at() + i]))
+        })
+    })
+}
+
+/// Checks that `blocks` is exactly what [`encode`] makes of the keys it
+/// holds under `layout`, in one pass: every slot names a key, the keys
+/// increase in the order of their mix, each lies where the placement puts
+/// it (in its named block, or after a full block), the flags say which
+/// blocks go on, and every unused byte is zero. Returns the number of keys;
+/// the error names the block.
+pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
+    let shape = layout.shape;
+    if !(MIN_BITS..=u32::BITS).contains(&layout.bits) {
+        return Err(format!("{} key bits (16 to 32)", layout.bits));
+    }
+    let narrow_from = 1u64 << layout.bits.saturating_sub(14);
+    if layout.named < 1 || (shape == Shape::Narrow && layout.named < narrow_from) {
+        return Err(format!(
+            "{} named blocks are too few for {shape:?} slots of {}-bit keys",
+            layout.named, layout.bits
+        ));
+    }
+    if blocks.len() as u64 != (layout.named + 1) * BLOCK_LEN as u64 {
+        return Err(format!(
+            "{} bytes for {} blocks of {BLOCK_LEN}",
+            blocks.len(),
+            layout.named + 1
+        ));
+    }
+    let mut keys = 0u64;
+    // The mix of the key before and its block: where the placement's
+    // cursor stood.
+    let mut previous: Option<(u32, usize)> = None;
+    for (at, block) in blocks.chunks_exact(BLOCK_LEN).enumerate() {
+        let bad = |what: String| Err(format!("block {at}: {what}"));
+        let n = count(block);
+        if n > shape.keys() || block[FLAGS_AT] & !(COUNT | GOES_ON) != 0 {
+            return bad(format!("flags {:#04x}", block[FLAGS_AT]));
+        }
+        if at as u64 == layout.named && block.iter().any(|&b| b != 0) {
+            return bad("the block after the last named one is not empty".into());
+        }
+        let unused = (n * shape.slot_len()..shape.codes_at()).chain(shape.codes_at() + n..FLAGS_AT);
+        if unused.into_iter().any(|i| block[i] != 0) {
+            return bad("a byte past the keys is not zero".into());
+        }
+        for i in 0..n {
+            let slot = slot_at(shape, block, i);
+            let Some((key, own)) = layout.key_of(at, slot) else {
+                return bad(format!("slot {i} names no key"));
+            };
+            let mixed = mix(key, layout.bits);
+            // In the order of the mix, each key in the block the cursor or
+            // its named block says, whichever is later, or the first in the
+            // block after that one if that one is full.
+            let (before, cursor) = previous.map_or((None, 0), |(m, b)| (Some(m), b));
+            let wanted = own.max(cursor);
+            let full = |b: usize| count(&blocks[b * BLOCK_LEN..][..BLOCK_LEN]) == shape.keys();
+            let placed = before.is_none_or(|b| mixed > b)
+                && (at == wanted || (at == wanted + 1 && i == 0 && full(wanted)));
+            if !placed {
+                return bad(format!("slot {i} is not where its key goes"));
+            }
+            previous = Some((mixed, at));
+            keys += 1;
+        }
+        // Goes on exactly when the next block's first key is named to this
+        // block or an earlier one (named blocks only increase along the
+        // blocks).
+        let next_first = blocks
+            .get((at + 1) * BLOCK_LEN..)
+            .and_then(|next| next.get(..BLOCK_LEN))
+            .filter(|next| count(next) > 0)
+            .and_then(|next| layout.key_of(at + 1, slot_at(shape, next, 0)));
+        let goes_on = next_first.is_some_and(|(_, own)| own <= at);
+        if (block[FLAGS_AT] & GOES_ON != 0) != goes_on {
+            return bad(format!("says it goes on: {}, but {goes_on}", !goes_on));
+        }
+    }
+    Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn mix_is_a_bijection_and_unmix_its_inverse() {
+        for bits in [16, 17, 27, 31, 32] {
+            let mut state = 0x9E37_79B9_7F4A_7C15 ^ u64::from(bits);
+            let probes = [0, 1, 2, mask(bits), mask(bits) - 1, mask(bits) / 2];
+            for key in (0..10_000)
+                .map(|_| xorshift(&mut state) as u32 & mask(bits))
+                .chain(probes)
+            {
+                let mixed = mix(key, bits);
+                assert!(mixed <= mask(bits), "{bits} {key}");
+                assert_eq!(unmix(mixed, bits), key, "{bits} {key}");
+            }
+        }
+        // Every one of 2^16 keys to a different mix.
+        let mut seen = vec![false; 1 << 16];
+        for key in 0..1u32 << 16 {
+            let mixed = mix(key, 16) as usize;
+            assert!(!seen[mixed], "{key}");
+            seen[mixed] = true;
+        }
+    }
+
+    /// Encodes `entries`, checks the section and finds every key, no
+    /// other, and lists them all.
+    fn round_trip(entries: &[(u32, u8)]) -> Layout {
+        let (layout, blocks) = encode(entries);
+        assert_eq!(blocks.len(), layout.section_len());
+        assert_eq!(check(&layout, &blocks), Ok(entries.len() as u64));
+        let map: BTreeMap<u32, u8> = entries.iter().copied().collect();
+        for &(key, code) in entries {
+            assert_eq!(find(&layout, &blocks, key), Some(code), "{key}");
+            for other in [key.wrapping_add(1), key.wrapping_sub(1), key ^ 0x8000] {
+                assert_eq!(
+                    find(&layout, &blocks, other),
+                    map.get(&other).copied(),
+                    "{other}"
+                );
+            }
+        }
+        let mut listed: Vec<(u32, u8)> = super::entries(&layout, &blocks).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, map.into_iter().collect::<Vec<_>>());
+        layout
+    }
+
+    fn random_entries(n: usize, below: u64, seed: u64) -> Vec<(u32, u8)> {
+        let mut state = seed;
+        let mut map = BTreeMap::new();
+        while map.len() < n {
+            let key = (xorshift(&mut state) % below) as u32;
+            map.insert(key, (xorshift(&mut state) % 251) as u8);
+        }
+        map.into_iter().collect()
+    }
+
+    #[test]
+    fn registers_of_every_size_round_trip() {
+        round_trip(&[]);
+        round_trip(&[(5, 1)]);
+        // CPR-sized keys: wide blocks until narrow ones padded to 2^17
+        // blocks cost less.
+        let cpr = 1_104_000_000;
+        assert_eq!(
+            round_trip(&random_entries(3_000, cpr, 1)).shape,
+            Shape::Wide
+        );
+        // CVR-sized keys: narrow from 2^13 blocks.
+        let cvr = 100_000_000;
+        let layout = round_trip(&random_entries(200_000, cvr, 2));
+        assert_eq!((layout.bits, layout.shape), (27, Shape::Narrow));
+        // Dense small keys, and every key of a small range.
+        round_trip(&random_entries(40_000, 70_000, 3));
+        round_trip(&(0..65_536).map(|k| (k, (k % 7) as u8)).collect::<Vec<_>>());
+        // The largest keys.
+        round_trip(&[(u32::MAX, 3), (u32::MAX - 1, 4), (0, 5)]);
+    }
+
+    #[test]
+    fn check_names_the_block_that_is_wrong() {
+        let entries = random_entries(5_000, 1_104_000_000, 4);
+        let (layout, blocks) = encode(&entries);
+        let shape = layout.shape;
+        let first_full = (blocks.chunks_exact(BLOCK_LEN))
+            .position(|b| count(b) == shape.keys())
+            .unwrap();
+        let goes_on = (blocks.chunks_exact(BLOCK_LEN))
+            .position(|b| b[FLAGS_AT] & GOES_ON != 0)
+            .unwrap();
+        let at = first_full * BLOCK_LEN;
+        type Corrupt = Box<dyn Fn(&mut Vec<u8>)>;
+        let cases: Vec<(&str, Corrupt)> = vec![
+            (
+                "a byte past the keys",
+                Box::new(move |b| b[at + FLAGS_AT] -= 1),
+            ),
+            (
+                "goes on",
+                Box::new(move |b| b[goes_on * BLOCK_LEN + FLAGS_AT] &= !GOES_ON),
+            ),
+            ("flags", Box::new(move |b| b[at + FLAGS_AT] |= 0x40)),
+            (
+                "not where its key goes",
+                Box::new(move |b| {
+                    let len = shape.slot_len();
+                    let (first, second) = b[at..at + 2 * len].split_at_mut(len);
+                    first.swap_with_slice(second);
+                }),
+            ),
+            (
+                "names no key",
+                Box::new(move |b| {
+                    // Block 0's first key said to lie three blocks past its own.
+                    let len = shape.slot_len();
+                    b[len - 1] |= 0xC0;
+                }),
+            ),
+            (
+                "not empty",
+                Box::new(|b| {
+                    let len = b.len();
+                    b[len - 2] = 1;
+                }),
+            ),
+        ];
+        for (what, corrupt) in cases {
+            let mut bad = blocks.clone();
+            corrupt(&mut bad);
+            let error = check(&layout, &bad).unwrap_err();
+            assert!(error.contains(what), "{what}: {error}");
+            assert!(error.starts_with("block "), "{error}");
+            // A damaged section is still read without a panic.
+            for &(key, _) in entries.iter().take(100) {
+                let _ = find(&layout, &bad, key);
+            }
+            let _ = super::entries(&layout, &bad).count();
+        }
+        let too_few = Layout { named: 3, ..layout };
+        assert!(
+            check(&too_few, &blocks)
+                .unwrap_err()
+                .contains("bytes for 4 blocks")
+        );
+        // A layout no file should have is read without a panic too.
+        let none = Layout { named: 0, ..layout };
+        assert!(check(&none, &blocks).is_err());
+        assert_eq!(find(&none, &blocks, entries[0].0), None);
+        assert_eq!(super::entries(&none, &blocks).count(), 0);
+    }
+
+    /// A key moved on from a block with room for it, the flags made to
+    /// agree: every slot still names a key, in the order of the mix, but
+    /// the placement would have kept it where it was.
+    #[test]
+    fn check_rejects_a_key_moved_past_a_block_with_room() {
+        let entries = random_entries(2_000, 1 << 18, 9);
+        let (layout, blocks) = encode(&entries);
+        let shape = layout.shape;
+        assert_eq!(shape, Shape::Narrow);
+        let (len, codes) = (shape.slot_len(), shape.codes_at());
+        let block = |b: usize| &blocks[b * BLOCK_LEN..][..BLOCK_LEN];
+        let w = (0..layout.named as usize - 1)
+            .find(|&w| {
+                let n = count(block(w));
+                n >= 2
+                    && count(block(w + 1)) < shape.keys()
+                    && slot_at(shape, block(w), n - 1) >> shape.remainder_bits() < 2
+            })
+            .expect("a block to move a key from");
+        let mut bad = blocks.clone();
+        let (first, second) = bad[w * BLOCK_LEN..][..2 * BLOCK_LEN].split_at_mut(BLOCK_LEN);
+        let n = count(first);
+        let moved = slot_at(shape, first, n - 1) + (1 << shape.remainder_bits());
+        let code = first[codes + n - 1];
+        first[(n - 1) * len..][..len].fill(0);
+        first[codes + n - 1] = 0;
+        first[FLAGS_AT] = (first[FLAGS_AT] - 1) | GOES_ON;
+        let m = count(second);
+        second.copy_within(0..m * len, len);
+        second.copy_within(codes..codes + m, codes + 1);
+        second[..len].copy_from_slice(&moved.to_le_bytes()[..len]);
+        second[codes] = code;
+        second[FLAGS_AT] += 1;
+        let error = check(&layout, &bad).unwrap_err();
+        assert!(
+            error.starts_with(&format!(
+                "block {}: slot 0 is not where its key goes",
+                w + 1
+            )),
+            "{error}"
+        );
+        // The keys are all still there, a block on.
+        let mut listed: Vec<(u32, u8)> = super::entries(&layout, &bad).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, entries);
+    }
+
+    /// Whatever one flipped bit does to a section, `check` either rejects
+    /// it or the section is exactly the placement of the keys it lists,
+    /// each found with its code.
+    #[test]
+    fn check_accepts_only_the_placement_of_what_it_lists() {
+        for (entries, seed) in [
+            (random_entries(2_000, 1_104_000_000, 5), 6),
+            (random_entries(20_000, 1 << 18, 7), 8),
+        ] {
+            let (layout, blocks) = encode(&entries);
+            let mut state = seed;
+            let (mut accepted, mut rejected) = (0, 0);
+            for _ in 0..2_000 {
+                let mut bad = blocks.clone();
+                let bit = (xorshift(&mut state) % (8 * bad.len() as u64)) as usize;
+                bad[bit / 8] ^= 1 << (bit % 8);
+                let Ok(keys) = check(&layout, &bad) else {
+                    rejected += 1;
+                    continue;
+                };
+                accepted += 1;
+                let mut listed: Vec<(u32, u8)> = super::entries(&layout, &bad).collect();
+                assert_eq!(listed.len() as u64, keys);
+                for &(key, code) in &listed {
+                    assert_eq!(find(&layout, &bad, key), Some(code), "{key}");
+                }
+                listed.sort_unstable();
+                listed.dedup_by_key(|&mut (k, _)| k);
+                assert_eq!(listed.len() as u64, keys, "a key listed twice");
+                let mut mixed: Vec<(u32, u8)> = listed
+                    .iter()
+                    .map(|&(k, c)| (mix(k, layout.bits), c))
+                    .collect();
+                mixed.sort_unstable_by_key(|&(m, _)| m);
+                assert_eq!(
+                    place(&layout, &mixed).as_deref(),
+                    Some(&bad[..]),
+                    "bit {bit}"
+                );
+            }
+            // Code bytes may change; slots, counts and flags may not.
+            assert!(accepted > 0 && rejected > accepted, "{accepted} {rejected}");
+        }
+    }
+
+    #[test]
+    fn a_national_register_takes_narrow_blocks_under_the_size_allowed() {
+        // 5.9 M CPR-sized keys would take a while in a test; 2^18 narrow
+        // blocks' worth shows the shape and the size.
+        let layout = Layout::for_keys(5_900_000, 1_103_999_999);
+        assert_eq!((layout.bits, layout.shape), (31, Shape::Narrow));
+        let bytes_per_key = layout.section_len() as f64 / 5.9e6;
+        assert!(bytes_per_key < 3.5, "{bytes_per_key}");
+    }
+}
