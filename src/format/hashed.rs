@@ -137,41 +137,66 @@ impl Layout {
         ((product >> self.bits) as usize, remainder as u32)
     }
 
+    /// The slot value of a key `distance` blocks past its named block.
+    fn slot(&self, remainder: u32, distance: usize) -> u32 {
+        remainder | (distance as u32) << self.shape.remainder_bits()
+    }
+}
+
+/// What reading a section's slots back needs: its layout, and the number
+/// of named blocks ready to divide by (a multiplication, where a division
+/// per key was a quarter of [`check`]'s time).
+#[derive(Clone, Copy)]
+struct Slots {
+    layout: Layout,
+    named: strength_reduce::StrengthReducedU64,
+}
+
+impl Slots {
+    /// `None` for a layout without blocks, which no slot can be read under.
+    fn new(layout: &Layout) -> Option<Slots> {
+        (layout.named > 0).then(|| Slots {
+            layout: *layout,
+            named: strength_reduce::StrengthReducedU64::new(layout.named),
+        })
+    }
+
     /// The mixed key whose named block is `own` and whose remainder is
     /// `remainder`, if there is one: the one multiple of the number of
     /// blocks in the part of `own`'s share that the remainder stands for.
     fn mixed_of(&self, own: usize, remainder: u32) -> Option<u32> {
-        if self.named == 0 {
-            return None;
-        }
-        let remainder_bits = self.shape.remainder_bits();
-        let (start, width) = if self.bits >= remainder_bits {
-            let shift = self.bits - remainder_bits;
+        let layout = &self.layout;
+        let remainder_bits = layout.shape.remainder_bits();
+        let (start, width) = if layout.bits >= remainder_bits {
+            let shift = layout.bits - remainder_bits;
             (u64::from(remainder) << shift, 1u64 << shift)
         } else {
-            let shift = remainder_bits - self.bits;
+            let shift = remainder_bits - layout.bits;
             if remainder & ((1 << shift) - 1) != 0 {
                 return None;
             }
             (u64::from(remainder) >> shift, 1)
         };
-        let low = (own as u64) << self.bits | start;
-        let mixed = low.div_ceil(self.named);
-        (mixed * self.named < low + width && mixed < 1 << self.bits).then_some(mixed as u32)
+        let low = (own as u64) << layout.bits | start;
+        let mixed = (low + layout.named - 1) / self.named;
+        (mixed * layout.named < low + width && mixed < 1 << layout.bits).then_some(mixed as u32)
     }
 
-    /// The key of a slot of block `at`: `None` if no key has that slot.
-    fn key_of(&self, at: usize, slot: u32) -> Option<(u32, usize)> {
-        let remainder_bits = self.shape.remainder_bits();
+    /// The mixed key of a slot of block `at` and its named block: `None`
+    /// if no key has that slot.
+    fn mixed_of_slot(&self, at: usize, slot: u32) -> Option<(u32, usize)> {
+        let remainder_bits = self.layout.shape.remainder_bits();
         let distance = (slot >> remainder_bits) as usize;
         let own = at.checked_sub(distance)?;
         let mixed = self.mixed_of(own, slot & ((1 << remainder_bits) - 1))?;
-        Some((unmix(mixed, self.bits), own))
+        Some((mixed, own))
     }
 
-    /// The slot value of a key `distance` blocks past its named block.
-    fn slot(&self, remainder: u32, distance: usize) -> u32 {
-        remainder | (distance as u32) << self.shape.remainder_bits()
+    /// The key of a slot of block `at` and its named block: `None` if no
+    /// key has that slot.
+    fn key_of(&self, at: usize, slot: u32) -> Option<(u32, usize)> {
+        let (mixed, own) = self.mixed_of_slot(at, slot)?;
+        Some((unmix(mixed, self.layout.bits), own))
     }
 }
 
@@ -324,9 +349,11 @@ pub(crate) fn entries<'a>(
     blocks: &'a [u8],
 ) -> impl Iterator<Item = (u32, u8)> + 'a {
     let shape = layout.shape;
+    let slots = Slots::new(layout);
+    let blocks = if slots.is_some() { blocks } else { &[] };
     (blocks.chunks_exact(BLOCK_LEN).enumerate()).flat_map(move |(at, block)| {
         (0..count(block).min(shape.keys())).filter_map(move |i| {
-            let (key, _) = layout.key_of(at, slot_at(shape, block, i))?;
+            let (key, _) = slots?.key_of(at, slot_at(shape, block, i))?;
             Some((key, block[shape.codes_at() + i]))
         })
     })
@@ -357,6 +384,7 @@ pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
             layout.named + 1
         ));
     }
+    let slots = Slots::new(layout).expect("at least one named block");
     let mut keys = 0u64;
     // The mix of the key before and its block: where the placement's
     // cursor stood.
@@ -370,16 +398,18 @@ pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
         if at as u64 == layout.named && block.iter().any(|&b| b != 0) {
             return bad("the block after the last named one is not empty".into());
         }
-        let unused = (n * shape.slot_len()..shape.codes_at()).chain(shape.codes_at() + n..FLAGS_AT);
-        if unused.into_iter().any(|i| block[i] != 0) {
+        let unused = [
+            &block[n * shape.slot_len()..shape.codes_at()],
+            &block[shape.codes_at() + n..FLAGS_AT],
+        ];
+        if unused.iter().any(|bytes| bytes.iter().any(|&b| b != 0)) {
             return bad("a byte past the keys is not zero".into());
         }
         for i in 0..n {
             let slot = slot_at(shape, block, i);
-            let Some((key, own)) = layout.key_of(at, slot) else {
+            let Some((mixed, own)) = slots.mixed_of_slot(at, slot) else {
                 return bad(format!("slot {i} names no key"));
             };
-            let mixed = mix(key, layout.bits);
             // In the order of the mix, each key in the block the cursor or
             // its named block says, whichever is later, or the first in the
             // block after that one if that one is full.
@@ -401,7 +431,7 @@ pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
             .get((at + 1) * BLOCK_LEN..)
             .and_then(|next| next.get(..BLOCK_LEN))
             .filter(|next| count(next) > 0)
-            .and_then(|next| layout.key_of(at + 1, slot_at(shape, next, 0)));
+            .and_then(|next| slots.mixed_of_slot(at + 1, slot_at(shape, next, 0)));
         let goes_on = next_first.is_some_and(|(_, own)| own <= at);
         if (block[FLAGS_AT] & GOES_ON != 0) != goes_on {
             return bad(format!("says it goes on: {}, but {goes_on}", !goes_on));
