@@ -314,11 +314,17 @@ fn place(layout: &Layout, mixed: &[(u32, u8)]) -> Option<Vec<u8>> {
 }
 
 /// Slot `i` of a block.
+#[inline(always)]
 fn slot_at(shape: Shape, block: &[u8], i: usize) -> u32 {
-    let len = shape.slot_len();
-    let mut bytes = [0u8; 4];
-    bytes[..len].copy_from_slice(&block[i * len..][..len]);
-    u32::from_le_bytes(bytes)
+    match shape {
+        Shape::Narrow => u32::from(u16::from_le_bytes([block[2 * i], block[2 * i + 1]])),
+        Shape::Wide => u32::from_le_bytes([
+            block[4 * i],
+            block[4 * i + 1],
+            block[4 * i + 2],
+            block[4 * i + 3],
+        ]),
+    }
 }
 
 /// Number of keys a block says it holds.
