@@ -141,22 +141,16 @@ impl Layout {
     }
 }
 
-/// What reading a section's slots back needs: its layout, and the number
-/// of named blocks ready to divide by (a multiplication, where a division
-/// per block where a division per key was once most of [`check`]'s time).
+/// Reading a section's slots back: a layout with at least one named block.
 #[derive(Clone, Copy)]
 struct Slots {
     layout: Layout,
-    named: strength_reduce::StrengthReducedU64,
 }
 
 impl Slots {
     /// `None` for a layout without blocks, which no slot can be read under.
     fn new(layout: &Layout) -> Option<Slots> {
-        (layout.named > 0).then(|| Slots {
-            layout: *layout,
-            named: strength_reduce::StrengthReducedU64::new(layout.named),
-        })
+        (layout.named > 0).then_some(Slots { layout: *layout })
     }
 
     /// The first mixed key named to block `own` (`own` up to the number of
@@ -164,7 +158,7 @@ impl Slots {
     /// number of blocks, at or above `own` × 2^bits.
     fn first(&self, own: usize) -> u64 {
         let low = (own as u64) << self.layout.bits;
-        (low + self.layout.named - 1) / self.named
+        low.div_ceil(self.layout.named)
     }
 
     /// The mixed key named to block `own` whose low bits are `remainder`,
