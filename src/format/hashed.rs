@@ -91,7 +91,8 @@ impl Shape {
 pub(crate) struct Layout {
     /// Every key is below 2^`bits`.
     pub(crate) bits: u32,
-    /// Blocks a key may be named to (the blocks section holds one more).
+    /// Blocks a key may be named to (the blocks section holds one to
+    /// [`SPAN`] more: [`Layout::blocks`]).
     pub(crate) named: u64,
     pub(crate) shape: Shape,
 }
@@ -118,7 +119,7 @@ impl Layout {
     /// The blocks a section of this layout may have: the named ones, the
     /// ones the last named block's keys spill into, and one empty block.
     pub(crate) fn blocks(&self) -> std::ops::RangeInclusive<u64> {
-        self.named + 1..=self.named + SPAN as u64
+        self.named.saturating_add(1)..=self.named.saturating_add(SPAN as u64)
     }
 
     /// The named block of `key` and the low bits of its mix that its slot
@@ -379,6 +380,10 @@ pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
     let shape = layout.shape;
     if !(MIN_BITS..=u32::BITS).contains(&layout.bits) {
         return Err(format!("{} key bits (16 to 32)", layout.bits));
+    }
+    // The mix times the number of blocks fits 64 bits.
+    if layout.named >= 1 << (64 - layout.bits) {
+        return Err(format!("{} named blocks are too many", layout.named));
     }
     if layout.named < 1 << layout.bits.saturating_sub(shape.remainder_bits()) {
         return Err(format!(
@@ -647,6 +652,11 @@ mod tests {
         assert!(check(&more, &blocks).unwrap_err().contains(&wanted));
         let too_few = Layout { named: 1, ..layout };
         assert!(check(&too_few, &blocks).unwrap_err().contains("too few"));
+        let too_many = Layout {
+            named: u64::MAX,
+            ..layout
+        };
+        assert!(check(&too_many, &blocks).unwrap_err().contains("too many"));
         // A layout no file should have is read without a panic too.
         let none = Layout { named: 0, ..layout };
         assert!(check(&none, &blocks).is_err());
