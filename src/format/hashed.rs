@@ -296,8 +296,10 @@ fn place(layout: &Layout, mixed: &[(u32, u8)]) -> Option<Vec<u8>> {
         let block = &mut blocks[at * BLOCK_LEN..][..BLOCK_LEN];
         let n = usize::from(block[FLAGS_AT] & COUNT);
         let slot = layout.slot(remainder, distance);
-        let len = shape.slot_len();
-        block[n * len..][..len].copy_from_slice(&slot.to_le_bytes()[..len]);
+        match shape {
+            Shape::Narrow => block[2 * n..][..2].copy_from_slice(&(slot as u16).to_le_bytes()),
+            Shape::Wide => block[4 * n..][..4].copy_from_slice(&slot.to_le_bytes()),
+        }
         block[shape.codes_at() + n] = code;
         block[FLAGS_AT] += 1;
     }
