@@ -174,22 +174,21 @@ impl Slots {
     }
 
     /// For each distance a slot of block `at` may say, the share of mixed
-    /// keys of the block named (empty for none): what reading a block's
-    /// slots needs, at four divisions a block rather than two a key.
+    /// keys of the block it names (empty where that is no named block):
+    /// what reading a block's slots needs, at five divisions a block rather
+    /// than two a key.
     fn shares(&self, at: usize) -> [(u64, u64); SPAN] {
+        let named = self.layout.named as usize;
         let mut firsts = [0u64; SPAN + 1];
         for (k, first) in firsts.iter_mut().enumerate() {
-            // Block at + 1 - k.
-            if let Some(own) = (at + 1).checked_sub(k) {
+            // Block at + 1 - k, if it is a named block or the end of them.
+            if let Some(own) = (at + 1).checked_sub(k).filter(|&own| own <= named) {
                 *first = self.first(own);
             }
         }
-        std::array::from_fn(|d| {
-            if d <= at {
-                (firsts[d + 1], firsts[d])
-            } else {
-                (0, 0)
-            }
+        std::array::from_fn(|d| match at.checked_sub(d) {
+            Some(own) if own < named => (firsts[d + 1], firsts[d]),
+            _ => (0, 0),
         })
     }
 
@@ -575,6 +574,16 @@ mod tests {
         let whole = (blocks.len() / BLOCK_LEN) as u64;
         assert!(whole > layout.named + 1, "{whole} blocks, {layout:?}");
         round_trip(&entries);
+        // A slot past the named blocks that says it is in its named block
+        // names no key.
+        assert_eq!(layout.shape, Shape::Narrow);
+        let mut bad = blocks.clone();
+        let at = layout.named as usize * BLOCK_LEN;
+        bad[at + 1] &= 0x3F;
+        let error = check(&layout, &bad).unwrap_err();
+        let wanted = format!("block {}: slot 0 names no key", layout.named);
+        assert!(error.starts_with(&wanted), "{error}");
+        assert!(super::entries(&layout, &bad).count() < entries.len());
         // One empty block too many at the end is not the placement's.
         let (layout, blocks) = encode(&random_entries(1_000, 1 << 16, 12));
         assert_eq!(blocks.len() as u64, (layout.named + 1) * BLOCK_LEN as u64);
