@@ -449,7 +449,10 @@ fn clean_under_valgrind() {
     let valgrind = |exe: &Path| -> Command {
         let mut command = Command::new("valgrind");
         command
+            // Enough callers that the suppressions' time zone frames are in
+            // every stack, however the build inlined the calls above them.
             .args(["-q", "--error-exitcode=1", "--leak-check=full"])
+            .arg("--num-callers=50")
             .arg(format!("--suppressions={}", suppressions.display()))
             .arg(exe);
         command
