@@ -35,6 +35,8 @@
 mod evict;
 #[path = "support/generated.rs"]
 mod generated;
+#[path = "../src/format/lanes.rs"]
+mod lanes;
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -75,38 +77,10 @@ fn block_in_day(shares: &[[u32; 11]], day: u32, serial: u32, blocks: usize) -> u
 }
 
 /// The slot of `block` whose serial is `serial`, or [`KEYS`] or more if none
-/// is: three vector compares over the 24 serials.
-#[cfg(target_arch = "x86_64")]
+/// is: the library's search of a block's slots.
 #[inline(always)]
 fn slot_of(block: &[u8; 64], serial: u16) -> usize {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
-        _mm_set1_epi16, _mm_setzero_si128,
-    };
-    // SAFETY: `block` is 64 bytes; the loads read 16 bytes each at offsets
-    // 0, 16 and 32, in bounds (unaligned loads). SSE2 is part of the x86_64
-    // baseline.
-    let equal = unsafe {
-        let value = _mm_set1_epi16(serial as i16);
-        let eq = |at: usize| {
-            _mm_cmpeq_epi16(
-                _mm_loadu_si128(block.as_ptr().add(at).cast::<__m128i>()),
-                value,
-            )
-        };
-        let first = _mm_movemask_epi8(_mm_packs_epi16(eq(0), eq(16))) as u32;
-        let second = _mm_movemask_epi8(_mm_packs_epi16(eq(32), _mm_setzero_si128())) as u32;
-        first | second << 16
-    };
-    (equal & ((1 << KEYS) - 1)).trailing_zeros() as usize
-}
-
-/// [`slot_of`], portable.
-#[cfg(not(target_arch = "x86_64"))]
-fn slot_of(block: &[u8; 64], serial: u16) -> usize {
-    (0..KEYS)
-        .find(|&i| u16::from_le_bytes([block[2 * i], block[2 * i + 1]]) == serial)
-        .unwrap_or(KEYS)
+    lanes::equal_slots(block, serial).trailing_zeros() as usize
 }
 
 /// The layout: the model's two tables and the blocks.

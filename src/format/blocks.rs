@@ -462,40 +462,10 @@ pub(crate) fn find_or(block: &[u8; BLOCK_LEN], low: u16, absent: u8) -> u8 {
 }
 
 /// The first slot of `block` whose low half is `low`, looking at the 21
-/// slots and 3 code bytes beyond them; 32 if none is. Three vector compares
-/// and a bit scan, all in the block's one line.
-#[cfg(target_arch = "x86_64")]
+/// slots and 3 code bytes beyond them; 32 if none is.
 #[inline(always)]
 fn slot_of(block: &[u8; BLOCK_LEN], low: u16) -> usize {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8, _mm_packs_epi16,
-        _mm_set1_epi16, _mm_setzero_si128,
-    };
-    // SAFETY: `block` is 64 bytes; the loads read 16 bytes each at offsets
-    // 0, 16 and 32, in bounds (unaligned loads). SSE2 is part of the x86_64
-    // baseline.
-    let equal = unsafe {
-        let value = _mm_set1_epi16(low as i16);
-        let eq = |at: usize| {
-            _mm_cmpeq_epi16(
-                _mm_loadu_si128(block.as_ptr().add(at).cast::<__m128i>()),
-                value,
-            )
-        };
-        let first = _mm_movemask_epi8(_mm_packs_epi16(eq(0), eq(16))) as u32;
-        let second = _mm_movemask_epi8(_mm_packs_epi16(eq(32), _mm_setzero_si128())) as u32;
-        first | second << 16
-    };
-    equal.trailing_zeros() as usize
-}
-
-/// [`slot_of`], portable (the slots only: a caller compares with the count).
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn slot_of(block: &[u8; BLOCK_LEN], low: u16) -> usize {
-    (0..BLOCK_KEYS)
-        .find(|&i| low_at(block, i) == low)
-        .unwrap_or(32)
+    super::lanes::equal_slots(block, low).trailing_zeros() as usize
 }
 
 /// [`find`] as plainly as it can be said, for the tests.

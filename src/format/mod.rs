@@ -9,6 +9,7 @@ pub(crate) mod blocks;
 // Format 3's register, not yet written or read: only its tests use it.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod hashed;
+mod lanes;
 mod lineage;
 mod meta;
 mod register;
