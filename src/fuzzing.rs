@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::format::blocks::{BLOCK_LEN, Counts, FENCE_LEN};
 use crate::format::{
-    self, Code, FormatError, HEADER_LEN, Header, KeyCheck, Register, SECTION_ENTRY_LEN, SectionKind,
+    self, Code, Counts, FormatError, HEADER_LEN, Header, KeyCheck, Register, SECTION_ENTRY_LEN,
+    SectionKind,
 };
-use crate::memory::Pages;
 
 pub use crate::recipient::mask_input;
 
@@ -51,10 +50,11 @@ pub fn reseal(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(format::assemble(header, &sections))
 }
 
-/// The fences and blocks sections of `entries` (key → code byte, the code's
-/// window and reserved bits cleared), as the builder encodes them.
-pub fn encode_blocks(entries: &BTreeMap<u32, u8>) -> (Vec<u8>, Vec<u8>) {
-    format::encode_blocks(entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)))
+/// The register section of `entries` (key → code byte, the code's window
+/// and reserved bits cleared), as the builder encodes it.
+pub fn encode_register(entries: &BTreeMap<u32, u8>) -> Vec<u8> {
+    let codes: Vec<(u32, u8)> = entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)).collect();
+    format::encode_register(&codes)
 }
 
 /// The bits of a code byte a register without windows may hold.
@@ -64,20 +64,20 @@ const CODE_BITS: u8 = 0x3F;
 /// it opens and verifies, every key is found with its code, no other key of
 /// `probes` or around the keys is found, and the register lists exactly the
 /// entries, in order. Panics on any difference.
-pub fn blocks_match(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
-    let (fences, blocks) = encode_blocks(entries);
-    let (register, bytes) = open(&fences, &blocks).expect("what the builder writes opens");
+pub fn register_matches(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
+    let section = encode_register(entries);
+    let register = open(&section).expect("what the builder writes opens");
     assert_eq!(register.len(), entries.len() as u64);
     register
-        .verify(&bytes, NAMES, KeyCheck::Each(|_| true))
+        .verify(&section, NAMES, KeyCheck::Each(|_| true))
         .expect("what the builder writes verifies");
     let listed: Vec<(u32, u8)> = register
-        .contacts(&bytes)
+        .contacts(&section)
         .map(|(k, c)| (k, format::encode(&c)))
         .collect();
     let expected: Vec<(u32, u8)> = entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)).collect();
     assert_eq!(listed, expected, "the register lists other entries");
-    let code = |key| register.probe(key).and_then(|p| register.code(&bytes, &p));
+    let code = |key| register.probe(key).and_then(|p| register.code(&section, &p));
     for (&key, &c) in entries.iter().take(SAMPLE * 16) {
         assert_eq!(code(key).map(|c| c.0), Some(c & CODE_BITS), "key {key:#x}");
     }
@@ -94,20 +94,17 @@ pub fn blocks_match(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
     }
 }
 
-/// Arbitrary bytes as a fences and a blocks section (`bytes` cut in two):
-/// refused at open, or every lookup answers, never a panic; and if they
-/// verify as well, the register lists increasing keys, each of which a
-/// lookup finds with its listed code.
-pub fn blocks_bytes(bytes: &[u8], probes: &[u32]) {
-    let n = bytes.len() / (FENCE_LEN + BLOCK_LEN);
-    let (fences, blocks) = bytes.split_at(n * FENCE_LEN);
-    let blocks = &blocks[..n * BLOCK_LEN];
-    let Ok((register, all)) = open(fences, blocks) else {
+/// Arbitrary bytes as a register section: refused at open, or every
+/// lookup answers, never a panic; and if they verify as well, the register
+/// lists increasing keys, each of which a lookup finds with its listed
+/// code.
+pub fn register_bytes(bytes: &[u8], probes: &[u32]) {
+    let Ok(register) = open(bytes) else {
         return;
     };
-    let code = |key| register.probe(key).and_then(|p| register.code(&all, &p));
+    let code = |key| register.probe(key).and_then(|p| register.code(bytes, &p));
     let listed: Vec<(u32, Code)> = register
-        .contacts(&all)
+        .contacts(bytes)
         .take(1 << 16)
         .map(|(k, c)| (k, Code(format::encode(&c))))
         .collect();
@@ -115,7 +112,7 @@ pub fn blocks_bytes(bytes: &[u8], probes: &[u32]) {
         let _ = code(probe);
     }
     if register
-        .verify(&all, NAMES, KeyCheck::Each(|_| true))
+        .verify(bytes, NAMES, KeyCheck::Each(|_| true))
         .is_err()
     {
         return;
@@ -137,25 +134,12 @@ pub fn blocks_bytes(bytes: &[u8], probes: &[u32]) {
 /// Query values per check, at most, so that a run stays fast.
 const SAMPLE: usize = 256;
 
-const NAMES: [&str; 3] = ["fences", "blocks", "windows"];
+const NAMES: [&str; 2] = ["register", "windows"];
 
-/// A register of `fences` and `blocks`, laid out blocks first (so that they
-/// are 64-byte aligned), then the fences, without windows; with the bytes
-/// laid out, which its queries take.
-fn open(fences: &[u8], blocks: &[u8]) -> Result<(Register, Vec<u8>), FormatError> {
-    let bytes = [blocks, fences].concat();
-    let end = bytes.len();
-    let counts = Counts::of(blocks);
-    let register = Register::open(
-        &bytes,
-        Pages::Small,
-        blocks.len()..end,
-        0..blocks.len(),
-        end..end,
-        counts,
-        NAMES,
-    )?;
-    Ok((register, bytes))
+/// A register section alone, at the start of the bytes, without windows.
+fn open(section: &[u8]) -> Result<Register, FormatError> {
+    let end = section.len();
+    Register::open(section, 0..end, end..end, Counts::of(section), NAMES)
 }
 
 /// Arbitrary bytes as an NgDP page and as NDJSON: reading fails cleanly or

@@ -56,10 +56,12 @@
 //! ## Memory use
 //!
 //! The recipient data (per kind of recipient, blocks of one cache line that
-//! hold up to 21 keys with their code bytes) is read in place from the mapped
-//! file and shared by every process through the page cache. Each open index
-//! holds in private memory only the catalog and a small directory of the
-//! blocks (see [`Index::heap_size`]); a lookup reads one line of the file.
+//! hold up to 21 keys with their code bytes, placed by a hash of the key) is
+//! read in place from the mapped file and shared by every process through
+//! the page cache. Each open index holds in private memory only the catalog
+//! and its decision rules (see [`Index::heap_size`]); a lookup computes its
+//! block from the key and reads that one line of the file (the next one too
+//! for about one key in nine, whose named block was full).
 //!
 //! ## Quirks
 //!

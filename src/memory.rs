@@ -1,37 +1,25 @@
 //! Private memory that the system may back with huge pages: a loaded
-//! index's bytes and the directories' tables.
+//! index's bytes.
 //!
 //! A lookup's loads are random over megabytes. With 4 KiB pages each one
 //! may miss the TLB as well as the cache, and with the caches cold the page
 //! table walk is one more miss before the data's own.
 
 /// Huge pages' size on x86-64 and most aarch64 systems: the unit that
-/// memory asked for with [`Pages::Huge`] is rounded up to.
+/// [`huge`] rounds its memory up to.
 pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
-/// Which pages private memory asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Pages {
-    /// The system's default.
-    Small,
-    /// Huge pages where the system grants them: the length rounded up to a
-    /// multiple of [`HUGE_PAGE`] (which Linux also aligns to one) and
-    /// advised, before anything touches it. Where transparent huge pages
-    /// are set to `always` they come anyway; where `never`, or off Linux,
-    /// the memory works as it would with small pages.
-    Huge,
-}
-
-/// Zeroed, writable, private memory of at least `len` bytes (at least one
-/// page), page-aligned.
-pub(crate) fn anonymous(len: usize, pages: Pages) -> std::io::Result<memmap2::MmapMut> {
-    let len = match pages {
-        Pages::Small => len.max(1),
-        Pages::Huge => len.div_ceil(HUGE_PAGE).max(1) * HUGE_PAGE,
-    };
+/// Zeroed, writable, private memory of at least `len` bytes, page-aligned,
+/// on huge pages where the system grants them: the length rounded up to a
+/// multiple of [`HUGE_PAGE`] (which Linux also aligns to one) and advised,
+/// before anything touches it. Where transparent huge pages are set to
+/// `always` they come anyway; where `never`, or off Linux, the memory works
+/// as it would with small pages.
+pub(crate) fn huge(len: usize) -> std::io::Result<memmap2::MmapMut> {
+    let len = len.div_ceil(HUGE_PAGE).max(1) * HUGE_PAGE;
     let map = memmap2::MmapOptions::new().len(len).map_anon()?;
     #[cfg(target_os = "linux")]
-    if pages == Pages::Huge {
+    {
         // Advice only: a system without transparent huge pages refuses it.
         let _ = map.advise(memmap2::Advice::HugePage);
     }

@@ -146,26 +146,140 @@ fn section(bytes: &[u8], kind: u32) -> (usize, usize) {
 }
 
 const MATERIALS: u32 = 2;
-const CPR_FENCES: u32 = 10;
-const CPR_BLOCKS: u32 = 11;
+const CPR_REGISTER: u32 = 14;
 const CPR_WINDOWS: u32 = 5;
-/// A block: 21 `u16` low halves of keys, 21 code bytes, the count (FORMAT.md 4.3).
+/// A register section: a header line, then blocks of one line (FORMAT.md 4.3).
+const LINE_LEN: usize = 64;
 const BLOCK_LEN: usize = 64;
-const CODES_AT: usize = 42;
-const COUNT_AT: usize = 63;
+const FLAGS_AT: usize = 63;
+const COUNT: u8 = 0x3F;
+const GOES_ON: u8 = 0x80;
 
-/// The blocks of the CPR register: fence (first key), absolute offset, number of keys.
-fn cpr_blocks(bytes: &[u8]) -> Vec<(u32, usize, usize)> {
-    let (fences, n) = section(bytes, CPR_FENCES);
-    let (blocks, len) = section(bytes, CPR_BLOCKS);
-    assert_eq!(n / 4 * BLOCK_LEN, len);
-    (0..n / 4)
-        .map(|i| {
-            let fence = u32::from_le_bytes(bytes[fences + 4 * i..][..4].try_into().unwrap());
-            let at = blocks + i * BLOCK_LEN;
-            (fence, at, usize::from(bytes[at + COUNT_AT]))
+/// A register section as FORMAT.md 4.3 describes it, read independently of
+/// the library: what a reader in another language would write.
+struct RegisterSection {
+    /// Offset of block 0 in the file.
+    blocks: usize,
+    /// Number of blocks.
+    len: usize,
+    bits: u32,
+    named: u64,
+    /// Bytes per slot: 2 (narrow) or 4 (wide).
+    slot_len: usize,
+}
+
+impl RegisterSection {
+    fn of(bytes: &[u8], kind: u32) -> RegisterSection {
+        let (start, len) = section(bytes, kind);
+        let line = &bytes[start..start + LINE_LEN];
+        RegisterSection {
+            blocks: start + LINE_LEN,
+            len: (len - LINE_LEN) / BLOCK_LEN,
+            bits: u32::from(line[16]),
+            named: u64::from_le_bytes(line[8..16].try_into().unwrap()),
+            slot_len: [2, 4][usize::from(line[17])],
+        }
+    }
+
+    /// Slots per block.
+    fn slots(&self) -> usize {
+        [0, 0, 21, 0, 12][self.slot_len]
+    }
+
+    /// Bits of a slot that hold the low bits of the mix.
+    fn remainder_bits(&self) -> u32 {
+        8 * self.slot_len as u32 - 2
+    }
+
+    fn codes_at(&self) -> usize {
+        self.slots() * self.slot_len
+    }
+
+    /// `(offset, number of keys)` of each block.
+    fn blocks(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        (0..self.len)
+            .map(|i| {
+                let at = self.blocks + i * BLOCK_LEN;
+                (at, usize::from(bytes[at + FLAGS_AT] & COUNT))
+            })
+            .collect()
+    }
+
+    fn slot(&self, bytes: &[u8], block: usize, i: usize) -> u32 {
+        let at = block + i * self.slot_len;
+        let mut le = [0u8; 4];
+        le[..self.slot_len].copy_from_slice(&bytes[at..at + self.slot_len]);
+        u32::from_le_bytes(le)
+    }
+
+    /// FORMAT.md 4.3's mix.
+    fn mix(&self, key: u32) -> u32 {
+        let mask = (u64::from(u32::MAX) >> (32 - self.bits)) as u32;
+        let shift = self.bits.div_ceil(2);
+        let mut x = key & mask;
+        x ^= x >> shift;
+        x = x.wrapping_mul(0x7FEB_352D) & mask;
+        x ^= x >> shift;
+        x = x.wrapping_mul(0x846C_A68B) & mask;
+        x ^ x >> shift
+    }
+
+    /// FORMAT.md 6.3: the code byte of `key`, if the register holds it.
+    fn find(&self, bytes: &[u8], key: u32) -> Option<u8> {
+        if self.bits < 32 && key >> self.bits != 0 {
+            return None;
+        }
+        let mixed = self.mix(key);
+        let own = (u64::from(mixed) * self.named >> self.bits) as usize;
+        let remainder = mixed & ((1 << self.remainder_bits()) - 1);
+        for distance in 0..4 {
+            let block = self.blocks + (own + distance) * BLOCK_LEN;
+            let flags = bytes[block + FLAGS_AT];
+            let slot = remainder | (distance as u32) << self.remainder_bits();
+            if let Some(i) =
+                (0..usize::from(flags & COUNT)).find(|&i| self.slot(bytes, block, i) == slot)
+            {
+                return Some(bytes[block + self.codes_at() + i]);
+            }
+            if flags & GOES_ON == 0 {
+                return None;
+            }
+        }
+        None
+    }
+}
+
+/// A reader of FORMAT.md alone finds every recipient of the index with the
+/// code that says what the index says of it, and no key next to one.
+#[test]
+fn the_format_as_written_finds_what_the_index_holds() {
+    let bytes = generated_bytes();
+    let index = Index::from_bytes(bytes.clone()).unwrap();
+    let register = RegisterSection::of(&bytes, CPR_REGISTER);
+    let contacts: Vec<(tilmelding::Cpr, tilmelding::Contact)> = index
+        .contacts(RecipientKind::Cpr)
+        .map(|(recipient, contact)| match recipient {
+            Recipient::Cpr(cpr) => (cpr, contact),
+            Recipient::Cvr(_) => panic!("a CVR recipient in the CPR register"),
         })
-        .collect()
+        .collect();
+    let keys: std::collections::BTreeSet<u32> = contacts.iter().map(|(c, _)| c.packed()).collect();
+    let mut found = 0;
+    for (cpr, contact) in contacts {
+        let code = register.find(&bytes, cpr.packed()).expect("the key is found");
+        // FORMAT.md 4.4: status, registration, NemSMS, window.
+        let window = contact.exemption_start.is_some() || contact.exemption_end.is_some();
+        let wanted = contact.status as u8
+            | (contact.registration as u8) << 2
+            | u8::from(contact.nemsms) << 5
+            | u8::from(window) << 6;
+        assert_eq!(code, wanted);
+        for near in [cpr.packed() - 1, cpr.packed() + 1, cpr.packed() ^ 1 << 20] {
+            assert_eq!(register.find(&bytes, near).is_some(), keys.contains(&near));
+        }
+        found += 1;
+    }
+    assert_eq!(found, index.metadata().cpr.by_status.iter().sum::<u64>());
 }
 
 /// What `verify` finds wrong with `bytes`, after checking that
@@ -249,14 +363,10 @@ fn a_loaded_index_answers_like_an_opened_one_and_outlives_its_file() {
     let loaded = Index::load(&path).unwrap();
     let opened = Index::open(&path).unwrap();
     assert_eq!(loaded.metadata(), opened.metadata());
-    // The loaded index's two directories are on huge pages, 2 MiB each at
-    // least; the mapped one's are not rounded up.
-    assert!(
-        loaded.heap_size() >= 2 * (2 << 20),
-        "{}",
-        loaded.heap_size()
-    );
-    assert!(opened.heap_size() < 2 << 20, "{}", opened.heap_size());
+    // Neither holds a directory of the registers: the file's bytes are all
+    // a lookup reads besides the catalog's tables.
+    assert_eq!(loaded.heap_size(), opened.heap_size());
+    assert!(opened.heap_size() < 1 << 20, "{}", opened.heap_size());
     let expected = answers(&opened);
     drop(opened);
     assert_eq!(answers(&loaded), expected);
@@ -306,25 +416,56 @@ fn load_refuses_what_open_refuses() {
     );
 }
 
-/// A block whose count is not 1 to 21 is refused at open, naming the block,
-/// even with every checksum right.
+/// A block that claims more keys than it has slots, counts that do not add
+/// up to the register's header line, and a header line that names no
+/// layout are refused at open, naming the section and what is wrong, even
+/// with every checksum right.
 #[test]
-fn a_block_count_out_of_range_is_refused_at_open() {
+fn a_register_that_does_not_add_up_is_refused_at_open() {
     let original = generated_bytes();
-    let blocks = cpr_blocks(&original);
+    let register = RegisterSection::of(&original, CPR_REGISTER);
+    let blocks = register.blocks(&original);
+    let refused = |crafted: &mut Vec<u8>, what: &str| -> String {
+        common::reseal(crafted);
+        match Index::from_bytes(crafted.clone()) {
+            Err(error) => error.to_string(),
+            Ok(_) => panic!("{what}: opened"),
+        }
+    };
     let i = blocks.len() / 2;
-    for count in [0u8, 22, 255] {
+    for count in [22u8, 63] {
         let mut crafted = original.clone();
-        crafted[blocks[i].1 + COUNT_AT] = count;
-        common::reseal(&mut crafted);
-        let Err(error) = Index::from_bytes(crafted) else {
-            panic!("a block holding {count} keys opened");
-        };
-        let error = error.to_string();
-        let wanted = format!("block {i} says it holds {count} keys");
+        let flags = &mut crafted[blocks[i].0 + FLAGS_AT];
+        *flags = *flags & !COUNT | count;
+        let error = refused(&mut crafted, "too many keys");
+        let wanted = format!(
+            "block {i} says it holds {count} keys ({} at most)",
+            register.slots()
+        );
         assert!(
-            error.contains("cpr_blocks") && error.contains(&wanted),
+            error.contains("cpr_register") && error.contains(&wanted),
             "{error}"
+        );
+    }
+    let (at, _) = *blocks.iter().find(|b| b.1 > 0).unwrap();
+    let mut crafted = original.clone();
+    crafted[at + FLAGS_AT] -= 1;
+    let error = refused(&mut crafted, "a key fewer");
+    assert!(error.contains("the header line says"), "{error}");
+
+    let (start, _) = section(&original, CPR_REGISTER);
+    for (at, value, wanted) in [
+        (17, 2, "block shape 2"),
+        (16, 15, "15 key bits"),
+        (8, 0, "blocks of 64"),
+        (30, 1, "reserved bytes"),
+    ] {
+        let mut crafted = original.clone();
+        crafted[start + at] = value;
+        let error = refused(&mut crafted, wanted);
+        assert!(
+            error.contains("cpr_register") && error.contains(wanted),
+            "{wanted}: {error}"
         );
     }
 }
@@ -362,8 +503,8 @@ fn verify_finds_what_the_checksums_cannot() {
     assert_eq!(clean, original, "resealing changes nothing");
     Index::from_bytes(clean).unwrap().verify().unwrap();
 
-    let blocks = cpr_blocks(&original);
-    let u16_at = |bytes: &[u8], at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    let register = RegisterSection::of(&original, CPR_REGISTER);
+    let blocks = register.blocks(&original);
     let expect = |crafted: &mut Vec<u8>, what: &str, words: [&str; 2]| {
         reseal_with_snapshot(crafted);
         let error = verify_error(crafted, what);
@@ -373,58 +514,53 @@ fn verify_finds_what_the_checksums_cannot() {
         );
     };
 
-    // Two keys out of order.
-    let &(_, at, _) = blocks.iter().find(|b| b.2 >= 3).unwrap();
+    // Two keys of a block swapped: out of the order of their mix.
+    let &(at, _) = blocks.iter().find(|b| b.1 >= 3).unwrap();
+    let width = register.slot_len;
     let mut crafted = original.clone();
-    crafted[at + 2..at + 6].rotate_left(2);
-    expect(&mut crafted, "unsorted keys", ["cpr_blocks", "increasing"]);
+    crafted[at + width..at + 3 * width].rotate_left(width);
+    expect(&mut crafted, "swapped keys", ["cpr_register", "not where"]);
 
-    // A key that is no CPR number (day 0, or a day the month does not
-    // have), put in place of a block's last key, keeping the order.
-    let (at, impossible) = blocks
+    // A key that is no CPR number (a day the month does not have...): the
+    // last slot of a block moved on to the next mix that is not one, in its
+    // place in the order of the mixes. Which mixes those are only a reader
+    // of the mix knows: try the next few of several blocks.
+    let impossible = blocks
         .iter()
-        .enumerate()
-        .filter(|(_, b)| b.2 >= 2)
-        .find_map(|(i, &(fence, at, count))| {
-            let high = fence >> 16;
-            let above = u16_at(&original, at + 2 * (count - 2)) + 1;
-            let next = blocks.get(i + 1).filter(|next| next.0 >> 16 == high);
-            let below = next.map_or(u16::MAX, |next| next.0 as u16 - 1);
-            (above..=below)
-                .find(|&low| tilmelding::Cpr::from_packed(high << 16 | u32::from(low)).is_none())
-                .map(|low| (at + 2 * (count - 1), low))
+        .filter(|b| b.1 >= 1)
+        .flat_map(|&(at, count)| (1..8).map(move |step| (at, count - 1, step)))
+        .find_map(|(at, last, step)| {
+            let mut crafted = original.clone();
+            let slot = register.slot(&crafted, at, last) + step;
+            let slot_at = at + last * width;
+            crafted[slot_at..slot_at + width].copy_from_slice(&slot.to_le_bytes()[..width]);
+            reseal_with_snapshot(&mut crafted);
+            let error = Index::from_bytes(crafted.clone()).unwrap().verify().err()?;
+            error.to_string().contains("impossible").then_some(crafted)
         })
-        .expect("room for an impossible key");
-    let mut crafted = original.clone();
-    crafted[at..at + 2].copy_from_slice(&impossible.to_le_bytes());
-    expect(&mut crafted, "impossible key", ["cpr_blocks", "impossible"]);
-
-    // A fence that is not its block's first key (still increasing).
-    let (fences, _) = section(&original, CPR_FENCES);
-    let i = (1..blocks.len())
-        .find(|&i| blocks[i].0 - 1 > blocks[i - 1].0 + 21)
-        .unwrap();
-    let mut crafted = original.clone();
-    crafted[fences + 4 * i..][..4].copy_from_slice(&(blocks[i].0 - 1).to_le_bytes());
-    expect(&mut crafted, "moved fence", ["cpr_blocks", "fence"]);
+        .expect("a slot that names an impossible key");
+    let error = verify_error(&impossible, "impossible key");
+    assert!(error.contains("cpr_register"), "{error}");
 
     // A code in an unused slot of a block that is not full.
-    let &(_, at, count) = blocks.iter().find(|b| b.2 < 21).unwrap();
+    let &(at, count) = blocks.iter().find(|b| b.1 < register.slots()).unwrap();
     let mut crafted = original.clone();
-    crafted[at + CODES_AT + count] = 0x04;
-    expect(&mut crafted, "unused slot", ["cpr_blocks", "unused"]);
+    crafted[at + register.codes_at() + count] = 0x04;
+    expect(&mut crafted, "unused slot", ["cpr_register", "not zero"]);
 
     // A reserved bit in a code byte.
+    let &(at, _) = blocks.iter().find(|b| b.1 > 0).unwrap();
     let mut crafted = original.clone();
-    crafted[blocks[0].1 + CODES_AT] |= 0x80;
-    expect(&mut crafted, "reserved bit", ["cpr_blocks", "reserved"]);
+    crafted[at + register.codes_at()] |= 0x80;
+    expect(&mut crafted, "reserved bit", ["cpr_register", "reserved"]);
 
     // A code that claims an exemption window nobody wrote, and one that
     // loses its window.
     let has_window = |code: u8| code & 0x40 != 0;
+    let codes_at = register.codes_at();
     let codes: Vec<usize> = blocks
         .iter()
-        .flat_map(|&(_, at, count)| (0..count).map(move |j| at + CODES_AT + j))
+        .flat_map(|&(at, count)| (0..count).map(move |j| at + codes_at + j))
         .collect();
     let without = *codes.iter().find(|&&at| !has_window(original[at])).unwrap();
     let with = *codes.iter().find(|&&at| has_window(original[at])).unwrap();
@@ -524,7 +660,8 @@ fn xxd(bytes: &[u8], from: usize, to: usize) -> String {
 }
 
 /// FORMAT.md's worked example is the fixture as this version builds it: its
-/// length, snapshot id, section table, fences and the block it looks in.
+/// length, snapshot id, section table, register header line and the block
+/// it looks in.
 #[test]
 fn the_worked_example_is_the_fixture() {
     let bytes = fixture_bytes();
@@ -535,12 +672,17 @@ fn the_worked_example_is_the_fixture() {
     let length = format!("is {},{:03} bytes.", len / 1000, len % 1000);
     assert!(doc.contains(&length), "{length}");
     assert!(doc.contains(&index.metadata().snapshot_id_hex()));
-    let (fences, _) = section(&bytes, CPR_FENCES);
-    let (blocks, _) = section(&bytes, CPR_BLOCKS);
+    let (start, _) = section(&bytes, CPR_REGISTER);
+    let register = RegisterSection::of(&bytes, CPR_REGISTER);
+    // The example's key: 0707907890 packed.
+    let mixed = register.mix(999_197_890);
+    let own = (u64::from(mixed) * register.named >> register.bits) as usize;
+    let block = register.blocks + own * BLOCK_LEN;
+    let sections = usize::from(bytes[16]);
     for (from, to) in [
-        (128, 384),
-        (fences, fences + 28),
-        (blocks + 6 * 64, blocks + 7 * 64),
+        (128, 128 + 32 * sections),
+        (start, start + LINE_LEN),
+        (block, block + BLOCK_LEN),
     ] {
         let dump = xxd(&bytes, from, to);
         // As a block of its own, or indented in a list item.

@@ -644,11 +644,9 @@ impl IndexBuilder {
         let mut sections: Vec<(SectionKind, &[u8])> = vec![
             (SectionKind::Meta, &meta),
             (SectionKind::Materials, &materials),
-            (SectionKind::CprFences, &cpr.fences),
-            (SectionKind::CprBlocks, &cpr.blocks),
+            (SectionKind::CprRegister, &cpr.register),
             (SectionKind::CprWindows, &cpr.windows),
-            (SectionKind::CvrFences, &cvr.fences),
-            (SectionKind::CvrBlocks, &cvr.blocks),
+            (SectionKind::CvrRegister, &cvr.register),
             (SectionKind::CvrWindows, &cvr.windows),
         ];
         if !self.lineage.is_empty() {
@@ -706,10 +704,9 @@ fn remove_repeats(
     replaced
 }
 
-/// The three sections of one kind of recipient, encoded.
+/// The two sections of one kind of recipient, encoded.
 struct EncodedRegister {
-    fences: Vec<u8>,
-    blocks: Vec<u8>,
+    register: Vec<u8>,
     windows: Vec<u8>,
 }
 
@@ -724,11 +721,11 @@ fn encode_register(entries: &[Entry], stats: &mut KindStats) -> EncodedRegister 
         stats.pending += u64::from(e.contact.registration.is_pending());
         stats.nemsms += u64::from(e.contact.nemsms);
     }
-    let (fences, blocks) =
-        format::encode_blocks(entries.iter().map(|e| (e.key, format::encode(&e.contact))));
+    let codes: Vec<(u32, u8)> = (entries.iter())
+        .map(|e| (e.key, format::encode(&e.contact)))
+        .collect();
     EncodedRegister {
-        fences,
-        blocks,
+        register: format::encode_register(&codes),
         windows,
     }
 }

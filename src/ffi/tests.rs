@@ -435,7 +435,7 @@ fn null_arguments_bad_dates_and_bad_files_are_reported() {
             info.cpr_contacts,
             info.cvr_contacts
         ),
-        (2, 6, 7, 2)
+        (3, 6, 7, 2)
     );
     let mut small = [0 as c_char; TLM_SNAPSHOT_ID_LEN];
     assert_eq!(

@@ -1,8 +1,7 @@
-//! The register layout planned for format 3, not yet written or read by
-//! the index (BENCHMARKS.md, *What is left*): the keys of one kind of
-//! recipient with their code bytes, in blocks of one cache line placed by a
-//! hash of the key, so that a lookup computes its block instead of
-//! searching a directory for it.
+//! The register's blocks (format 3): the keys of one kind of recipient
+//! with their code bytes, in blocks of one cache line placed by a hash of
+//! the key, so that a lookup computes its block instead of searching a
+//! directory for it.
 //!
 //! Every key is below 2^`bits`. A bijective mix of a key's `bits` bits,
 //! times the number of named blocks, holds the key's named block in its
@@ -59,6 +58,23 @@ pub(crate) enum Shape {
 }
 
 impl Shape {
+    /// The shape's number in a register's header line.
+    pub(crate) const fn number(self) -> u8 {
+        match self {
+            Shape::Narrow => 0,
+            Shape::Wide => 1,
+        }
+    }
+
+    /// The shape numbered `number` in a register's header line.
+    pub(crate) const fn from_number(number: u8) -> Option<Shape> {
+        match number {
+            0 => Some(Shape::Narrow),
+            1 => Some(Shape::Wide),
+            _ => None,
+        }
+    }
+
     /// Bytes per slot.
     const fn slot_len(self) -> usize {
         match self {
@@ -76,7 +92,7 @@ impl Shape {
     }
 
     /// Where a block's code bytes start.
-    const fn codes_at(self) -> usize {
+    pub(crate) const fn codes_at(self) -> usize {
         self.keys() * self.slot_len()
     }
 
@@ -116,6 +132,40 @@ impl Layout {
         Layout { bits, named, shape }
     }
 
+    /// The largest key a register of this layout may hold.
+    pub(crate) fn largest(&self) -> u32 {
+        mask(self.bits)
+    }
+
+    /// Checks the layout's fields against each other and against the
+    /// length of its blocks (`len` bytes): the checks of [`check`] that
+    /// need no block read, so that a reader may open a section on them.
+    pub(crate) fn validate(&self, len: usize) -> Result<(), String> {
+        let shape = self.shape;
+        if !(MIN_BITS..=u32::BITS).contains(&self.bits) {
+            return Err(format!("{} key bits (16 to 32)", self.bits));
+        }
+        // The mix times the number of blocks fits 64 bits.
+        if self.named >= 1 << (64 - self.bits) {
+            return Err(format!("{} named blocks are too many", self.named));
+        }
+        if self.named < 1 << self.bits.saturating_sub(shape.remainder_bits()) {
+            return Err(format!(
+                "{} named blocks are too few for {shape:?} slots of {}-bit keys",
+                self.named, self.bits
+            ));
+        }
+        let whole = len as u64 / BLOCK_LEN as u64;
+        if !len.is_multiple_of(BLOCK_LEN) || !self.blocks().contains(&whole) {
+            return Err(format!(
+                "{len} bytes for {} to {} blocks of {BLOCK_LEN}",
+                self.blocks().start(),
+                self.blocks().end()
+            ));
+        }
+        Ok(())
+    }
+
     /// The blocks a section of this layout may have: the named ones, the
     /// ones the last named block's keys spill into, and one empty block.
     pub(crate) fn blocks(&self) -> std::ops::RangeInclusive<u64> {
@@ -127,6 +177,16 @@ impl Layout {
     #[inline(always)]
     pub(crate) fn name(&self, key: u32) -> (usize, u32) {
         self.name_mixed(mix(key, self.bits))
+    }
+
+    /// Where a lookup of `key` starts: its named block and its slot there
+    /// (distance zero). `None` for a key above every key the layout holds.
+    #[inline(always)]
+    pub(crate) fn probe(&self, key: u32) -> Option<(usize, u32)> {
+        if key > mask(self.bits) {
+            return None;
+        }
+        Some(self.name(key))
     }
 
     /// [`Layout::name`] of a mixed key.
@@ -323,33 +383,59 @@ fn slot_at(shape: Shape, block: &[u8], i: usize) -> u32 {
     }
 }
 
-/// Number of keys a block says it holds.
-fn count(block: &[u8]) -> usize {
+/// Number of keys a block says it holds (at most 63, whatever its shape).
+pub(crate) fn count(block: &[u8]) -> usize {
     usize::from(block[FLAGS_AT] & COUNT)
 }
 
 /// The code byte of `key` in `blocks` (a section of `layout`), if it holds
 /// the key; whatever the bytes, never a panic.
+#[cfg(test)]
 pub(crate) fn find(layout: &Layout, blocks: &[u8], key: u32) -> Option<u8> {
-    if key > mask(layout.bits) || layout.named == 0 {
-        return None;
-    }
-    let shape = layout.shape;
-    let (own, remainder) = layout.name(key);
+    let (own, slot) = layout.probe(key)?;
+    code_at(layout.shape, blocks, own * BLOCK_LEN, slot)
+}
+
+/// The code byte of the key whose named block starts at byte `at` of
+/// `bytes` and whose slot there would be `slot` ([`Layout::probe`]), if the
+/// blocks hold it: the named block's line, and the next one's only when a
+/// block says it goes on. Whatever the bytes, never a panic.
+#[inline(always)]
+pub(crate) fn code_at(shape: Shape, bytes: &[u8], at: usize, slot: u32) -> Option<u8> {
+    let mut slot = slot;
     for distance in 0..SPAN {
-        let block = blocks
-            .get((own + distance) * BLOCK_LEN..)?
-            .get(..BLOCK_LEN)?;
-        let slot = layout.slot(remainder, distance);
-        let n = count(block).min(shape.keys());
-        if let Some(i) = (0..n).find(|&i| slot_at(shape, block, i) == slot) {
-            return Some(block[shape.codes_at() + i]);
+        let start = at + distance * BLOCK_LEN;
+        let block: &[u8; BLOCK_LEN] = bytes.get(start..start + BLOCK_LEN)?.try_into().ok()?;
+        let flags = block[FLAGS_AT];
+        // At most the slots a block has, however many the flags claim.
+        let held = ((1u64 << (flags & COUNT)) - 1) as u32 & mask_of(shape.keys());
+        let found = equal_slots(shape, block, slot) & held;
+        if found != 0 {
+            return Some(block[shape.codes_at() + found.trailing_zeros() as usize]);
         }
-        if block[FLAGS_AT] & GOES_ON == 0 {
+        if flags & GOES_ON == 0 {
             return None;
         }
+        slot = slot.wrapping_add(1 << shape.remainder_bits());
     }
     None
+}
+
+/// Bit `i` set where slot `i` of `block` is `slot`; bits at and above the
+/// shape's number of slots are zero or not, as the bytes there say.
+#[inline(always)]
+fn equal_slots(shape: Shape, block: &[u8; BLOCK_LEN], slot: u32) -> u32 {
+    match shape {
+        Shape::Narrow => super::lanes::equal_slots(block, slot as u16),
+        Shape::Wide => (0..Shape::Wide.keys())
+            .filter(|&i| slot_at(Shape::Wide, block, i) == slot)
+            .fold(0, |found, i| found | 1 << i),
+    }
+}
+
+/// The low `n` bits set.
+const fn mask_of(n: usize) -> u32 {
+    (1 << n) - 1
 }
 
 /// Every key with its code byte, in the order of the blocks (the mix's,
@@ -375,33 +461,17 @@ pub(crate) fn entries<'a>(
 /// holds under `layout`, in one pass: every slot names a key, the keys
 /// increase in the order of their mix, each lies where the placement puts
 /// it (in its named block, or after a full block), the flags say which
-/// blocks go on, and every unused byte is zero. Returns the number of keys;
-/// the error names the block.
-pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
+/// blocks go on, every unused byte is zero, and `possible` holds for every
+/// key. Returns the number of keys; the error names the block and slot
+/// (never the key: it may be a CPR number).
+pub(crate) fn check(
+    layout: &Layout,
+    blocks: &[u8],
+    mut possible: impl FnMut(u32) -> bool,
+) -> Result<u64, String> {
     let shape = layout.shape;
-    if !(MIN_BITS..=u32::BITS).contains(&layout.bits) {
-        return Err(format!("{} key bits (16 to 32)", layout.bits));
-    }
-    // The mix times the number of blocks fits 64 bits.
-    if layout.named >= 1 << (64 - layout.bits) {
-        return Err(format!("{} named blocks are too many", layout.named));
-    }
-    if layout.named < 1 << layout.bits.saturating_sub(shape.remainder_bits()) {
-        return Err(format!(
-            "{} named blocks are too few for {shape:?} slots of {}-bit keys",
-            layout.named, layout.bits
-        ));
-    }
-    let whole = blocks.len() as u64 / BLOCK_LEN as u64;
-    if !blocks.len().is_multiple_of(BLOCK_LEN) || !layout.blocks().contains(&whole) {
-        return Err(format!(
-            "{} bytes for {} to {} blocks of {BLOCK_LEN}",
-            blocks.len(),
-            layout.blocks().start(),
-            layout.blocks().end()
-        ));
-    }
-    let last = whole as usize - 1;
+    layout.validate(blocks.len())?;
+    let last = blocks.len() / BLOCK_LEN - 1;
     let slots = Slots::new(layout).expect("at least one named block");
     let mut keys = 0u64;
     // The mix of the key before and its block: where the placement's
@@ -450,6 +520,9 @@ pub(crate) fn check(layout: &Layout, blocks: &[u8]) -> Result<u64, String> {
             };
             if !(in_order && placed) {
                 return bad(format!("slot {i} is not where its key goes"));
+            }
+            if !possible(unmix(mixed, layout.bits)) {
+                return bad(format!("slot {i} holds an impossible key"));
             }
             if i == 0 {
                 continues = own < at;
@@ -510,7 +583,7 @@ mod tests {
         let (layout, blocks) = encode(entries);
         let whole = (blocks.len() / BLOCK_LEN) as u64;
         assert!(layout.blocks().contains(&whole), "{whole} blocks");
-        assert_eq!(check(&layout, &blocks), Ok(entries.len() as u64));
+        assert_eq!(check(&layout, &blocks, |_| true), Ok(entries.len() as u64));
         let map: BTreeMap<u32, u8> = entries.iter().copied().collect();
         for &(key, code) in entries {
             assert_eq!(find(&layout, &blocks, key), Some(code), "{key}");
@@ -580,7 +653,7 @@ mod tests {
         let mut bad = blocks.clone();
         let at = layout.named as usize * BLOCK_LEN;
         bad[at + 1] &= 0x3F;
-        let error = check(&layout, &bad).unwrap_err();
+        let error = check(&layout, &bad, |_| true).unwrap_err();
         let wanted = format!("block {}: slot 0 names no key", layout.named);
         assert!(error.starts_with(&wanted), "{error}");
         assert!(super::entries(&layout, &bad).count() < entries.len());
@@ -589,7 +662,7 @@ mod tests {
         assert_eq!(blocks.len() as u64, (layout.named + 1) * BLOCK_LEN as u64);
         let mut longer = blocks.clone();
         longer.resize(blocks.len() + BLOCK_LEN, 0);
-        let error = check(&layout, &longer).unwrap_err();
+        let error = check(&layout, &longer, |_| true).unwrap_err();
         assert!(
             error.contains("an empty block past the named ones"),
             "{error}"
@@ -646,7 +719,7 @@ mod tests {
         for (what, corrupt) in cases {
             let mut bad = blocks.clone();
             corrupt(&mut bad);
-            let error = check(&layout, &bad).unwrap_err();
+            let error = check(&layout, &bad, |_| true).unwrap_err();
             assert!(error.contains(what), "{what}: {error}");
             assert!(error.starts_with("block "), "{error}");
             // A damaged section is still read without a panic.
@@ -660,17 +733,17 @@ mod tests {
             ..layout
         };
         let wanted = format!("bytes for {} to", layout.named + 2);
-        assert!(check(&more, &blocks).unwrap_err().contains(&wanted));
+        assert!(check(&more, &blocks, |_| true).unwrap_err().contains(&wanted));
         let too_few = Layout { named: 1, ..layout };
-        assert!(check(&too_few, &blocks).unwrap_err().contains("too few"));
+        assert!(check(&too_few, &blocks, |_| true).unwrap_err().contains("too few"));
         let too_many = Layout {
             named: u64::MAX,
             ..layout
         };
-        assert!(check(&too_many, &blocks).unwrap_err().contains("too many"));
+        assert!(check(&too_many, &blocks, |_| true).unwrap_err().contains("too many"));
         // A layout no file should have is read without a panic too.
         let none = Layout { named: 0, ..layout };
-        assert!(check(&none, &blocks).is_err());
+        assert!(check(&none, &blocks, |_| true).is_err());
         assert_eq!(find(&none, &blocks, entries[0].0), None);
         assert_eq!(super::entries(&none, &blocks).count(), 0);
     }
@@ -708,7 +781,7 @@ mod tests {
         second[..len].copy_from_slice(&moved.to_le_bytes()[..len]);
         second[codes] = code;
         second[FLAGS_AT] += 1;
-        let error = check(&layout, &bad).unwrap_err();
+        let error = check(&layout, &bad, |_| true).unwrap_err();
         assert!(
             error.starts_with(&format!(
                 "block {}: slot 0 is not where its key goes",
@@ -738,7 +811,7 @@ mod tests {
                 let mut bad = blocks.clone();
                 let bit = (xorshift(&mut state) % (8 * bad.len() as u64)) as usize;
                 bad[bit / 8] ^= 1 << (bit % 8);
-                let Ok(keys) = check(&layout, &bad) else {
+                let Ok(keys) = check(&layout, &bad, |_| true) else {
                     rejected += 1;
                     continue;
                 };

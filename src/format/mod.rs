@@ -5,21 +5,19 @@
 //! header (128 bytes) | section table (32 bytes a section) | sections, each 64-byte aligned
 //! ```
 
-pub(crate) mod blocks;
-// Format 3's register, not yet written or read: only its tests use it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod hashed;
 mod lanes;
 mod lineage;
 mod meta;
 mod register;
 
-pub(crate) use self::blocks::encode as encode_blocks;
-pub(crate) use self::blocks::{Counts, checksum_and_counts};
 pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;
-pub(crate) use self::register::{Code, KeyCheck, Probe, Register, encode, encode_window};
+pub(crate) use self::register::{
+    Code, Counts, KeyCheck, Probe, Register, checksum_and_counts, encode, encode_register,
+    encode_window,
+};
 
 use sha2::{Digest, Sha256};
 
@@ -27,8 +25,9 @@ use sha2::{Digest, Sha256};
 /// endings catch transfers that mangle binary files (as PNG's signature does).
 pub(crate) const MAGIC: [u8; 8] = *b"\x89TLM\r\n\x1a\n";
 /// Incompatible layout changes bump the major version; readers refuse other
-/// majors. 2 puts each key beside its code byte, in blocks of one cache line.
-pub(crate) const FORMAT_MAJOR: u16 = 2;
+/// majors. 2 put each key beside its code byte, in blocks of one cache line
+/// found through a directory; 3 places the blocks by a hash of the key.
+pub(crate) const FORMAT_MAJOR: u16 = 3;
 /// Compatible additions (new optional sections) bump the minor version.
 pub(crate) const FORMAT_MINOR: u16 = 0;
 pub(crate) const HEADER_LEN: usize = 128;
@@ -40,7 +39,8 @@ const HEADER_CRC_OFFSET: usize = HEADER_LEN - 4;
 
 /// What a section holds. The numbers are part of the format and never
 /// change meaning: 3, 4, 6 and 7 held format 1's registers (a roaring
-/// bitmap and a code array per kind) and are not used by format 2.
+/// bitmap and a code array per kind), 10 to 13 format 2's (fences and
+/// blocks per kind); format 3 uses neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub(crate) enum SectionKind {
@@ -54,26 +54,21 @@ pub(crate) enum SectionKind {
     CvrWindows = 8,
     /// Optional: the base of a delta build, the newest `lastUpdated`.
     Lineage = 9,
-    /// The first packed CPR key of each block of `cpr_blocks`.
-    CprFences = 10,
-    /// The packed CPR keys with their code bytes, in blocks of 64 bytes.
-    CprBlocks = 11,
-    /// The first CVR number of each block of `cvr_blocks`.
-    CvrFences = 12,
-    /// The CVR numbers with their code bytes, in blocks of 64 bytes.
-    CvrBlocks = 13,
+    /// The packed CPR keys with their code bytes: a header line, then
+    /// blocks of 64 bytes placed by a hash of the key.
+    CprRegister = 14,
+    /// The CVR numbers with their code bytes, laid out as `cpr_register`.
+    CvrRegister = 15,
 }
 
 impl SectionKind {
     /// In the order the writer writes them.
-    pub(crate) const ALL: [SectionKind; 9] = [
+    pub(crate) const ALL: [SectionKind; 7] = [
         SectionKind::Meta,
         SectionKind::Materials,
-        SectionKind::CprFences,
-        SectionKind::CprBlocks,
+        SectionKind::CprRegister,
         SectionKind::CprWindows,
-        SectionKind::CvrFences,
-        SectionKind::CvrBlocks,
+        SectionKind::CvrRegister,
         SectionKind::CvrWindows,
         SectionKind::Lineage,
     ];
@@ -82,11 +77,9 @@ impl SectionKind {
         match self {
             SectionKind::Meta => "meta",
             SectionKind::Materials => "materials",
-            SectionKind::CprFences => "cpr_fences",
-            SectionKind::CprBlocks => "cpr_blocks",
+            SectionKind::CprRegister => "cpr_register",
             SectionKind::CprWindows => "cpr_windows",
-            SectionKind::CvrFences => "cvr_fences",
-            SectionKind::CvrBlocks => "cvr_blocks",
+            SectionKind::CvrRegister => "cvr_register",
             SectionKind::CvrWindows => "cvr_windows",
             SectionKind::Lineage => "lineage",
         }

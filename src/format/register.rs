@@ -1,18 +1,18 @@
-//! The register sections of one kind of recipient: the fences and the
-//! blocks of keys with their code bytes ([`super::blocks`]), and the
-//! exemption windows of the few contacts that have one.
+//! The register sections of one kind of recipient: the keys with their
+//! code bytes in blocks of one cache line placed by a hash of the key
+//! ([`super::hashed`]), after a header line that gives their layout; and
+//! the exemption windows of the few contacts that have one.
 //!
-//! A lookup finds its block in the per-process directory, then reads the
-//! block's one line of the file.
+//! A lookup computes its key's block from the key and reads that block's
+//! one line of the file.
 
 use std::ops::Range;
 
 use super::FormatError;
-use super::blocks::{self, BLOCK_KEYS, BLOCK_LEN, CODES_AT, Counts, Directory, FENCE_LEN};
+use super::hashed::{self, BLOCK_LEN, Layout, Shape};
 use super::meta::KindStats;
 use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
-use crate::memory::Pages;
 
 const STATUS_MASK: u8 = 0b0000_0011;
 const REGISTRATION_SHIFT: u8 = 2;
@@ -95,13 +95,115 @@ fn window_date(days: i32, open: i32) -> Option<Date> {
     }
 }
 
-/// Where a key's block lies in the file, found from the per-process
-/// directory alone. [`Register::probe`] makes one and [`Register::code`]
-/// finishes the lookup; in between, a batch prefetches the block.
+/// Bytes of a register section before its blocks: its header line.
+pub(crate) const LINE_LEN: usize = 64;
+/// Where the header line holds what it holds.
+const KEYS_AT: usize = 0;
+const NAMED_AT: usize = 8;
+const BITS_AT: usize = 16;
+const SHAPE_AT: usize = 17;
+
+/// A register section of unique `(key, code)` pairs, in any order: its
+/// header line, then the blocks of [`hashed::encode`].
+pub(crate) fn encode_register(entries: &[(u32, u8)]) -> Vec<u8> {
+    let (layout, blocks) = hashed::encode(entries);
+    let mut section = vec![0u8; LINE_LEN];
+    section[KEYS_AT..][..8].copy_from_slice(&(entries.len() as u64).to_le_bytes());
+    section[NAMED_AT..][..8].copy_from_slice(&layout.named.to_le_bytes());
+    section[BITS_AT] = layout.bits as u8;
+    section[SHAPE_AT] = layout.shape.number();
+    section.extend_from_slice(&blocks);
+    section
+}
+
+/// The layout and number of keys a register section's header line gives,
+/// its fields checked against each other and the section's length.
+fn decode_line(section: &[u8]) -> Result<(Layout, u64), String> {
+    let line = section
+        .get(..LINE_LEN)
+        .ok_or_else(|| format!("{} bytes, shorter than its header line", section.len()))?;
+    let shape = Shape::from_number(line[SHAPE_AT])
+        .ok_or_else(|| format!("block shape {} is not 0 or 1", line[SHAPE_AT]))?;
+    if line[SHAPE_AT + 1..].iter().any(|&b| b != 0) {
+        return Err("reserved bytes of the header line are not zero".into());
+    }
+    let layout = Layout {
+        bits: u32::from(line[BITS_AT]),
+        named: super::u64_at(line, NAMED_AT),
+        shape,
+    };
+    layout.validate(section.len() - LINE_LEN)?;
+    Ok((layout, super::u64_at(line, KEYS_AT)))
+}
+
+/// What open needs of a register section's blocks: the counts in their
+/// flags bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    /// The sum of the counts: the number of keys.
+    pub(crate) keys: u64,
+    /// The first block whose count is more than its shape has slots for,
+    /// with it.
+    pub(crate) bad: Option<(usize, usize)>,
+}
+
+impl Counts {
+    /// The counts of a register section's whole blocks.
+    #[cfg(fuzzing)]
+    pub(crate) fn of(section: &[u8]) -> Counts {
+        let mut counts = Counts::default();
+        counts.add(slots_of(section), 0, section.get(LINE_LEN..).unwrap_or_default());
+        counts
+    }
+
+    /// Adds the blocks of `bytes`, the first of them block `first`, of a
+    /// shape with `slots` slots.
+    fn add(&mut self, slots: usize, first: usize, bytes: &[u8]) {
+        for (i, block) in bytes.chunks_exact(BLOCK_LEN).enumerate() {
+            let count = hashed::count(block);
+            if count > slots && self.bad.is_none() {
+                self.bad = Some((first + i, count));
+            }
+            self.keys += count as u64;
+        }
+    }
+}
+
+/// The slots a block of the section's shape has (none for no shape).
+fn slots_of(section: &[u8]) -> usize {
+    section
+        .get(SHAPE_AT)
+        .and_then(|&n| Shape::from_number(n))
+        .map_or(0, Shape::keys)
+}
+
+/// The CRC-32 of a register section and its blocks' [`Counts`], in one
+/// pass: the blocks are most of the file, and reading every block's count
+/// after the checksum had read it waited on memory a second time.
+pub(crate) fn checksum_and_counts(section: &[u8]) -> (u32, Counts) {
+    // Small enough to stay in the first-level cache between the two reads.
+    const CHUNK_BLOCKS: usize = 256;
+    let mut crc = crc32fast::Hasher::new();
+    let (line, blocks) = section.split_at(LINE_LEN.min(section.len()));
+    crc.update(line);
+    let slots = slots_of(section);
+    let mut counts = Counts::default();
+    for (i, chunk) in blocks.chunks(CHUNK_BLOCKS * BLOCK_LEN).enumerate() {
+        crc.update(chunk);
+        counts.add(slots, i * CHUNK_BLOCKS, chunk);
+    }
+    (crc.finalize(), counts)
+}
+
+/// Where a lookup of a key starts, computed from the key alone:
+/// [`Register::probe`] makes one and [`Register::code`] finishes the
+/// lookup; in between, a batch prefetches the named block.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Probe {
-    /// Offset of the block in the file.
+    /// Offset of the key's named block in the file.
     at: usize,
+    /// The key's slot in its named block.
+    slot: u32,
     key: u32,
 }
 
@@ -116,71 +218,64 @@ impl Probe {
 /// The register of one kind of recipient, located in an index file.
 #[derive(Debug)]
 pub(crate) struct Register {
-    directory: Directory,
-    fences: Range<usize>,
+    layout: Layout,
+    /// The blocks, after the section's header line.
     blocks: Range<usize>,
     windows: Range<usize>,
     len: u64,
-    /// Whether the index's bytes are on small pages ([`Register::probe_single`]).
-    small_pages: bool,
 }
 
 impl Register {
-    /// Checks the sections' sizes against each other, that the fences
-    /// increase and that every block's count is in range (`counts`, of the
-    /// blocks section, from the pass that checked its checksum), and builds
-    /// the directory (its tables on `pages`, the pages `bytes` are on); the
+    /// Checks the register section's header line against its length, that
+    /// no block's count is more than its slots (`counts`, of the section,
+    /// from the pass that checked its checksum) and that they add up to
+    /// the line's number of keys, and the windows section's length; the
     /// blocks' contents are checked by [`Register::verify`].
     pub(crate) fn open(
         bytes: &[u8],
-        pages: Pages,
-        fences: Range<usize>,
-        blocks: Range<usize>,
+        register: Range<usize>,
         windows: Range<usize>,
         counts: Counts,
-        names: [&'static str; 3],
+        names: [&'static str; 2],
     ) -> Result<Register, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
-        if !fences.len().is_multiple_of(FENCE_LEN) {
+        let (layout, keys) =
+            decode_line(&bytes[register.clone()]).map_err(|detail| contents(names[0], detail))?;
+        if !register.start.is_multiple_of(BLOCK_LEN) {
             return Err(contents(
                 names[0],
-                format!("length {} is not a multiple of {FENCE_LEN}", fences.len()),
-            ));
-        }
-        let n = fences.len() / FENCE_LEN;
-        if blocks.len() != n * BLOCK_LEN {
-            return Err(contents(
-                names[1],
-                format!("{} bytes for {n} blocks of {BLOCK_LEN}", blocks.len()),
-            ));
-        }
-        if !blocks.start.is_multiple_of(BLOCK_LEN) {
-            return Err(contents(
-                names[1],
                 format!("not aligned to {BLOCK_LEN} bytes"),
+            ));
+        }
+        if let Some((i, count)) = counts.bad {
+            return Err(contents(
+                names[0],
+                format!(
+                    "block {i} says it holds {count} keys ({} at most)",
+                    layout.shape.keys()
+                ),
+            ));
+        }
+        if counts.keys != keys {
+            return Err(contents(
+                names[0],
+                format!(
+                    "the blocks hold {} keys, the header line says {keys}",
+                    counts.keys
+                ),
             ));
         }
         if !windows.len().is_multiple_of(WINDOW_LEN) {
             return Err(contents(
-                names[2],
+                names[1],
                 format!("length {} is not a multiple of {WINDOW_LEN}", windows.len()),
             ));
         }
-        let directory = Directory::build(&bytes[fences.clone()], pages)
-            .map_err(|detail| contents(names[0], detail))?;
-        if let Some((i, count)) = counts.bad {
-            return Err(contents(
-                names[1],
-                format!("block {i} says it holds {count} keys (1 to {BLOCK_KEYS})"),
-            ));
-        }
         Ok(Register {
-            directory,
-            fences,
-            blocks,
+            layout,
+            blocks: register.start + LINE_LEN..register.end,
             windows,
-            len: counts.keys,
-            small_pages: pages == Pages::Small,
+            len: keys,
         })
     }
 
@@ -189,67 +284,37 @@ impl Register {
         self.len
     }
 
-    /// Private memory held for this register: its directory (the data
-    /// itself stays in the file).
-    pub(crate) fn heap_size(&self) -> usize {
-        self.directory.heap_size()
-    }
-
-    /// The first step of a lookup, from the directory alone: the block that
-    /// would hold the key. `None` if no block can.
+    /// The first step of a lookup, from the key alone: its named block and
+    /// its slot there. `None` for a key above every key of the register.
     #[inline(always)]
     pub(crate) fn probe(&self, key: u32) -> Option<Probe> {
-        let block = self.directory.block_of(key)?;
+        let (own, slot) = self.layout.probe(key)?;
         Some(Probe {
-            at: self.blocks.start + block * BLOCK_LEN,
+            at: self.blocks.start + own * BLOCK_LEN,
+            slot,
             key,
         })
     }
 
-    /// [`Register::probe`] for a single lookup in `bytes`. Where they are
-    /// on small pages (a mapped file), it first touches the block's probable
-    /// line ([`Directory::block_of_guessing`]), so that the page table walk
-    /// for the block's page, a dependent miss of its own when the cache is
-    /// cold, runs while the directory is searched: cold lookups of a mapped
-    /// national index took 0.82x the time. On huge pages the walk is rare
-    /// and the guess, seldom the block's own line, is not worth its
-    /// instructions.
-    #[inline(always)]
-    pub(crate) fn probe_single(&self, bytes: &[u8], key: u32) -> Option<Probe> {
-        let block = if self.small_pages {
-            self.directory.block_of_guessing(key, |guess| {
-                super::prefetch(bytes, self.blocks.start + guess * BLOCK_LEN);
-            })
-        } else {
-            self.directory.block_of(key)
-        }?;
-        Some(Probe {
-            at: self.blocks.start + block * BLOCK_LEN,
-            key,
-        })
-    }
-
-    /// Starts loading the probed block's line. For batches, which probe many
-    /// keys before answering them.
+    /// Starts loading the probed key's named block. For batches, which
+    /// probe many keys before answering them.
     #[inline(always)]
     pub(crate) fn prefetch(&self, bytes: &[u8], probe: &Probe) {
         super::prefetch(bytes, probe.at);
     }
 
-    /// The code byte of the probed key, if the register has it: one line read.
+    /// The code byte of the probed key, if the register has it: one line
+    /// read, and the next one for the few keys past a full named block.
     #[inline(always)]
     pub(crate) fn code(&self, bytes: &[u8], probe: &Probe) -> Option<Code> {
-        let block = block_at(bytes, probe.at)?;
-        blocks::find(block, probe.key as u16).map(Code)
+        hashed::code_at(self.layout.shape, bytes, probe.at, probe.slot).map(Code)
     }
 
     /// [`Register::code`] for a lookup: [`Code::ABSENT`] for a key the
-    /// register does not hold, without a branch on which it is.
+    /// register does not hold.
     #[inline(always)]
     pub(crate) fn lookup_code(&self, bytes: &[u8], probe: &Probe) -> Code {
-        block_at(bytes, probe.at).map_or(Code::ABSENT, |block| {
-            Code(blocks::find_or(block, probe.key as u16, Code::ABSENT.0))
-        })
+        self.code(bytes, probe).unwrap_or(Code::ABSENT)
     }
 
     /// The exemption window of `key` (`None` for an open end); `None` if
@@ -274,33 +339,21 @@ impl Register {
         None
     }
 
-    /// Every key with its code byte, in block order (key order in a file
-    /// that passes [`Register::verify`]); whatever the bytes say otherwise,
-    /// never a panic.
-    fn codes<'a>(&'a self, bytes: &'a [u8]) -> impl Iterator<Item = (u32, Code)> + 'a {
-        let fences = bytes.get(self.fences.clone()).unwrap_or_default();
-        let all = bytes.get(self.blocks.clone()).unwrap_or_default();
-        all.chunks_exact(BLOCK_LEN)
-            .enumerate()
-            .flat_map(move |(i, block)| {
-                let block: &[u8; BLOCK_LEN] = block.try_into().expect("chunks of BLOCK_LEN");
-                let high = blocks::fence(fences, i).unwrap_or(0) & 0xFFFF_0000;
-                (0..blocks::count(block)).map(move |j| {
-                    let key = high | u32::from(blocks::low_at(block, j));
-                    (key, Code(block[CODES_AT + j]))
-                })
-            })
-    }
-
     /// Every key with its contact, in key order. On a file that has not
-    /// been verified the contacts are whatever the bytes say (never a panic).
+    /// been verified the contacts are whatever the bytes say (never a
+    /// panic). The blocks hold the keys in the order of their mix: this
+    /// gathers them all (8 bytes each) and sorts them first.
     pub(crate) fn contacts<'a>(
         &'a self,
         bytes: &'a [u8],
     ) -> impl Iterator<Item = (u32, Contact)> + 'a {
+        let blocks = bytes.get(self.blocks.clone()).unwrap_or_default();
+        let mut codes: Vec<(u32, u8)> = hashed::entries(&self.layout, blocks).collect();
+        codes.sort_unstable_by_key(|&(key, _)| key);
         let windows = bytes.get(self.windows.clone()).unwrap_or_default();
         let mut next_window = 0;
-        self.codes(bytes).map(move |(key, code)| {
+        codes.into_iter().map(move |(key, code)| {
+            let code = Code(code);
             let mut contact = Contact {
                 registration: code.registration(),
                 nemsms: code.nemsms(),
@@ -323,47 +376,38 @@ impl Register {
         })
     }
 
-    /// Full content check: every block in canonical form (its first key its
-    /// fence, keys increasing within it and below the next block's, full
-    /// unless the last of its high bits, unused slots zero); that every key
-    /// is a possible recipient (`keys`); no reserved bit in a code; and that
-    /// the windows are sorted, hold valid dates, and belong one to one to
-    /// the recipients whose code says they have one. Returns the statistics
-    /// the codes add up to.
-    ///
-    /// Proportional to the file's size, but without a step per recipient
-    /// where it can: keys are checked a block at a time where `keys` allows,
-    /// codes are counted in a histogram.
+    /// Full content check: the blocks exactly the placement of the keys
+    /// they hold ([`hashed::check`]); that every key is a possible
+    /// recipient (`keys`); no reserved bit in a code; and that the windows
+    /// are sorted, hold valid dates, and belong one to one to the
+    /// recipients whose code says they have one. Returns the statistics the
+    /// codes add up to.
     pub(crate) fn verify(
         &self,
         bytes: &[u8],
-        names: [&'static str; 3],
+        names: [&'static str; 2],
         keys: KeyCheck,
     ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
-        let (fences, _) = bytes[self.fences.clone()].as_chunks::<FENCE_LEN>();
-        let (all, _) = bytes[self.blocks.clone()].as_chunks::<BLOCK_LEN>();
-        let mut histogram = Histogram::default();
-        // Consecutive blocks mostly lie in the same slot of keys.
-        let mut slot = (u32::MAX, 0);
-        let mut unused = 0;
-        // One fence per block, as open checked.
-        for (i, (block, fence)) in all.iter().zip(fences).enumerate() {
-            let next = fences.get(i + 1).map(|f| u32::from_le_bytes(*f));
-            if let Err(problem) =
-                check_block(block, u32::from_le_bytes(*fence), next, keys, &mut slot)
-            {
-                return Err(contents(names[1], format!("block {i} {problem}")));
+        let blocks = &bytes[self.blocks.clone()];
+        let checked = match keys {
+            KeyCheck::Each(possible) => hashed::check(&self.layout, blocks, possible),
+            KeyCheck::Runs { valid_runs } => {
+                let runs = RunTable::new(valid_runs, self.layout.largest());
+                hashed::check(&self.layout, blocks, |key| runs.possible(key))
             }
-            // All 21 slots: a fixed-size loop the compiler unrolls. The
-            // unused ones, zero as just checked, are taken off code 0 below.
-            let (codes, _) = block[CODES_AT..]
-                .split_first_chunk::<BLOCK_KEYS>()
-                .expect("21 slots");
-            histogram.add(codes);
-            unused += (BLOCK_KEYS - blocks::count(block)) as u64;
-        }
+        };
+        checked.map_err(|detail| contents(names[0], detail))?;
 
+        // Every code byte of every block: the unused ones, zero as just
+        // checked, are taken off code 0 below.
+        let shape = self.layout.shape;
+        let mut histogram = Histogram::default();
+        let mut unused = 0;
+        for block in blocks.chunks_exact(BLOCK_LEN) {
+            histogram.add(&block[shape.codes_at()..][..shape.keys()]);
+            unused += (shape.keys() - hashed::count(block)) as u64;
+        }
         let mut stats = KindStats::default();
         let mut total = histogram.total();
         total[0] -= unused;
@@ -374,7 +418,7 @@ impl Register {
             let code = code as u8;
             if code & RESERVED != 0 {
                 return Err(contents(
-                    names[1],
+                    names[0],
                     format!("code {code:#04x} has the reserved bit set"),
                 ));
             }
@@ -400,7 +444,7 @@ impl Register {
         let with_window = stats.exemption_windows;
         if n as u64 != with_window {
             return Err(contents(
-                names[2],
+                names[1],
                 format!("holds {n} windows for {with_window} recipients that have one"),
             ));
         }
@@ -409,25 +453,25 @@ impl Register {
             let (key, start, end) = window_at(windows, i).expect("in bounds");
             if previous.is_some_and(|p| p >= key) {
                 return Err(contents(
-                    names[2],
+                    names[1],
                     "keys are not strictly increasing".into(),
                 ));
             }
             previous = Some(key);
             let valid = |days, open| days == open || Date::from_days(days).is_some();
             if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
-                return Err(contents(names[2], format!("window {i} is invalid")));
+                return Err(contents(names[1], format!("window {i} is invalid")));
             }
             match self.probe(key).and_then(|probe| self.code(bytes, &probe)) {
                 None => {
                     return Err(contents(
-                        names[2],
+                        names[1],
                         format!("window {i} belongs to a recipient the register does not hold"),
                     ));
                 }
                 Some(code) if !code.has_window() => {
                     return Err(contents(
-                        names[2],
+                        names[1],
                         format!("window {i} belongs to a recipient whose code says it has none"),
                     ));
                 }
@@ -435,104 +479,6 @@ impl Register {
             }
         }
         Ok(stats)
-    }
-}
-
-/// The block at `at` in the file.
-#[inline(always)]
-fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
-    bytes.get(at..at + BLOCK_LEN)?.try_into().ok()
-}
-
-/// Checks one block against its fence and the next block's (`next`): the
-/// canonical form of FORMAT.md, and that every key is possible. `slot` is
-/// the last slot [`KeyCheck::Runs`] looked at, with its valid runs.
-fn check_block(
-    block: &[u8; BLOCK_LEN],
-    fence: u32,
-    next: Option<u32>,
-    keys: KeyCheck,
-    slot: &mut (u32, u16),
-) -> Result<(), BlockProblem> {
-    let count = blocks::count(block);
-    let low = |j| blocks::low_at(block, j);
-    if low(0) != fence as u16 {
-        return Err(BlockProblem::NotItsFence);
-    }
-    if !blocks::increasing(block, count) {
-        return Err(BlockProblem::NotIncreasing);
-    }
-    let high = fence & 0xFFFF_0000;
-    let last = high | u32::from(low(count - 1));
-    let next_high = next.map(|n| n & 0xFFFF_0000);
-    if next_high == Some(high) {
-        if next.is_some_and(|n| n <= last) {
-            return Err(BlockProblem::PastNextFence);
-        }
-        if count < BLOCK_KEYS {
-            return Err(BlockProblem::NotFull(count));
-        }
-    }
-    if (count..BLOCK_KEYS).any(|j| low(j) != 0 || block[CODES_AT + j] != 0) {
-        return Err(BlockProblem::UnusedNotZero);
-    }
-    let possible = match keys {
-        KeyCheck::Each(is_key) => (0..count).all(|j| is_key(high | u32::from(low(j)))),
-        KeyCheck::Runs { valid_runs } => {
-            let mut valid_in = |s: u32| {
-                if slot.0 != s {
-                    *slot = (s, valid_runs(s));
-                }
-                u32::from(slot.1)
-            };
-            let first = high | u32::from(low(0));
-            // Keys increase: when the first and the last share a slot, the
-            // runs between theirs cover every key of the block.
-            if first / SLOT == last / SLOT {
-                let (a, b) = (first % SLOT / RUN, last % SLOT / RUN);
-                let wanted = ((1u32 << (b - a + 1)) - 1) << a;
-                valid_in(first / SLOT) & wanted == wanted
-            } else {
-                (0..count).all(|j| {
-                    let key = high | u32::from(low(j));
-                    valid_in(key / SLOT) >> (key % SLOT / RUN) & 1 != 0
-                })
-            }
-        }
-    };
-    if !possible {
-        return Err(BlockProblem::ImpossibleKey);
-    }
-    Ok(())
-}
-
-/// What [`check_block`] found wrong with a block; the error message says it
-/// after the block's number.
-#[derive(Clone, Copy, Debug)]
-enum BlockProblem {
-    NotItsFence,
-    NotIncreasing,
-    PastNextFence,
-    NotFull(usize),
-    UnusedNotZero,
-    ImpossibleKey,
-}
-
-impl std::fmt::Display for BlockProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BlockProblem::NotItsFence => f.write_str("does not start with its fence"),
-            BlockProblem::NotIncreasing => {
-                f.write_str("holds keys that are not strictly increasing")
-            }
-            BlockProblem::PastNextFence => f.write_str("reaches past the next block's fence"),
-            BlockProblem::NotFull(count) => write!(
-                f,
-                "holds {count} keys but is not the last block of its high bits"
-            ),
-            BlockProblem::UnusedNotZero => f.write_str("has unused slots that are not zero"),
-            BlockProblem::ImpossibleKey => f.write_str("holds an impossible key"),
-        }
     }
 }
 
@@ -546,8 +492,7 @@ pub(crate) enum KeyCheck {
     /// possible or all impossible; `valid_runs(key / SLOT)` has bit `r` set
     /// if run `r` of that slot is possible. (Packed CPR keys: 10,000 serials
     /// per date as written, the first digit of the serial picking the
-    /// century.) Constants, not fields: a division by a number known only
-    /// at run time took longer than the rest of a block's check.
+    /// century.)
     Runs { valid_runs: fn(u32) -> u16 },
 }
 
@@ -555,6 +500,27 @@ pub(crate) enum KeyCheck {
 const SLOT: u32 = 10_000;
 /// Keys per run of [`KeyCheck::Runs`].
 const RUN: u32 = 1_000;
+
+/// [`KeyCheck::Runs`]'s valid runs of each slot, computed once for a
+/// check, as the keys come in the order of their mix: a table read per key
+/// rather than a computation. Slots past the table have no valid run.
+struct RunTable(Vec<u16>);
+
+impl RunTable {
+    /// The slots of keys up to `largest`, up to the last with a valid run.
+    fn new(valid_runs: fn(u32) -> u16, largest: u32) -> RunTable {
+        let mut table: Vec<u16> = (0..=largest / SLOT).map(valid_runs).collect();
+        let used = table.iter().rposition(|&runs| runs != 0).map_or(0, |i| i + 1);
+        table.truncate(used);
+        RunTable(table)
+    }
+
+    #[inline(always)]
+    fn possible(&self, key: u32) -> bool {
+        let runs = self.0.get((key / SLOT) as usize).copied().unwrap_or(0);
+        runs >> (key % SLOT / RUN) & 1 != 0
+    }
+}
 
 /// How many codes have each value, counted in four interleaved tables so
 /// that runs of equal codes do not wait on each other's increments.
@@ -576,11 +542,11 @@ impl Default for Histogram {
 }
 
 impl Histogram {
-    fn add(&mut self, codes: &[u8; BLOCK_KEYS]) {
+    fn add(&mut self, codes: &[u8]) {
         for (i, &code) in codes.iter().enumerate() {
             self.tables[i % 4][usize::from(code)] += 1;
         }
-        self.pending += BLOCK_KEYS as u32;
+        self.pending += codes.len() as u32;
         // Flush long before a u32 count could overflow.
         if self.pending >= 1 << 30 {
             self.flush();
@@ -605,63 +571,6 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn check_block_finds_every_problem_and_names_it() {
-        // 30 keys of one high half: a full block and one of 9.
-        let keys: Vec<u32> = (0..30).map(|i| 1 << 16 | (100 + 10 * i)).collect();
-        let (fences, bytes) = blocks::encode(keys.iter().map(|&k| (k, 1)));
-        let fence = |i| blocks::fence(&fences, i);
-        let block = |i: usize| -> [u8; BLOCK_LEN] {
-            bytes[i * BLOCK_LEN..][..BLOCK_LEN].try_into().unwrap()
-        };
-        let all = KeyCheck::Each(|_| true);
-        let check = |b: &[u8; BLOCK_LEN], i: usize, keys: KeyCheck| {
-            let next = fence(i + 1);
-            check_block(b, fence(i).unwrap(), next, keys, &mut (u32::MAX, 0))
-                .map_err(|p| p.to_string())
-        };
-        assert_eq!(check(&block(0), 0, all), Ok(()));
-        assert_eq!(check(&block(1), 1, all), Ok(()));
-        let set_low = |b: &mut [u8; BLOCK_LEN], j: usize, low: u16| {
-            b[2 * j..2 * j + 2].copy_from_slice(&low.to_le_bytes())
-        };
-        // Block 0 with slot `j` holding `low` instead.
-        let with_low = |j, low| {
-            let mut b = block(0);
-            set_low(&mut b, j, low);
-            check(&b, 0, all)
-        };
-        assert_eq!(with_low(0, 99), Err("does not start with its fence".into()));
-        assert_eq!(
-            with_low(2, 110),
-            Err("holds keys that are not strictly increasing".into())
-        );
-        assert_eq!(
-            with_low(20, 310),
-            Err("reaches past the next block's fence".into())
-        );
-        let mut b = block(0);
-        b[blocks::COUNT_AT] = 20;
-        set_low(&mut b, 20, 0);
-        b[CODES_AT + 20] = 0;
-        assert_eq!(
-            check(&b, 0, all),
-            Err("holds 20 keys but is not the last block of its high bits".into())
-        );
-        let mut b = block(1);
-        b[CODES_AT + 15] = 1;
-        assert_eq!(
-            check(&b, 1, all),
-            Err("has unused slots that are not zero".into())
-        );
-        let not_160 = KeyCheck::Each(|key| key != 1 << 16 | 160);
-        assert_eq!(
-            check(&block(0), 0, not_160),
-            Err("holds an impossible key".into())
-        );
-        assert_eq!(check(&block(1), 1, not_160), Ok(()));
-    }
 
     #[test]
     fn codes_round_trip_every_combination() {

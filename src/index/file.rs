@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::time::SystemTime;
 
-use crate::memory::{self, Pages};
+use crate::memory;
 
 /// The bytes of an index: a file mapping, a file read into memory, or bytes
 /// the caller handed over. An enum rather than one trait object so that the
@@ -22,16 +22,6 @@ impl Storage {
             Storage::Map(map) => map,
             Storage::Loaded(map, len) => &map[..*len],
             Storage::Other(bytes) => (**bytes).as_ref(),
-        }
-    }
-
-    /// The pages [`Storage::bytes`] are on, and so the ones the directories
-    /// built from them ask for: a loaded index's are huge, a mapping's (and
-    /// bytes of unknown origin) small.
-    pub(super) fn pages(&self) -> Pages {
-        match self {
-            Storage::Loaded(..) => Pages::Huge,
-            Storage::Map(_) | Storage::Other(_) => Pages::Small,
         }
     }
 }
@@ -62,14 +52,14 @@ impl FileIdentity {
 }
 
 /// Reads a whole file into private memory that the system may back with
-/// huge pages ([`Pages::Huge`]), read-only once filled: [`Storage::Loaded`].
+/// huge pages ([`memory::huge`]), read-only once filled: [`Storage::Loaded`].
 /// A mapping of the file has 4 KiB pages: the kernel grants file mappings
 /// no huge pages.
 pub(super) fn load_file(mut file: &File) -> std::io::Result<Storage> {
     use std::io::Read;
     let len = usize::try_from(file.metadata()?.len())
         .map_err(|_| std::io::Error::other("the file does not fit in memory"))?;
-    let mut map = memory::anonymous(len, Pages::Huge)?;
+    let mut map = memory::huge(len)?;
     file.read_exact(&mut map[..len])?;
     // The file may have grown since its length was read: what was read is
     // then not the whole file, and its checks would say so less clearly.

@@ -27,7 +27,6 @@ use crate::format::{
     self, Counts, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section,
     SectionKind,
 };
-use crate::memory::Pages;
 use crate::recipient::{Recipient, RecipientKind};
 
 /// A material resolved once, for many lookups (see [`Index::material`]).
@@ -165,7 +164,7 @@ impl Index {
     }
 
     fn from_storage(storage: Storage) -> Result<Index, FormatError> {
-        let opened = Opened::read(storage.bytes(), storage.pages())?;
+        let opened = Opened::read(storage.bytes())?;
         Ok(Index::with(storage, opened))
     }
 
@@ -234,16 +233,11 @@ impl Index {
     }
 
     /// Private memory this index holds beyond the file's bytes: the
-    /// directories' tables (for an index from [`Index::load`] each rounded up
-    /// to a huge page, 2 MiB, so that they too are backed by huge pages) and
-    /// the material table.
+    /// material table and the decision rules. The registers need none: a
+    /// lookup computes its block from the key.
     pub fn heap_size(&self) -> usize {
-        self.opened
-            .registers
-            .iter()
-            .map(Register::heap_size)
-            .sum::<usize>()
-            + self.opened.rules.capacity() * std::mem::size_of::<Rule>()
+        self.opened.rules.capacity() * std::mem::size_of::<Rule>()
+            + std::mem::size_of::<CodeAnswers>()
             + self
                 .opened
                 .material_ids
@@ -313,7 +307,7 @@ impl Index {
         }
         let bytes = self.storage.bytes();
         let register = &self.opened.registers[kind as usize];
-        let probe = register.probe_single(bytes, recipient.key());
+        let probe = register.probe(recipient.key());
         Ok(self
             .opened
             .answers
@@ -483,8 +477,7 @@ impl Index {
                 let materials = (receive.recv().ok()).map(|opened| opened.verify_materials(bytes));
                 (snapshot, materials)
             });
-            // A mapping, as `Storage::Map`'s: small pages.
-            let Ok(opened) = read.get_or_init(|| Opened::read(bytes, Pages::Small)) else {
+            let Ok(opened) = read.get_or_init(|| Opened::read(bytes)) else {
                 return (None, None, None);
             };
             let Ok(second) = second else {
@@ -516,18 +509,18 @@ impl Index {
 
 impl Opened {
     /// Everything [`Index::open`] checks (FORMAT.md 7.1), from the file's
-    /// bytes; the directories' tables on `pages`.
-    fn read(bytes: &[u8], pages: Pages) -> Result<Opened, FormatError> {
+    /// bytes.
+    fn read(bytes: &[u8]) -> Result<Opened, FormatError> {
         let header = Header::decode(bytes)?;
         let sections = format::read_sections(bytes, &header)?;
         // The counts of each kind's blocks, read in the checksum's pass; a
-        // kind's register is opened only if it has one blocks section.
+        // kind's register is opened only if it has one register section.
         let mut counts = [Counts::default(); 2];
         for section in &sections {
             let data = &bytes[section.start..section.end];
-            let kind = [CPR_SECTIONS[1], CVR_SECTIONS[1]]
+            let kind = [CPR_SECTIONS[0], CVR_SECTIONS[0]]
                 .iter()
-                .position(|&blocks| section.kind == blocks as u32);
+                .position(|&register| section.kind == register as u32);
             let actual = match kind {
                 Some(kind) => {
                     let (crc, of_kind) = format::checksum_and_counts(data);
@@ -581,13 +574,11 @@ impl Opened {
                 });
             }
         }
-        let register = |kinds: [SectionKind; 3], counts: Counts| {
+        let register = |kinds: [SectionKind; 2], counts: Counts| {
             Register::open(
                 bytes,
-                pages,
                 range(kinds[0])?,
                 range(kinds[1])?,
-                range(kinds[2])?,
                 counts,
                 kinds.map(SectionKind::name),
             )
@@ -721,16 +712,8 @@ impl Opened {
     }
 }
 
-pub(crate) const CPR_SECTIONS: [SectionKind; 3] = [
-    SectionKind::CprFences,
-    SectionKind::CprBlocks,
-    SectionKind::CprWindows,
-];
-pub(crate) const CVR_SECTIONS: [SectionKind; 3] = [
-    SectionKind::CvrFences,
-    SectionKind::CvrBlocks,
-    SectionKind::CvrWindows,
-];
+pub(crate) const CPR_SECTIONS: [SectionKind; 2] = [SectionKind::CprRegister, SectionKind::CprWindows];
+pub(crate) const CVR_SECTIONS: [SectionKind; 2] = [SectionKind::CvrRegister, SectionKind::CvrWindows];
 
 fn find_section(sections: &[Section], kind: SectionKind) -> Result<Range<usize>, FormatError> {
     let mut found = sections.iter().filter(|s| s.kind == kind as u32);

@@ -289,7 +289,7 @@ static void check_metadata(const tlm_index *index, const char *version)
 
     /* The layout of tlm_info, field by field, against the fixture. */
     CHECK(tlm_index_info(index, &info) == TLM_OK);
-    CHECK(info.format_major == 2);
+    CHECK(info.format_major == 3);
     CHECK(info.materials == 6 && info.groups == 3 && info.sender_systems == 3);
     CHECK(info.cpr_contacts == 7 && info.cvr_contacts == 2);
     CHECK(info.file_size > 0 && info.build_time > 0);

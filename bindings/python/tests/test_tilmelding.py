@@ -163,7 +163,7 @@ def test_metadata_close_and_names():
     assert len(m["snapshot_id"]) == 64
     assert m["as_of"] == datetime.datetime(2026, 11, 22, 5, tzinfo=datetime.timezone.utc)
     assert m["counts"]["cpr"] == 7 and m["counts"]["cvr"] == 2
-    assert m["format_version"].startswith("2.")
+    assert m["format_version"].startswith("3.")
     assert tilmelding.CHANNEL_NAMES == ["none", "digital", "nemsms", "physical"]
     assert tilmelding.REASON_NAMES[0] == "none" and "no_nemsms" in tilmelding.REASON_NAMES
     with index:
