@@ -132,11 +132,6 @@ impl Layout {
         Layout { bits, named, shape }
     }
 
-    /// The largest key a register of this layout may hold.
-    pub(crate) fn largest(&self) -> u32 {
-        mask(self.bits)
-    }
-
     /// Checks the layout's fields against each other and against the
     /// length of its blocks (`len` bytes): the checks of [`check`] that
     /// need no block read, so that a reader may open a section on them.
@@ -216,7 +211,9 @@ impl Slots {
 
     /// The first mixed key named to block `own` (`own` up to the number of
     /// named blocks, whose first is 2^bits): the mixed keys times the
-    /// number of blocks, at or above `own` × 2^bits.
+    /// number of blocks, at or above `own` × 2^bits. [`Walk`] steps
+    /// through them without a division; this is its reference.
+    #[cfg(test)]
     fn first(&self, own: usize) -> u64 {
         let low = (own as u64) << self.layout.bits;
         low.div_ceil(self.layout.named)
@@ -233,27 +230,8 @@ impl Slots {
         (mixed < next).then_some(mixed as u32)
     }
 
-    /// For each distance a slot of block `at` may say, the share of mixed
-    /// keys of the block it names (empty where that is no named block):
-    /// what reading a block's slots needs, at five divisions a block rather
-    /// than two a key.
-    fn shares(&self, at: usize) -> [(u64, u64); SPAN] {
-        let named = self.layout.named as usize;
-        let mut firsts = [0u64; SPAN + 1];
-        for (k, first) in firsts.iter_mut().enumerate() {
-            // Block at + 1 - k, if it is a named block or the end of them.
-            if let Some(own) = (at + 1).checked_sub(k).filter(|&own| own <= named) {
-                *first = self.first(own);
-            }
-        }
-        std::array::from_fn(|d| match at.checked_sub(d) {
-            Some(own) if own < named => (firsts[d + 1], firsts[d]),
-            _ => (0, 0),
-        })
-    }
-
-    /// The mixed key of a slot of block `at` (whose [`Slots::shares`] are
-    /// `shares`) and its named block: `None` if no key has that slot.
+    /// The mixed key of a slot of block `at` (whose [`Walk::next`] shares
+    /// are `shares`) and its named block: `None` if no key has that slot.
     #[inline(always)]
     fn mixed_of_slot(
         &self,
@@ -265,6 +243,74 @@ impl Slots {
         let distance = (slot >> remainder_bits) as usize;
         let mixed = self.mixed_of(shares[distance], slot & mask(remainder_bits))?;
         Some((mixed, at - distance))
+    }
+}
+
+/// The blocks of a section one after the other, from block 0, with what
+/// reading each one's slots needs: for each distance a slot may say, the
+/// share of mixed keys of the block it names (empty where that is no named
+/// block). The shares' bounds are [`Slots::first`] of consecutive blocks,
+/// stepped by adding 2^bits / named with its remainder carried, so that a
+/// block costs no division.
+struct Walk {
+    slots: Slots,
+    /// `first(at + 1 - k)` for the last block `at` returned, `k` 0 to
+    /// [`SPAN`] (zero below block 0).
+    firsts: [u64; SPAN + 1],
+    /// The block returned next.
+    at: usize,
+    /// `first(at + 1)` for the next block `at`: `own` × quotient, plus
+    /// `own` × remainder / named rounded down (`carried`) and rounded up
+    /// (`rest` not zero).
+    base: u64,
+    carried: u64,
+    rest: u64,
+    quotient: u64,
+    remainder: u64,
+}
+
+impl Walk {
+    fn new(slots: Slots) -> Walk {
+        let whole = 1u64 << slots.layout.bits;
+        let named = slots.layout.named;
+        let mut walk = Walk {
+            slots,
+            firsts: [0; SPAN + 1],
+            at: 0,
+            base: 0,
+            carried: 0,
+            rest: 0,
+            quotient: whole / named,
+            remainder: whole % named,
+        };
+        // first(0), zero, as the block before block 0 would have it.
+        walk.step();
+        walk
+    }
+
+    /// `first` of the next block on, shifted into `firsts`.
+    fn step(&mut self) {
+        self.firsts.rotate_right(1);
+        self.firsts[0] = self.base + self.carried + u64::from(self.rest != 0);
+        self.base += self.quotient;
+        self.rest += self.remainder;
+        if self.rest >= self.slots.layout.named {
+            self.rest -= self.slots.layout.named;
+            self.carried += 1;
+        }
+    }
+
+    /// The next block's number and shares.
+    fn next(&mut self) -> (usize, [(u64, u64); SPAN]) {
+        self.step();
+        let at = self.at;
+        self.at += 1;
+        let named = self.slots.layout.named;
+        let shares = std::array::from_fn(|d| match at.checked_sub(d) {
+            Some(own) if (own as u64) < named => (self.firsts[d + 1], self.firsts[d]),
+            _ => (0, 0),
+        });
+        (at, shares)
     }
 }
 
@@ -447,11 +493,12 @@ pub(crate) fn entries<'a>(
     let shape = layout.shape;
     let slots = Slots::new(layout);
     let blocks = if slots.is_some() { blocks } else { &[] };
-    (blocks.chunks_exact(BLOCK_LEN).enumerate()).flat_map(move |(at, block)| {
-        let shares = slots.map(|slots| (slots, slots.shares(at)));
+    let mut walk = slots.map(Walk::new);
+    blocks.chunks_exact(BLOCK_LEN).flat_map(move |block| {
+        let read = walk.as_mut().map(|walk| (walk.slots, walk.next()));
         (0..count(block).min(shape.keys())).filter_map(move |i| {
-            let (slots, shares) = shares.as_ref()?;
-            let (mixed, _) = slots.mixed_of_slot(at, shares, slot_at(shape, block, i))?;
+            let (slots, (at, shares)) = read.as_ref()?;
+            let (mixed, _) = slots.mixed_of_slot(*at, shares, slot_at(shape, block, i))?;
             Some((unmix(mixed, slots.layout.bits), block[shape.codes_at() + i]))
         })
     })
@@ -473,6 +520,7 @@ pub(crate) fn check(
     layout.validate(blocks.len())?;
     let last = blocks.len() / BLOCK_LEN - 1;
     let slots = Slots::new(layout).expect("at least one named block");
+    let mut walk = Walk::new(slots);
     let mut keys = 0u64;
     // The mix of the key before and its block: where the placement's
     // cursor stood.
@@ -498,7 +546,7 @@ pub(crate) fn check(
         if unused.iter().any(|bytes| bytes.iter().any(|&b| b != 0)) {
             return bad("a byte past the keys is not zero".into());
         }
-        let shares = slots.shares(at);
+        let (_, shares) = walk.next();
         // The block before goes on exactly when this block's first key is
         // named to it or an earlier one (named blocks only increase along
         // the blocks).
@@ -543,7 +591,7 @@ pub(crate) fn check(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
@@ -601,7 +649,7 @@ mod tests {
         layout
     }
 
-    fn random_entries(n: usize, below: u64, seed: u64) -> Vec<(u32, u8)> {
+    pub(crate) fn random_entries(n: usize, below: u64, seed: u64) -> Vec<(u32, u8)> {
         let mut state = seed;
         let mut map = BTreeMap::new();
         while map.len() < n {
@@ -609,6 +657,47 @@ mod tests {
             map.insert(key, (xorshift(&mut state) % 251) as u8);
         }
         map.into_iter().collect()
+    }
+
+    #[test]
+    fn the_walk_steps_through_the_shares_without_a_division() {
+        for (bits, named) in [(16, 1), (16, 7), (31, 312_183), (27, 8_192), (32, 4), (32, 1 << 20)] {
+            for shape in [Shape::Narrow, Shape::Wide] {
+                let slots = Slots::new(&Layout { bits, named, shape }).unwrap();
+                let mut walk = Walk::new(slots);
+                for at in 0..(named as usize + SPAN).min(100_000) {
+                    let (number, shares) = walk.next();
+                    assert_eq!(number, at);
+                    for (d, &share) in shares.iter().enumerate() {
+                        let wanted = match at.checked_sub(d) {
+                            Some(own) if (own as u64) < named => {
+                                (slots.first(own), slots.first(own + 1))
+                            }
+                            _ => (0, 0),
+                        };
+                        assert_eq!(share, wanted, "{bits} {named} {at} {d}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn check_asks_about_every_key_and_names_an_impossible_one() {
+        let entries = random_entries(3_000, 1 << 20, 13);
+        let (layout, blocks) = encode(&entries);
+        let mut asked = Vec::new();
+        let keys = check(&layout, &blocks, |key| {
+            asked.push(key);
+            true
+        });
+        assert_eq!(keys, Ok(3_000));
+        asked.sort_unstable();
+        let all: Vec<u32> = entries.iter().map(|&(k, _)| k).collect();
+        assert_eq!(asked, all);
+        let odd = all.iter().find(|&&k| k % 2 == 1).unwrap();
+        let error = check(&layout, &blocks, |key| key != *odd).unwrap_err();
+        assert!(error.contains("holds an impossible key"), "{error}");
     }
 
     #[test]

@@ -392,10 +392,9 @@ impl Register {
         let blocks = &bytes[self.blocks.clone()];
         let checked = match keys {
             KeyCheck::Each(possible) => hashed::check(&self.layout, blocks, possible),
-            KeyCheck::Runs { valid_runs } => {
-                let runs = RunTable::new(valid_runs, self.layout.largest());
-                hashed::check(&self.layout, blocks, |key| runs.possible(key))
-            }
+            KeyCheck::Runs(runs) => hashed::check(&self.layout, blocks, |key| {
+                KeyCheck::possible_in(runs, key)
+            }),
         };
         checked.map_err(|detail| contents(names[0], detail))?;
 
@@ -487,38 +486,21 @@ impl Register {
 pub(crate) enum KeyCheck {
     /// Key by key.
     Each(fn(u32) -> bool),
-    /// A run of keys at a time: the keys fall into slots of [`SLOT`]
-    /// consecutive keys, each cut into runs of [`RUN`] keys that are all
-    /// possible or all impossible; `valid_runs(key / SLOT)` has bit `r` set
-    /// if run `r` of that slot is possible. (Packed CPR keys: 10,000 serials
-    /// per date as written, the first digit of the serial picking the
-    /// century.)
-    Runs { valid_runs: fn(u32) -> u16 },
+    /// A run of [`RUN`] keys at a time, all possible or all impossible:
+    /// bit `i % 64` of word `i / 64` is set if the keys of run `i` are
+    /// possible; none past the words. (Packed CPR keys: the first digit of
+    /// the serial picks the century, [`crate::recipient::Cpr::possible_runs`].)
+    Runs(&'static [u64]),
 }
 
-/// Keys per slot of [`KeyCheck::Runs`].
-const SLOT: u32 = 10_000;
 /// Keys per run of [`KeyCheck::Runs`].
 const RUN: u32 = 1_000;
 
-/// [`KeyCheck::Runs`]'s valid runs of each slot, computed once for a
-/// check, as the keys come in the order of their mix: a table read per key
-/// rather than a computation. Slots past the table have no valid run.
-struct RunTable(Vec<u16>);
-
-impl RunTable {
-    /// The slots of keys up to `largest`, up to the last with a valid run.
-    fn new(valid_runs: fn(u32) -> u16, largest: u32) -> RunTable {
-        let mut table: Vec<u16> = (0..=largest / SLOT).map(valid_runs).collect();
-        let used = table.iter().rposition(|&runs| runs != 0).map_or(0, |i| i + 1);
-        table.truncate(used);
-        RunTable(table)
-    }
-
+impl KeyCheck {
     #[inline(always)]
-    fn possible(&self, key: u32) -> bool {
-        let runs = self.0.get((key / SLOT) as usize).copied().unwrap_or(0);
-        runs >> (key % SLOT / RUN) & 1 != 0
+    fn possible_in(runs: &[u64], key: u32) -> bool {
+        let run = (key / RUN) as usize;
+        runs.get(run / 64).is_some_and(|word| word >> (run % 64) & 1 != 0)
     }
 }
 
@@ -571,6 +553,59 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::hashed::tests::random_entries;
+
+    /// A register section of `entries` opens, verifies, finds every key and
+    /// no neighbour, and lists the entries in key order.
+    fn round_trip(entries: &[(u32, u8)], shape: Shape) {
+        let section = encode_register(entries);
+        let end = section.len();
+        let names = ["register", "windows"];
+        let counts = checksum_and_counts(&section).1;
+        let register = Register::open(&section, 0..end, end..end, counts, names).unwrap();
+        assert_eq!(register.layout.shape, shape);
+        assert_eq!(register.len(), entries.len() as u64);
+        let stats = register
+            .verify(&section, names, KeyCheck::Each(|_| true))
+            .unwrap();
+        assert_eq!(stats.by_status.iter().sum::<u64>(), entries.len() as u64);
+        let map: std::collections::BTreeMap<u32, u8> = entries.iter().copied().collect();
+        let code = |key| register.probe(key).and_then(|p| register.code(&section, &p));
+        for &(key, c) in entries {
+            assert_eq!(code(key), Some(Code(c)), "{key}");
+            for near in [key.wrapping_add(1), key.wrapping_sub(1)] {
+                assert_eq!(code(near).map(|c| c.0), map.get(&near).copied(), "{near}");
+            }
+        }
+        let listed: Vec<(u32, u8)> = (register.contacts(&section))
+            .map(|(k, c)| (k, encode(&c)))
+            .collect();
+        assert_eq!(listed, map.into_iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn registers_of_both_shapes_open_verify_and_answer() {
+        // Codes without a window or the reserved bit.
+        let codes = |entries: Vec<(u32, u8)>| -> Vec<(u32, u8)> {
+            entries.into_iter().map(|(k, c)| (k, c & 0x3F)).collect()
+        };
+        round_trip(&[], Shape::Wide);
+        round_trip(&codes(random_entries(5_000, 1_104_000_000, 21)), Shape::Wide);
+        // CVR-sized: 27-bit keys, enough of them for narrow blocks.
+        round_trip(&codes(random_entries(200_000, 100_000_000, 22)), Shape::Narrow);
+    }
+
+    #[test]
+    fn runs_say_which_keys_are_possible() {
+        // Runs 0, 2 and 64 are possible, nothing else.
+        let runs: &'static [u64] = &[0b101, 1];
+        let possible = |key| KeyCheck::possible_in(runs, key);
+        assert!(possible(0) && possible(999) && possible(2_000) && possible(2_999));
+        assert!(!possible(1_000) && !possible(3_000) && !possible(63_999));
+        assert!(possible(64_000) && possible(64_999) && !possible(65_000));
+        // Past the words.
+        assert!(!possible(128_000) && !possible(u32::MAX));
+    }
 
     #[test]
     fn codes_round_trip_every_combination() {

@@ -659,9 +659,7 @@ impl Opened {
             RecipientKind::Cpr => register.verify(
                 bytes,
                 CPR_SECTIONS.map(SectionKind::name),
-                KeyCheck::Runs {
-                    valid_runs: crate::recipient::Cpr::valid_serial_blocks,
-                },
+                KeyCheck::Runs(crate::recipient::Cpr::possible_runs()),
             ),
             RecipientKind::Cvr => register.verify(
                 bytes,

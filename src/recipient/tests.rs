@@ -196,6 +196,25 @@ fn valid_serial_blocks_agree_with_from_packed() {
 }
 
 #[test]
+fn possible_runs_agree_with_from_packed() {
+    let runs = Cpr::possible_runs();
+    let possible = |key: u32| {
+        let run = (key / 1000) as usize;
+        runs.get(run / 64).is_some_and(|w| w >> (run % 64) & 1 != 0)
+    };
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let probes = (0..200_000).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 1_200_000_000) as u32
+    });
+    for key in probes.chain([0, 999, 1000, 101_901_234, 1_103_999_999, u32::MAX]) {
+        assert_eq!(possible(key), Cpr::from_packed(key).is_some(), "{key}");
+    }
+}
+
+#[test]
 fn replacement_numbers() {
     let c = cpr("6101901234").unwrap();
     assert!(c.is_replacement());
