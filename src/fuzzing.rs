@@ -77,7 +77,11 @@ pub fn register_matches(entries: &BTreeMap<u32, u8>, probes: &[u32]) {
         .collect();
     let expected: Vec<(u32, u8)> = entries.iter().map(|(&k, &c)| (k, c & CODE_BITS)).collect();
     assert_eq!(listed, expected, "the register lists other entries");
-    let code = |key| register.probe(key).and_then(|p| register.code(&section, &p));
+    let code = |key| {
+        register
+            .probe(key)
+            .and_then(|p| register.code(&section, &p))
+    };
     for (&key, &c) in entries.iter().take(SAMPLE * 16) {
         assert_eq!(code(key).map(|c| c.0), Some(c & CODE_BITS), "key {key:#x}");
     }

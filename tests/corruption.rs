@@ -266,7 +266,9 @@ fn the_format_as_written_finds_what_the_index_holds() {
     let keys: std::collections::BTreeSet<u32> = contacts.iter().map(|(c, _)| c.packed()).collect();
     let mut found = 0;
     for (cpr, contact) in contacts {
-        let code = register.find(&bytes, cpr.packed()).expect("the key is found");
+        let code = register
+            .find(&bytes, cpr.packed())
+            .expect("the key is found");
         // FORMAT.md 4.4: status, registration, NemSMS, window.
         let window = contact.exemption_start.is_some() || contact.exemption_end.is_some();
         let wanted = contact.status as u8
@@ -593,46 +595,49 @@ fn verify_finds_what_the_checksums_cannot() {
     assert!(error.contains("cpr_windows"), "{error}");
 }
 
-/// A file of format 1 (`tests/data/format-1.1.tlm`, the fixture as
-/// tilmelding 0.1 wrote it before format 2) is refused with the error that
-/// tells the operator to rebuild it, by a lookup's open and as the base of a
-/// delta build alike.
+/// Files of formats 1 and 2 (`tests/data/format-1.1.tlm` and
+/// `format-2.0.tlm`, the fixture as earlier versions of tilmelding wrote
+/// it) are refused with the error that tells the operator to rebuild them,
+/// by a lookup's open and as the base of a delta build alike.
 #[test]
-fn a_format_1_file_asks_for_a_rebuild() {
-    let path = common::root().join("tests/data/format-1.1.tlm");
-    let error = Index::open(&path).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            tilmelding::OpenError::Invalid {
-                source: FormatError::UnsupportedVersion { major: 1, minor: 1 },
-                ..
-            }
-        ),
-        "{error:?}"
-    );
-    let message = error.to_string();
-    assert!(
-        message.contains("format 1.1") && message.contains("rebuild the index"),
-        "{message}"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let delta = dir.path().join("delta.csv");
-    std::fs::write(
-        &delta,
-        "id;status;registration;exemption_start;exemption_end;nemsms\n",
-    )
-    .unwrap();
-    let error = tilmelding::build_delta(
-        &path,
-        None,
-        &[&delta],
-        &dir.path().join("out.tlm"),
-        &tilmelding::BuildOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
-    assert!(error.to_string().contains("rebuild"), "{error}");
+fn files_of_earlier_formats_ask_for_a_rebuild() {
+    for (name, major, minor) in [("format-1.1.tlm", 1, 1), ("format-2.0.tlm", 2, 0)] {
+        let path = common::root().join("tests/data").join(name);
+        let error = Index::open(&path).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                tilmelding::OpenError::Invalid {
+                    source: FormatError::UnsupportedVersion { major: m, minor: n },
+                    ..
+                } if (m, n) == (major, minor)
+            ),
+            "{name}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("format {major}.{minor}"))
+                && message.contains("rebuild the index"),
+            "{message}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let delta = dir.path().join("delta.csv");
+        std::fs::write(
+            &delta,
+            "id;status;registration;exemption_start;exemption_end;nemsms\n",
+        )
+        .unwrap();
+        let error = tilmelding::build_delta(
+            &path,
+            None,
+            &[&delta],
+            &dir.path().join("out.tlm"),
+            &tilmelding::BuildOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("rebuild"), "{name}: {error}");
+    }
 }
 
 /// `bytes[from..to]` as `xxd` prints it, the way FORMAT.md quotes the file.

@@ -212,11 +212,10 @@ impl Slots {
     /// The first mixed key named to block `own` (`own` up to the number of
     /// named blocks, whose first is 2^bits): the mixed keys times the
     /// number of blocks, at or above `own` × 2^bits. [`Walk`] steps
-    /// through them without a division; this is its reference.
-    #[cfg(test)]
+    /// through them without a division.
     fn first(&self, own: usize) -> u64 {
-        let low = (own as u64) << self.layout.bits;
-        low.div_ceil(self.layout.named)
+        let low = (own as u128) << self.layout.bits;
+        low.div_ceil(u128::from(self.layout.named)) as u64
     }
 
     /// The mixed key named to block `own` whose low bits are `remainder`,
@@ -270,22 +269,26 @@ struct Walk {
 }
 
 impl Walk {
-    fn new(slots: Slots) -> Walk {
+    /// The walk from block `at` on (a few divisions).
+    fn at(slots: Slots, at: usize) -> Walk {
         let whole = 1u64 << slots.layout.bits;
         let named = slots.layout.named;
-        let mut walk = Walk {
+        let (quotient, remainder) = (whole / named, whole % named);
+        // `first` as the block before `at` has them.
+        let firsts = std::array::from_fn(|k| at.checked_sub(k).map_or(0, |own| slots.first(own)));
+        // Where the stepping stands for block `at`: at `first(at + 1)`.
+        let own = at as u128 + 1;
+        let part = own * u128::from(remainder);
+        Walk {
             slots,
-            firsts: [0; SPAN + 1],
-            at: 0,
-            base: 0,
-            carried: 0,
-            rest: 0,
-            quotient: whole / named,
-            remainder: whole % named,
-        };
-        // first(0), zero, as the block before block 0 would have it.
-        walk.step();
-        walk
+            firsts,
+            at,
+            base: (own * u128::from(quotient)) as u64,
+            carried: (part / u128::from(named)) as u64,
+            rest: (part % u128::from(named)) as u64,
+            quotient,
+            remainder,
+        }
     }
 
     /// `first` of the next block on, shifted into `firsts`.
@@ -493,7 +496,7 @@ pub(crate) fn entries<'a>(
     let shape = layout.shape;
     let slots = Slots::new(layout);
     let blocks = if slots.is_some() { blocks } else { &[] };
-    let mut walk = slots.map(Walk::new);
+    let mut walk = slots.map(|slots| Walk::at(slots, 0));
     blocks.chunks_exact(BLOCK_LEN).flat_map(move |block| {
         let read = walk.as_mut().map(|walk| (walk.slots, walk.next()));
         (0..count(block).min(shape.keys())).filter_map(move |i| {
@@ -511,23 +514,42 @@ pub(crate) fn entries<'a>(
 /// blocks go on, every unused byte is zero, and `possible` holds for every
 /// key. Returns the number of keys; the error names the block and slot
 /// (never the key: it may be a CPR number).
+#[cfg(test)]
 pub(crate) fn check(
     layout: &Layout,
     blocks: &[u8],
+    possible: impl FnMut(u32) -> bool,
+) -> Result<u64, String> {
+    layout.validate(blocks.len())?;
+    check_range(layout, blocks, 0..blocks.len() / BLOCK_LEN, possible)
+}
+
+/// [`check`] of the blocks in `range` of a section whose length and
+/// layout [`Layout::validate`] accepted: the placement's state where the
+/// range starts is read from the blocks before it, which are checked as
+/// part of their own range. A section passes [`check`] exactly when every
+/// range of a partition of its blocks passes; where several fail, the
+/// first range's error is the one [`check`] gives. Returns the number of
+/// keys in the range.
+pub(crate) fn check_range(
+    layout: &Layout,
+    blocks: &[u8],
+    range: std::ops::Range<usize>,
     mut possible: impl FnMut(u32) -> bool,
 ) -> Result<u64, String> {
     let shape = layout.shape;
-    layout.validate(blocks.len())?;
     let last = blocks.len() / BLOCK_LEN - 1;
     let slots = Slots::new(layout).expect("at least one named block");
-    let mut walk = Walk::new(slots);
+    let mut walk = Walk::at(slots, range.start);
     let mut keys = 0u64;
     // The mix of the key before and its block: where the placement's
-    // cursor stood.
-    let mut previous: Option<(u32, usize)> = None;
-    // Whether the block before says it goes on, and whether it is full.
-    let mut before = (false, false);
-    for (at, block) in blocks.chunks_exact(BLOCK_LEN).enumerate() {
+    // cursor stood; and whether the block before says it goes on, and
+    // whether it is full.
+    let (mut previous, mut before) = state_before(slots, blocks, range.start);
+    for (at, block) in range
+        .clone()
+        .zip(blocks[range.start * BLOCK_LEN..].chunks_exact(BLOCK_LEN))
+    {
         let bad = |what: String| Err(format!("block {at}: {what}"));
         let n = count(block);
         if n > shape.keys() || block[FLAGS_AT] & !(COUNT | GOES_ON) != 0 {
@@ -588,6 +610,33 @@ pub(crate) fn check(
         before = (block[FLAGS_AT] & GOES_ON != 0, n == shape.keys());
     }
     Ok(keys)
+}
+
+/// The placement's state before block `at`, read from the blocks before
+/// it: the mix of the last key and its block (`None` if there is none, or
+/// if its slot names no key, which the check of that block reports), and
+/// whether block `at - 1` goes on and is full.
+fn state_before(slots: Slots, blocks: &[u8], at: usize) -> (Option<(u32, usize)>, (bool, bool)) {
+    let shape = slots.layout.shape;
+    let Some(block) = at
+        .checked_sub(1)
+        .map(|b| &blocks[b * BLOCK_LEN..][..BLOCK_LEN])
+    else {
+        return (None, (false, false));
+    };
+    let before = (block[FLAGS_AT] & GOES_ON != 0, count(block) == shape.keys());
+    let previous = (0..at).rev().find_map(|b| {
+        let block = &blocks[b * BLOCK_LEN..][..BLOCK_LEN];
+        let n = count(block).min(shape.keys());
+        let slot = slot_at(shape, block, n.checked_sub(1)?);
+        let (_, shares) = Walk::at(slots, b).next();
+        Some(
+            slots
+                .mixed_of_slot(b, &shares, slot)
+                .map(|(mixed, _)| (mixed, b)),
+        )
+    });
+    (previous.flatten(), before)
 }
 
 #[cfg(test)]
@@ -661,11 +710,22 @@ pub(crate) mod tests {
 
     #[test]
     fn the_walk_steps_through_the_shares_without_a_division() {
-        for (bits, named) in [(16, 1), (16, 7), (31, 312_183), (27, 8_192), (32, 4), (32, 1 << 20)] {
+        for (bits, named) in [
+            (16, 1),
+            (16, 7),
+            (31, 312_183),
+            (27, 8_192),
+            (32, 4),
+            (32, 1 << 20),
+        ] {
             for shape in [Shape::Narrow, Shape::Wide] {
                 let slots = Slots::new(&Layout { bits, named, shape }).unwrap();
-                let mut walk = Walk::new(slots);
+                let mut walk = Walk::at(slots, 0);
                 for at in 0..(named as usize + SPAN).min(100_000) {
+                    if at % 1_000 == 999 {
+                        // Started anywhere, the same walk.
+                        walk = Walk::at(slots, at);
+                    }
                     let (number, shares) = walk.next();
                     assert_eq!(number, at);
                     for (d, &share) in shares.iter().enumerate() {
@@ -822,14 +882,26 @@ pub(crate) mod tests {
             ..layout
         };
         let wanted = format!("bytes for {} to", layout.named + 2);
-        assert!(check(&more, &blocks, |_| true).unwrap_err().contains(&wanted));
+        assert!(
+            check(&more, &blocks, |_| true)
+                .unwrap_err()
+                .contains(&wanted)
+        );
         let too_few = Layout { named: 1, ..layout };
-        assert!(check(&too_few, &blocks, |_| true).unwrap_err().contains("too few"));
+        assert!(
+            check(&too_few, &blocks, |_| true)
+                .unwrap_err()
+                .contains("too few")
+        );
         let too_many = Layout {
             named: u64::MAX,
             ..layout
         };
-        assert!(check(&too_many, &blocks, |_| true).unwrap_err().contains("too many"));
+        assert!(
+            check(&too_many, &blocks, |_| true)
+                .unwrap_err()
+                .contains("too many")
+        );
         // A layout no file should have is read without a panic too.
         let none = Layout { named: 0, ..layout };
         assert!(check(&none, &blocks, |_| true).is_err());
@@ -900,7 +972,18 @@ pub(crate) mod tests {
                 let mut bad = blocks.clone();
                 let bit = (xorshift(&mut state) % (8 * bad.len() as u64)) as usize;
                 bad[bit / 8] ^= 1 << (bit % 8);
-                let Ok(keys) = check(&layout, &bad, |_| true) else {
+                // In ranges, the same verdict: the first failing range's
+                // error, or the same number of keys.
+                let whole = check(&layout, &bad, |_| true);
+                let n = bad.len() / BLOCK_LEN;
+                let cuts = [0, xorshift(&mut state) as usize % n, bit / 8 / BLOCK_LEN, n];
+                let mut cuts = cuts.to_vec();
+                cuts.sort_unstable();
+                let in_ranges = (cuts.windows(2))
+                    .map(|w| check_range(&layout, &bad, w[0]..w[1], |_| true))
+                    .sum::<Result<u64, String>>();
+                assert_eq!(in_ranges, whole, "bit {bit}, cuts {cuts:?}");
+                let Ok(keys) = whole else {
                     rejected += 1;
                     continue;
                 };

@@ -7,6 +7,7 @@
 //! one line of the file.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::FormatError;
 use super::hashed::{self, BLOCK_LEN, Layout, Shape};
@@ -152,7 +153,11 @@ impl Counts {
     #[cfg(fuzzing)]
     pub(crate) fn of(section: &[u8]) -> Counts {
         let mut counts = Counts::default();
-        counts.add(slots_of(section), 0, section.get(LINE_LEN..).unwrap_or_default());
+        counts.add(
+            slots_of(section),
+            0,
+            section.get(LINE_LEN..).unwrap_or_default(),
+        );
         counts
     }
 
@@ -307,7 +312,11 @@ impl Register {
     /// read, and the next one for the few keys past a full named block.
     #[inline(always)]
     pub(crate) fn code(&self, bytes: &[u8], probe: &Probe) -> Option<Code> {
-        hashed::code_at(self.layout.shape, bytes, probe.at, probe.slot).map(Code)
+        // Up to the section's end: in a file that opened but would not
+        // verify, a block that says it goes on must not lead a lookup
+        // into the next section.
+        let section = bytes.get(..self.blocks.end).unwrap_or_default();
+        hashed::code_at(self.layout.shape, section, probe.at, probe.slot).map(Code)
     }
 
     /// [`Register::code`] for a lookup: [`Code::ABSENT`] for a key the
@@ -390,26 +399,49 @@ impl Register {
     ) -> Result<KindStats, FormatError> {
         let contents = |section, detail: String| FormatError::SectionContents { section, detail };
         let blocks = &bytes[self.blocks.clone()];
-        let checked = match keys {
-            KeyCheck::Each(possible) => hashed::check(&self.layout, blocks, possible),
-            KeyCheck::Runs(runs) => hashed::check(&self.layout, blocks, |key| {
-                KeyCheck::possible_in(runs, key)
-            }),
+        self.layout
+            .validate(blocks.len())
+            .map_err(|detail| contents(names[0], detail))?;
+        // In parts, which this thread and one more take in turn: a national
+        // register's check is most of a verification's work. The first
+        // failing part's error is the whole check's (`hashed::check_range`).
+        let n = blocks.len() / BLOCK_LEN;
+        let parts = n.div_ceil(PART_BLOCKS);
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let part = next.fetch_add(1, Ordering::Relaxed);
+                if part >= parts {
+                    return done;
+                }
+                let range = part * PART_BLOCKS..((part + 1) * PART_BLOCKS).min(n);
+                done.push((part, self.check_part(blocks, range, keys)));
+            }
         };
-        checked.map_err(|detail| contents(names[0], detail))?;
-
-        // Every code byte of every block: the unused ones, zero as just
-        // checked, are taken off code 0 below.
-        let shape = self.layout.shape;
-        let mut histogram = Histogram::default();
-        let mut unused = 0;
-        for block in blocks.chunks_exact(BLOCK_LEN) {
-            histogram.add(&block[shape.codes_at()..][..shape.keys()]);
-            unused += (shape.keys() - hashed::count(block)) as u64;
+        let mut done = std::thread::scope(|scope| {
+            let helper = (parts > 1)
+                .then(|| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+                .flatten();
+            let mut done = work();
+            if let Some(helper) = helper {
+                let theirs = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                done.extend(theirs);
+            }
+            done
+        });
+        done.sort_unstable_by_key(|&(part, _)| part);
+        let mut total = [0u64; 256];
+        for (_, part) in done {
+            let codes = part.map_err(|detail| contents(names[0], detail))?;
+            for (sum, count) in total.iter_mut().zip(codes) {
+                *sum += count;
+            }
         }
+
         let mut stats = KindStats::default();
-        let mut total = histogram.total();
-        total[0] -= unused;
         for (code, count) in total.into_iter().enumerate() {
             if count == 0 {
                 continue;
@@ -481,6 +513,42 @@ impl Register {
     }
 }
 
+impl Register {
+    /// The check of the blocks in `range` ([`hashed::check_range`]), and
+    /// how many of their codes have each value.
+    fn check_part(
+        &self,
+        blocks: &[u8],
+        range: Range<usize>,
+        keys: KeyCheck,
+    ) -> Result<[u64; 256], String> {
+        let (from, to) = (range.start * BLOCK_LEN, range.end * BLOCK_LEN);
+        match keys {
+            KeyCheck::Each(possible) => hashed::check_range(&self.layout, blocks, range, possible),
+            KeyCheck::Runs(runs) => hashed::check_range(&self.layout, blocks, range, |key| {
+                KeyCheck::possible_in(runs, key)
+            }),
+        }?;
+        // Every code byte of every block, while the blocks are in the
+        // cache: the unused ones, zero as just checked, are taken off code
+        // 0 after.
+        let shape = self.layout.shape;
+        let mut histogram = Histogram::default();
+        let mut unused = 0;
+        for block in blocks[from..to].chunks_exact(BLOCK_LEN) {
+            histogram.add(&block[shape.codes_at()..][..shape.keys()]);
+            unused += (shape.keys() - hashed::count(block)) as u64;
+        }
+        let mut total = histogram.total();
+        total[0] -= unused;
+        Ok(total)
+    }
+}
+
+/// Blocks per part of a register's check ([`Register::verify`]): 512 KiB,
+/// which the cache holds between the check's pass and the codes'.
+const PART_BLOCKS: usize = 8192;
+
 /// How [`Register::verify`] checks that every key is a possible recipient.
 #[derive(Clone, Copy)]
 pub(crate) enum KeyCheck {
@@ -500,7 +568,8 @@ impl KeyCheck {
     #[inline(always)]
     fn possible_in(runs: &[u64], key: u32) -> bool {
         let run = (key / RUN) as usize;
-        runs.get(run / 64).is_some_and(|word| word >> (run % 64) & 1 != 0)
+        runs.get(run / 64)
+            .is_some_and(|word| word >> (run % 64) & 1 != 0)
     }
 }
 
@@ -570,7 +639,11 @@ mod tests {
             .unwrap();
         assert_eq!(stats.by_status.iter().sum::<u64>(), entries.len() as u64);
         let map: std::collections::BTreeMap<u32, u8> = entries.iter().copied().collect();
-        let code = |key| register.probe(key).and_then(|p| register.code(&section, &p));
+        let code = |key| {
+            register
+                .probe(key)
+                .and_then(|p| register.code(&section, &p))
+        };
         for &(key, c) in entries {
             assert_eq!(code(key), Some(Code(c)), "{key}");
             for near in [key.wrapping_add(1), key.wrapping_sub(1)] {
@@ -590,9 +663,15 @@ mod tests {
             entries.into_iter().map(|(k, c)| (k, c & 0x3F)).collect()
         };
         round_trip(&[], Shape::Wide);
-        round_trip(&codes(random_entries(5_000, 1_104_000_000, 21)), Shape::Wide);
+        round_trip(
+            &codes(random_entries(5_000, 1_104_000_000, 21)),
+            Shape::Wide,
+        );
         // CVR-sized: 27-bit keys, enough of them for narrow blocks.
-        round_trip(&codes(random_entries(200_000, 100_000_000, 22)), Shape::Narrow);
+        round_trip(
+            &codes(random_entries(200_000, 100_000_000, 22)),
+            Shape::Narrow,
+        );
     }
 
     #[test]

@@ -710,8 +710,10 @@ impl Opened {
     }
 }
 
-pub(crate) const CPR_SECTIONS: [SectionKind; 2] = [SectionKind::CprRegister, SectionKind::CprWindows];
-pub(crate) const CVR_SECTIONS: [SectionKind; 2] = [SectionKind::CvrRegister, SectionKind::CvrWindows];
+pub(crate) const CPR_SECTIONS: [SectionKind; 2] =
+    [SectionKind::CprRegister, SectionKind::CprWindows];
+pub(crate) const CVR_SECTIONS: [SectionKind; 2] =
+    [SectionKind::CvrRegister, SectionKind::CvrWindows];
 
 fn find_section(sections: &[Section], kind: SectionKind) -> Result<Range<usize>, FormatError> {
     let mut found = sections.iter().filter(|s| s.kind == kind as u32);
