@@ -167,24 +167,8 @@ impl Layout {
         self.named.saturating_add(1)..=self.named.saturating_add(SPAN as u64)
     }
 
-    /// The named block of `key` and the low bits of its mix that its slot
-    /// holds.
-    #[inline(always)]
-    pub(crate) fn name(&self, key: u32) -> (usize, u32) {
-        self.name_mixed(mix(key, self.bits))
-    }
-
-    /// Where a lookup of `key` starts: its named block and its slot there
-    /// (distance zero). `None` for a key above every key the layout holds.
-    #[inline(always)]
-    pub(crate) fn probe(&self, key: u32) -> Option<(usize, u32)> {
-        if key > mask(self.bits) {
-            return None;
-        }
-        Some(self.name(key))
-    }
-
-    /// [`Layout::name`] of a mixed key.
+    /// The named block of a mixed key and the low bits of its mix that
+    /// its slot holds.
     #[inline(always)]
     fn name_mixed(&self, mixed: u32) -> (usize, u32) {
         let own = (u64::from(mixed) * self.named) >> self.bits;
@@ -194,6 +178,44 @@ impl Layout {
     /// The slot value of a key `distance` blocks past its named block.
     fn slot(&self, remainder: u32, distance: usize) -> u32 {
         remainder | (distance as u32) << self.shape.remainder_bits()
+    }
+}
+
+/// What a lookup computes from a layout, computed once, so that
+/// [`Probes::probe`] has no step that does not depend on the key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probes {
+    /// The keys' mask: 2^bits - 1.
+    mask: u32,
+    /// The mix's shifts.
+    shift: u32,
+    bits: u32,
+    named: u64,
+    /// The mask of a slot's low bits of the mix.
+    remainder: u32,
+}
+
+impl Probes {
+    pub(crate) fn of(layout: &Layout) -> Probes {
+        Probes {
+            mask: mask(layout.bits),
+            shift: layout.bits.div_ceil(2),
+            bits: layout.bits,
+            named: layout.named,
+            remainder: mask(layout.shape.remainder_bits()),
+        }
+    }
+
+    /// Where a lookup of `key` starts: its named block and its slot there
+    /// (distance zero). `None` for a key above every key the layout holds.
+    #[inline(always)]
+    pub(crate) fn probe(&self, key: u32) -> Option<(usize, u32)> {
+        if key > self.mask {
+            return None;
+        }
+        let mixed = mix_with(key, self.mask, self.shift);
+        let own = (u64::from(mixed) * self.named) >> self.bits;
+        Some((own as usize, mixed & self.remainder))
     }
 }
 
@@ -326,7 +348,12 @@ const MULTIPLIERS: [u32; 2] = [0x7FEB_352D, 0x846C_A68B];
 /// xor is undone by doing it again.
 #[inline(always)]
 pub(crate) fn mix(key: u32, bits: u32) -> u32 {
-    let (mask, shift) = (mask(bits), bits.div_ceil(2));
+    mix_with(key, mask(bits), bits.div_ceil(2))
+}
+
+/// [`mix`] with its mask and shifts given.
+#[inline(always)]
+fn mix_with(key: u32, mask: u32, shift: u32) -> u32 {
     let mut x = key & mask;
     x ^= x >> shift;
     x = x.wrapping_mul(MULTIPLIERS[0]) & mask;
@@ -441,33 +468,78 @@ pub(crate) fn count(block: &[u8]) -> usize {
 /// the key; whatever the bytes, never a panic.
 #[cfg(test)]
 pub(crate) fn find(layout: &Layout, blocks: &[u8], key: u32) -> Option<u8> {
-    let (own, slot) = layout.probe(key)?;
-    code_at(layout.shape, blocks, own * BLOCK_LEN, slot)
+    let (own, slot) = Probes::of(layout).probe(key)?;
+    code_at(layout.shape, blocks, blocks.len(), own * BLOCK_LEN, slot)
 }
 
 /// The code byte of the key whose named block starts at byte `at` of
-/// `bytes` and whose slot there would be `slot` ([`Layout::probe`]), if the
-/// blocks hold it: the named block's line, and the next one's only when a
-/// block says it goes on. Whatever the bytes, never a panic.
+/// `bytes` and whose slot there would be `slot` ([`Probes::probe`]), if the
+/// blocks, which end at byte `end`, hold it: the named block's line, and
+/// the next one's only when a block says it goes on. Whatever the bytes,
+/// never a panic, and nothing read at or past `end` but the named block.
 #[inline(always)]
-pub(crate) fn code_at(shape: Shape, bytes: &[u8], at: usize, slot: u32) -> Option<u8> {
-    let mut slot = slot;
-    for distance in 0..SPAN {
-        let start = at + distance * BLOCK_LEN;
-        let block: &[u8; BLOCK_LEN] = bytes.get(start..start + BLOCK_LEN)?.try_into().ok()?;
-        let flags = block[FLAGS_AT];
-        // At most the slots a block has, however many the flags claim.
-        let held = ((1u64 << (flags & COUNT)) - 1) as u32 & mask_of(shape.keys());
-        let found = equal_slots(shape, block, slot) & held;
-        if found != 0 {
-            return Some(block[shape.codes_at() + found.trailing_zeros() as usize]);
+pub(crate) fn code_at(shape: Shape, bytes: &[u8], end: usize, at: usize, slot: u32) -> Option<u8> {
+    // A path of its own for each shape: the shape is the same for every
+    // lookup in a register, so the branch is always foreseen.
+    match shape {
+        Shape::Narrow => code_in::<true>(bytes, end, at, slot),
+        Shape::Wide => code_in::<false>(bytes, end, at, slot),
+    }
+}
+
+/// [`code_at`] for one shape: narrow blocks if `NARROW`, else wide ones.
+/// The named block inline; the blocks after it, which about one lookup in
+/// nine reads, out of line.
+#[inline(always)]
+fn code_in<const NARROW: bool>(bytes: &[u8], end: usize, at: usize, slot: u32) -> Option<u8> {
+    let block = block_at(bytes, at)?;
+    if let Some(code) = code_in_block::<NARROW>(block, slot) {
+        return Some(code);
+    }
+    if block[FLAGS_AT] & GOES_ON == 0 {
+        return None;
+    }
+    code_further::<NARROW>(bytes.get(..end)?, at, slot)
+}
+
+/// [`code_in`] past the named block, which went on.
+#[cold]
+#[inline(never)]
+fn code_further<const NARROW: bool>(bytes: &[u8], at: usize, slot: u32) -> Option<u8> {
+    let shape = if NARROW { Shape::Narrow } else { Shape::Wide };
+    for distance in 1..SPAN {
+        let block = block_at(bytes, at + distance * BLOCK_LEN)?;
+        let slot = slot | (distance as u32) << shape.remainder_bits();
+        if let Some(code) = code_in_block::<NARROW>(block, slot) {
+            return Some(code);
         }
-        if flags & GOES_ON == 0 {
+        if block[FLAGS_AT] & GOES_ON == 0 {
             return None;
         }
-        slot = slot.wrapping_add(1 << shape.remainder_bits());
     }
     None
+}
+
+/// The block at byte `at` of `bytes`, if they hold all of it.
+#[inline(always)]
+fn block_at(bytes: &[u8], at: usize) -> Option<&[u8; BLOCK_LEN]> {
+    bytes.get(at..at.checked_add(BLOCK_LEN)?)?.try_into().ok()
+}
+
+/// The code byte of the key whose slot in `block` is `slot`, if the block
+/// holds it.
+#[inline(always)]
+fn code_in_block<const NARROW: bool>(block: &[u8; BLOCK_LEN], slot: u32) -> Option<u8> {
+    let shape = if NARROW { Shape::Narrow } else { Shape::Wide };
+    // At most the slots a block has, however many the flags claim.
+    let held = ((1u64 << (block[FLAGS_AT] & COUNT)) - 1) as u32 & mask_of(shape.keys());
+    let found = equal_slots(shape, block, slot) & held;
+    if found == 0 {
+        return None;
+    }
+    block
+        .get(shape.codes_at() + found.trailing_zeros() as usize)
+        .copied()
 }
 
 /// Bit `i` set where slot `i` of `block` is `slot`; bits at and above the

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::FormatError;
-use super::hashed::{self, BLOCK_LEN, Layout, Shape};
+use super::hashed::{self, BLOCK_LEN, Layout, Probes, Shape};
 use super::meta::KindStats;
 use crate::contact::{Contact, Registration, Status};
 use crate::date::Date;
@@ -224,6 +224,7 @@ impl Probe {
 #[derive(Debug)]
 pub(crate) struct Register {
     layout: Layout,
+    probes: Probes,
     /// The blocks, after the section's header line.
     blocks: Range<usize>,
     windows: Range<usize>,
@@ -278,6 +279,7 @@ impl Register {
         }
         Ok(Register {
             layout,
+            probes: Probes::of(&layout),
             blocks: register.start + LINE_LEN..register.end,
             windows,
             len: keys,
@@ -293,7 +295,7 @@ impl Register {
     /// its slot there. `None` for a key above every key of the register.
     #[inline(always)]
     pub(crate) fn probe(&self, key: u32) -> Option<Probe> {
-        let (own, slot) = self.layout.probe(key)?;
+        let (own, slot) = self.probes.probe(key)?;
         Some(Probe {
             at: self.blocks.start + own * BLOCK_LEN,
             slot,
@@ -312,11 +314,12 @@ impl Register {
     /// read, and the next one for the few keys past a full named block.
     #[inline(always)]
     pub(crate) fn code(&self, bytes: &[u8], probe: &Probe) -> Option<Code> {
-        // Up to the section's end: in a file that opened but would not
-        // verify, a block that says it goes on must not lead a lookup
-        // into the next section.
-        let section = bytes.get(..self.blocks.end).unwrap_or_default();
-        hashed::code_at(self.layout.shape, section, probe.at, probe.slot).map(Code)
+        // The named block lies in the section; past it, up to the
+        // section's end: in a file that opened but would not verify, a
+        // block that says it goes on must not lead a lookup into the next
+        // section.
+        let (shape, end) = (self.layout.shape, self.blocks.end);
+        hashed::code_at(shape, bytes, end, probe.at, probe.slot).map(Code)
     }
 
     /// [`Register::code`] for a lookup: [`Code::ABSENT`] for a key the
