@@ -224,14 +224,18 @@ impl RegisterSection {
         x ^ x >> shift
     }
 
+    /// The block `key` is named to (FORMAT.md 4.3).
+    fn named_block(&self, key: u32) -> usize {
+        ((u64::from(self.mix(key)) * self.named) >> self.bits) as usize
+    }
+
     /// FORMAT.md 6.3: the code byte of `key`, if the register holds it.
     fn find(&self, bytes: &[u8], key: u32) -> Option<u8> {
         if self.bits < 32 && key >> self.bits != 0 {
             return None;
         }
-        let mixed = self.mix(key);
-        let own = (u64::from(mixed) * self.named >> self.bits) as usize;
-        let remainder = mixed & ((1 << self.remainder_bits()) - 1);
+        let own = self.named_block(key);
+        let remainder = self.mix(key) & ((1 << self.remainder_bits()) - 1);
         for distance in 0..4 {
             let block = self.blocks + (own + distance) * BLOCK_LEN;
             let flags = bytes[block + FLAGS_AT];
@@ -680,9 +684,7 @@ fn the_worked_example_is_the_fixture() {
     let (start, _) = section(&bytes, CPR_REGISTER);
     let register = RegisterSection::of(&bytes, CPR_REGISTER);
     // The example's key: 0707907890 packed.
-    let mixed = register.mix(999_197_890);
-    let own = (u64::from(mixed) * register.named >> register.bits) as usize;
-    let block = register.blocks + own * BLOCK_LEN;
+    let block = register.blocks + register.named_block(999_197_890) * BLOCK_LEN;
     let sections = usize::from(bytes[16]);
     for (from, to) in [
         (128, 128 + 32 * sections),

@@ -116,7 +116,7 @@ fn info_and_verify_describe_the_index() {
     let out = tilmelding(&["info", index.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let info: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(info["format_version"], "2.0");
+    assert_eq!(info["format_version"], "3.0");
     assert_eq!(info["as_of"], "2026-11-22T05:00:00Z");
     assert_eq!(info["materials"], 6);
     assert_eq!(info["groups"], 3);

@@ -104,7 +104,7 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     outln!(
-        "private      {} per process besides the file (directory, material table)",
+        "private      {} per process besides the file (material table, decision rules)",
         megabytes(index.heap_size() as u64)
     );
     Ok(())
