@@ -365,7 +365,12 @@ fn mix_with(key: u32, mask: u32, shift: u32) -> u32 {
 /// The inverse of [`mix`].
 #[inline(always)]
 pub(crate) fn unmix(mixed: u32, bits: u32) -> u32 {
-    let (mask, shift) = (mask(bits), bits.div_ceil(2));
+    unmix_with(mixed, mask(bits), bits.div_ceil(2))
+}
+
+/// [`unmix`] with its mask and shifts given.
+#[inline(always)]
+fn unmix_with(mixed: u32, mask: u32, shift: u32) -> u32 {
     let mut x = mixed & mask;
     x ^= x >> shift;
     x = x.wrapping_mul(const { inverse(MULTIPLIERS[1]) }) & mask;
@@ -607,21 +612,40 @@ pub(crate) fn check_range(
     layout: &Layout,
     blocks: &[u8],
     range: std::ops::Range<usize>,
+    possible: impl FnMut(u32) -> bool,
+) -> Result<u64, String> {
+    // A loop of its own for each shape, so that reading a slot is one load.
+    match layout.shape {
+        Shape::Narrow => check_shape::<true>(layout, blocks, range, possible),
+        Shape::Wide => check_shape::<false>(layout, blocks, range, possible),
+    }
+}
+
+/// [`check_range`] for one shape: narrow blocks if `NARROW`, else wide.
+fn check_shape<const NARROW: bool>(
+    layout: &Layout,
+    blocks: &[u8],
+    range: std::ops::Range<usize>,
     mut possible: impl FnMut(u32) -> bool,
 ) -> Result<u64, String> {
-    let shape = layout.shape;
+    let shape = if NARROW { Shape::Narrow } else { Shape::Wide };
     let last = blocks.len() / BLOCK_LEN - 1;
     let slots = Slots::new(layout).expect("at least one named block");
     let mut walk = Walk::at(slots, range.start);
+    let (unmask, unshift) = (mask(layout.bits), layout.bits.div_ceil(2));
+    let remainder_bits = shape.remainder_bits();
+    let low = u64::from(mask(remainder_bits));
     let mut keys = 0u64;
-    // The mix of the key before and its block: where the placement's
-    // cursor stood; and whether the block before says it goes on, and
-    // whether it is full.
-    let (mut previous, mut before) = state_before(slots, blocks, range.start);
+    // The mix of the key before, plus one (zero before the first key), and
+    // the block the placement's cursor stood at; whether the block before
+    // says it goes on, and whether it is full.
+    let (previous, mut before) = state_before(slots, blocks, range.start);
+    let (mut above, mut cursor) = previous.map_or((0, 0), |(m, b)| (u64::from(m) + 1, b));
     for (at, block) in range
         .clone()
         .zip(blocks[range.start * BLOCK_LEN..].chunks_exact(BLOCK_LEN))
     {
+        let block: &[u8; BLOCK_LEN] = block.try_into().expect("a block");
         let bad = |what: String| Err(format!("block {at}: {what}"));
         let n = count(block);
         if n > shape.keys() || block[FLAGS_AT] & !(COUNT | GOES_ON) != 0 {
@@ -647,30 +671,35 @@ pub(crate) fn check_range(
         let mut continues = false;
         for i in 0..n {
             let slot = slot_at(shape, block, i);
-            let Some((mixed, own)) = slots.mixed_of_slot(at, &shares, slot) else {
+            let distance = (slot >> remainder_bits) as usize % SPAN;
+            let (first, next) = shares[distance];
+            // The one mixed key of the named block's share with the
+            // slot's low bits, if the share has it.
+            let mixed = first + (u64::from(slot).wrapping_sub(first) & low);
+            if mixed >= next {
                 return bad(format!("slot {i} names no key"));
-            };
-            // In the order of the mix; the first key of a block in its named
-            // block if the cursor was not past it, or else right after the
-            // cursor's block if that one is full. (A later key of the block
-            // follows one in the same block, at or past its named one.)
-            let in_order = previous.is_none_or(|(m, _)| mixed > m);
+            }
+            // In the order of the mix; the first key of a block in its
+            // named block if the cursor was not past it, or else right
+            // after the cursor's block if that one is full. (A later key
+            // of the block follows one in the same block, at or past its
+            // named one.)
             let placed = i > 0 || {
-                let cursor = previous.map_or(0, |(_, b)| b);
-                let wanted = own.max(cursor);
+                let wanted = (at - distance).max(cursor);
+                continues = distance > 0;
                 at == wanted || (at == wanted + 1 && before.1)
             };
-            if !(in_order && placed) {
+            if mixed < above || !placed {
                 return bad(format!("slot {i} is not where its key goes"));
             }
-            if !possible(unmix(mixed, layout.bits)) {
+            if !possible(unmix_with(mixed as u32, unmask, unshift)) {
                 return bad(format!("slot {i} holds an impossible key"));
             }
-            if i == 0 {
-                continues = own < at;
-            }
-            previous = Some((mixed, at));
-            keys += 1;
+            above = mixed + 1;
+        }
+        if n > 0 {
+            cursor = at;
+            keys += n as u64;
         }
         if at > 0 && before.0 != continues {
             return Err(format!(
