@@ -253,6 +253,40 @@ impl RegisterSection {
     }
 }
 
+/// FORMAT.md's test values of the mix are what its steps give, as the
+/// reader above computes them (which finds every key the index holds).
+#[test]
+fn the_mix_test_values_of_the_format_hold() {
+    let doc = std::fs::read_to_string(common::root().join("FORMAT.md")).unwrap();
+    let table = &doc[doc.find("Test values:").unwrap()..];
+    let start = table.find('|').unwrap();
+    let table = &table[start..start + table[start..].find("\n\n").unwrap()];
+    let number = |cell: &str| -> u64 {
+        let cell = cell.trim().replace(',', "");
+        match cell.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16).unwrap(),
+            None => cell.parse().unwrap(),
+        }
+    };
+    let mut rows = 0;
+    for line in table.lines().filter(|l| l.starts_with("| ") && !l.contains("bits")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
+        let bits = number(cells[0]) as u32;
+        let key = number(cells[1]) as u32;
+        let mix = number(cells[2].trim().trim_matches('`')) as u32;
+        let register = RegisterSection {
+            blocks: 0,
+            len: 0,
+            bits,
+            named: 1,
+            slot_len: 2,
+        };
+        assert_eq!(register.mix(key), mix, "bits {bits}, key {key}");
+        rows += 1;
+    }
+    assert!(rows >= 5, "{rows} rows");
+}
+
 /// A reader of FORMAT.md alone finds every recipient of the index with the
 /// code that says what the index says of it, and no key next to one.
 #[test]
