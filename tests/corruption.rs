@@ -269,7 +269,10 @@ fn the_mix_test_values_of_the_format_hold() {
         }
     };
     let mut rows = 0;
-    for line in table.lines().filter(|l| l.starts_with("| ") && !l.contains("bits")) {
+    for line in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.contains("bits"))
+    {
         let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
         let bits = number(cells[0]) as u32;
         let key = number(cells[1]) as u32;
