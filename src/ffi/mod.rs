@@ -384,6 +384,7 @@ pub(crate) fn max_age(seconds: u64) -> Option<Duration> {
     (seconds > 0).then(|| Duration::from_secs(seconds))
 }
 
+#[inline]
 fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
     match kind {
         TLM_RECIPIENT_CPR => Ok(RecipientKind::Cpr),
