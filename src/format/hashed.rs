@@ -454,13 +454,8 @@ fn place(layout: &Layout, mixed: &[(u32, u8)]) -> Option<Vec<u8>> {
 #[inline(always)]
 fn slot_at(shape: Shape, block: &[u8], i: usize) -> u32 {
     match shape {
-        Shape::Narrow => u32::from(u16::from_le_bytes([block[2 * i], block[2 * i + 1]])),
-        Shape::Wide => u32::from_le_bytes([
-            block[4 * i],
-            block[4 * i + 1],
-            block[4 * i + 2],
-            block[4 * i + 3],
-        ]),
+        Shape::Narrow => u32::from(u16::from_le_bytes(block.as_chunks::<2>().0[i])),
+        Shape::Wide => u32::from_le_bytes(block.as_chunks::<4>().0[i]),
     }
 }
 
