@@ -130,9 +130,9 @@ impl Index {
     /// the index out of the cache, a lookup's random block then costs no
     /// page table walk besides its memory read (national register, random
     /// lookups in a plain loop after the caches were emptied before each
-    /// 2,000: 0.82x and 0.88x the time of an index opened with
+    /// 2,000: 0.69x and 0.70x the time of an index opened with
     /// [`Index::open`], the two alternated in one process; with a warm cache
-    /// no difference, 0.99x; BENCHMARKS.md). The cost: the file's size in private
+    /// 0.89x and 0.93x; BENCHMARKS.md). The cost: the file's size in private
     /// memory for each process that loads it, where mappings of one file
     /// share the page cache, and a read of the whole file at open (a
     /// mapping's pages are read as well, for the checksums). A loaded index
