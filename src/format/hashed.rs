@@ -239,32 +239,28 @@ impl Slots {
         let low = (own as u128) << self.layout.bits;
         low.div_ceil(u128::from(self.layout.named)) as u64
     }
+}
 
-    /// The mixed key named to block `own` whose low bits are `remainder`,
-    /// if there is one, given `own`'s [`Slots::first`] and its successor's:
-    /// a block's share of the mixed keys is at most 2^remainder bits long.
-    #[inline(always)]
-    fn mixed_of(&self, (first, next): (u64, u64), remainder: u32) -> Option<u32> {
-        let bits = self.layout.shape.remainder_bits();
-        let offset = (u64::from(remainder).wrapping_sub(first)) & u64::from(mask(bits));
-        let mixed = first + offset;
-        (mixed < next).then_some(mixed as u32)
-    }
-
-    /// The mixed key of a slot of block `at` (whose [`Walk::next`] shares
-    /// are `shares`) and its named block: `None` if no key has that slot.
-    #[inline(always)]
-    fn mixed_of_slot(
-        &self,
-        at: usize,
-        shares: &[(u64, u64); SPAN],
-        slot: u32,
-    ) -> Option<(u32, usize)> {
-        let remainder_bits = self.layout.shape.remainder_bits();
-        let distance = (slot >> remainder_bits) as usize;
-        let mixed = self.mixed_of(shares[distance], slot & mask(remainder_bits))?;
-        Some((mixed, at - distance))
-    }
+/// The mixed key of a slot of block `at` of a register of `shape`, and
+/// its named block: `None` if no key has that slot. `shares` are the
+/// block's ([`Walk::next`]): for each distance, the share of mixed keys of
+/// the block it names, at most 2^remainder bits long, so that one key of
+/// the share has the slot's low bits, if any does.
+#[inline(always)]
+fn mixed_of_slot(
+    shape: Shape,
+    at: usize,
+    shares: &[(u64, u64); SPAN],
+    slot: u32,
+) -> Option<(u32, usize)> {
+    let bits = shape.remainder_bits();
+    let distance = (slot >> bits) as usize % SPAN;
+    let (first, next) = shares[distance];
+    let offset = u64::from(slot).wrapping_sub(first) & u64::from(mask(bits));
+    let mixed = first + offset;
+    // A share is empty where `at - distance` is no named block, so the
+    // subtraction is only done for a block at or after block `distance`.
+    (mixed < next).then(|| (mixed as u32, at - distance))
 }
 
 /// The blocks of a section one after the other, from block 0, with what
@@ -573,7 +569,7 @@ pub(crate) fn entries<'a>(
         let read = walk.as_mut().map(|walk| (walk.slots, walk.next()));
         (0..count(block).min(shape.keys())).filter_map(move |i| {
             let (slots, (at, shares)) = read.as_ref()?;
-            let (mixed, _) = slots.mixed_of_slot(*at, shares, slot_at(shape, block, i))?;
+            let (mixed, _) = mixed_of_slot(shape, *at, shares, slot_at(shape, block, i))?;
             Some((unmix(mixed, slots.layout.bits), block[shape.codes_at() + i]))
         })
     })
@@ -628,8 +624,6 @@ fn check_shape<const NARROW: bool>(
     let slots = Slots::new(layout).expect("at least one named block");
     let mut walk = Walk::at(slots, range.start);
     let (unmask, unshift) = (mask(layout.bits), layout.bits.div_ceil(2));
-    let remainder_bits = shape.remainder_bits();
-    let low = u64::from(mask(remainder_bits));
     let mut keys = 0u64;
     // The mix of the key before, plus one (zero before the first key), and
     // the block the placement's cursor stood at; whether the block before
@@ -665,23 +659,21 @@ fn check_shape<const NARROW: bool>(
         // the blocks).
         let mut continues = false;
         for i in 0..n {
-            let slot = slot_at(shape, block, i);
-            let distance = (slot >> remainder_bits) as usize % SPAN;
-            let (first, next) = shares[distance];
             // The one mixed key of the named block's share with the
             // slot's low bits, if the share has it.
-            let mixed = first + (u64::from(slot).wrapping_sub(first) & low);
-            if mixed >= next {
+            let slot = slot_at(shape, block, i);
+            let Some((mixed, own)) = mixed_of_slot(shape, at, &shares, slot) else {
                 return bad(format!("slot {i} names no key"));
-            }
+            };
+            let mixed = u64::from(mixed);
             // In the order of the mix; the first key of a block in its
             // named block if the cursor was not past it, or else right
             // after the cursor's block if that one is full. (A later key
             // of the block follows one in the same block, at or past its
             // named one.)
             let placed = i > 0 || {
-                let wanted = (at - distance).max(cursor);
-                continues = distance > 0;
+                let wanted = own.max(cursor);
+                continues = own < at;
                 at == wanted || (at == wanted + 1 && before.1)
             };
             if mixed < above || !placed {
@@ -726,11 +718,7 @@ fn state_before(slots: Slots, blocks: &[u8], at: usize) -> (Option<(u32, usize)>
         let n = count(block).min(shape.keys());
         let slot = slot_at(shape, block, n.checked_sub(1)?);
         let (_, shares) = Walk::at(slots, b).next();
-        Some(
-            slots
-                .mixed_of_slot(b, &shares, slot)
-                .map(|(mixed, _)| (mixed, b)),
-        )
+        Some(mixed_of_slot(shape, b, &shares, slot).map(|(mixed, _)| (mixed, b)))
     });
     (previous.flatten(), before)
 }
