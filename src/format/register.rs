@@ -528,9 +528,7 @@ impl Register {
         let (from, to) = (range.start * BLOCK_LEN, range.end * BLOCK_LEN);
         match keys {
             KeyCheck::Each(possible) => hashed::check_range(&self.layout, blocks, range, possible),
-            KeyCheck::Runs(runs) => hashed::check_range(&self.layout, blocks, range, |key| {
-                KeyCheck::possible_in(runs, key)
-            }),
+            KeyCheck::Runs(runs) => hashed::check_range(&self.layout, blocks, range, Runs(runs)),
         }?;
         // Every code byte of every block, while the blocks are in the
         // cache: the unused ones, zero as just checked, are taken off code
@@ -558,21 +556,36 @@ pub(crate) enum KeyCheck {
     /// Key by key.
     Each(fn(u32) -> bool),
     /// A run of [`RUN`] keys at a time, all possible or all impossible:
-    /// bit `i % 64` of word `i / 64` is set if the keys of run `i` are
+    /// bit `i % 32` of word `i / 32` is set if the keys of run `i` are
     /// possible; none past the words. (Packed CPR keys: the first digit of
     /// the serial picks the century, [`crate::recipient::Cpr::possible_runs`].)
-    Runs(&'static [u64]),
+    Runs(&'static [u32]),
 }
 
 /// Keys per run of [`KeyCheck::Runs`].
 const RUN: u32 = 1_000;
 
-impl KeyCheck {
+/// [`KeyCheck::Runs`] as the register's check asks.
+#[derive(Clone, Copy)]
+struct Runs(&'static [u32]);
+
+impl hashed::Possible for Runs {
     #[inline(always)]
-    fn possible_in(runs: &[u64], key: u32) -> bool {
+    fn possible(&mut self, key: u32) -> bool {
         let run = (key / RUN) as usize;
-        runs.get(run / 64)
-            .is_some_and(|word| word >> (run % 64) & 1 != 0)
+        self.0
+            .get(run / 32)
+            .is_some_and(|word| word >> (run % 32) & 1 != 0)
+    }
+
+    #[inline(always)]
+    fn impossible(&mut self, keys: &[u32; hashed::LANES], asked: u32) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, as just asked.
+            return unsafe { hashed::impossible_runs(self.0, keys) } & asked;
+        }
+        hashed::impossible_one_by_one(self, keys, asked)
     }
 }
 
@@ -625,6 +638,7 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::hashed::Possible;
     use crate::format::hashed::tests::random_entries;
 
     /// A register section of `entries` opens, verifies, finds every key and
@@ -680,13 +694,50 @@ mod tests {
     #[test]
     fn runs_say_which_keys_are_possible() {
         // Runs 0, 2 and 64 are possible, nothing else.
-        let runs: &'static [u64] = &[0b101, 1];
-        let possible = |key| KeyCheck::possible_in(runs, key);
+        let runs: &'static [u32] = &[0b101, 0, 1];
+        let possible = |key| Runs(runs).possible(key);
         assert!(possible(0) && possible(999) && possible(2_000) && possible(2_999));
         assert!(!possible(1_000) && !possible(3_000) && !possible(63_999));
         assert!(possible(64_000) && possible(64_999) && !possible(65_000));
         // Past the words.
         assert!(!possible(128_000) && !possible(u32::MAX));
+    }
+
+    /// Runs' keys by vectors as key by key, within the words, past them,
+    /// and at the ends of the keys.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn runs_by_vectors_as_key_by_key() {
+        if !std::is_x86_feature_detected!("avx2") {
+            let note = "no AVX2 on this processor: runs by vectors are not tested";
+            assert!(std::env::var_os("CI").is_none(), "{note}");
+            eprintln!("{note}");
+            return;
+        }
+        let few: &'static [u32] = &[0b101, 0, 1 << 31];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for words in [crate::recipient::Cpr::possible_runs(), few, &[]] {
+            for round in 0..2_000 {
+                let keys: [u32; hashed::LANES] = std::array::from_fn(|i| match (round + i) % 5 {
+                    0 => next() as u32,
+                    1 => (next() % 1_200_000_000) as u32,
+                    2 => (next() % 100_000) as u32,
+                    3 => [0, 999, 1_000, 95_999, 96_000, u32::MAX][i % 6],
+                    _ => (next() % (32_000 * words.len() as u64 + 2)) as u32,
+                });
+                let all = (1 << hashed::LANES) - 1;
+                let one_by_one = hashed::impossible_one_by_one(&mut Runs(words), &keys, all);
+                // SAFETY: the processor has AVX2, as asked above.
+                let vectors = unsafe { hashed::impossible_runs(words, &keys) };
+                assert_eq!(vectors, one_by_one, "{keys:?}");
+            }
+        }
     }
 
     #[test]

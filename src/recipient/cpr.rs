@@ -223,24 +223,24 @@ impl Cpr {
         blocks
     }
 
-    /// Which runs of 1,000 packed keys are CPR numbers: bit `i % 64` of
-    /// word `i / 64` is set if the keys `1000 i ..= 1000 i + 999` are
+    /// Which runs of 1,000 packed keys are CPR numbers: bit `i % 32` of
+    /// word `i / 32` is set if the keys `1000 i ..= 1000 i + 999` are
     /// ([`Cpr::valid_serial_blocks`]); no word past the last such run.
     /// 138 KiB, computed once for the process: a register's keys come in
     /// the order of their hash, so each is checked alone, and a bit read is
     /// the cheapest check.
-    pub(crate) fn possible_runs() -> &'static [u64] {
-        static RUNS: std::sync::OnceLock<Box<[u64]>> = std::sync::OnceLock::new();
+    pub(crate) fn possible_runs() -> &'static [u32] {
+        static RUNS: std::sync::OnceLock<Box<[u32]>> = std::sync::OnceLock::new();
         RUNS.get_or_init(|| {
             let slots = 100 * 12 * DAY_SLOTS;
             let runs_per_slot = SERIALS / 1000;
-            let mut words = vec![0u64; (slots * runs_per_slot).div_ceil(64) as usize];
+            let mut words = vec![0u32; (slots * runs_per_slot).div_ceil(32) as usize];
             for slot in 0..slots {
                 let valid = Cpr::valid_serial_blocks(slot);
                 for digit in 0..runs_per_slot {
                     if valid >> digit & 1 != 0 {
                         let run = (slot * runs_per_slot + digit) as usize;
-                        words[run / 64] |= 1 << (run % 64);
+                        words[run / 32] |= 1 << (run % 32);
                     }
                 }
             }

@@ -200,7 +200,7 @@ fn possible_runs_agree_with_from_packed() {
     let runs = Cpr::possible_runs();
     let possible = |key: u32| {
         let run = (key / 1000) as usize;
-        runs.get(run / 64).is_some_and(|w| w >> (run % 64) & 1 != 0)
+        runs.get(run / 32).is_some_and(|w| w >> (run % 32) & 1 != 0)
     };
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let probes = (0..200_000).map(|_| {

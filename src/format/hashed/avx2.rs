@@ -1,0 +1,150 @@
+//! The register's check of narrow blocks eight slots at a time, with
+//! 256-bit vectors (AVX2): [`super::check_range`] uses it on processors
+//! that have them, and reads slot by slot elsewhere, with the same verdicts
+//! (a test compares the two on damaged sections).
+
+use std::arch::x86_64::{
+    __m256i, _mm_cvtsi32_si128, _mm_loadu_si128, _mm256_add_epi32, _mm256_and_si256,
+    _mm256_blend_epi32, _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_cmpgt_epi32,
+    _mm256_cvtepu16_epi32, _mm256_i32gather_epi32, _mm256_loadu_si256, _mm256_max_epu32,
+    _mm256_min_epu32, _mm256_movemask_ps, _mm256_mul_epu32, _mm256_mullo_epi32,
+    _mm256_permutevar8x32_epi32, _mm256_set1_epi32, _mm256_setr_epi32, _mm256_srl_epi32,
+    _mm256_srli_epi32, _mm256_srli_epi64, _mm256_srlv_epi32, _mm256_storeu_si256, _mm256_sub_epi32,
+    _mm256_xor_si256,
+};
+
+use super::{BLOCK_LEN, LANES, MULTIPLIERS, Possible, SPAN, Shape, inverse, mask};
+
+/// Vectors of eight lanes in [`LANES`].
+const VECTORS: usize = LANES / 8;
+
+/// The mixed key of the last of the `n` slots (1 to 21) of a narrow block
+/// if every slot names a key of its share (as [`super::mixed_of_slot`]
+/// reads it), each slot after the first names a greater key than the one
+/// before, and `possible` holds for every key; `None` if any does not.
+/// `shares` are the block's ([`super::Walk::next`]); `unmix` the mask and
+/// shift of the layout's inverse mix.
+#[target_feature(enable = "avx2")]
+pub(super) fn narrow_slots(
+    block: &[u8; BLOCK_LEN],
+    n: usize,
+    shares: &[(u64, u64); SPAN],
+    (unmask, unshift): (u32, u32),
+    possible: &mut impl Possible,
+) -> Option<u32> {
+    const { assert!(Shape::Narrow.remainder_bits() == 14 && SPAN == 4) };
+    // For each distance, the first and the last mixed key of its share; an
+    // empty share as a first above its last. Mixed keys are below 2^32.
+    let bounds = shares.map(|(first, next)| match next.checked_sub(1) {
+        Some(last) if first <= last => (first as u32, last as u32),
+        _ => (1, 0),
+    });
+    let table = |side: fn((u32, u32)) -> u32| {
+        let [a, b, c, d] = bounds.map(side).map(|x| x as i32);
+        _mm256_setr_epi32(a, b, c, d, a, b, c, d)
+    };
+    let (firsts, lasts) = (table(|b| b.0), table(|b| b.1));
+    let low = _mm256_set1_epi32(mask(Shape::Narrow.remainder_bits()) as i32);
+    // Unsigned order as signed order, with the top bit flipped.
+    let flip = _mm256_set1_epi32(i32::MIN);
+    let before = _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6);
+    let last_lane = _mm256_set1_epi32(7);
+    let unmask = _mm256_set1_epi32(unmask as i32);
+    let unshift = _mm_cvtsi32_si128(unshift as i32);
+    let inverses = MULTIPLIERS.map(|m| _mm256_set1_epi32(inverse(m) as i32));
+
+    let mut mixed = [0u32; LANES];
+    let mut keys = [0u32; LANES];
+    let mut bad = 0u32;
+    let mut previous = _mm256_set1_epi32(0);
+    for v in 0..VECTORS {
+        // SAFETY: bytes 16v to 16v + 15 of the 64-byte block, v below 3
+        // (an unaligned load). The last three lanes read code bytes, which
+        // no lane below `n` is.
+        let slots =
+            _mm256_cvtepu16_epi32(unsafe { _mm_loadu_si128(block.as_ptr().add(16 * v).cast()) });
+        // The distance picks the share: lanes 0 to 3 of the tables.
+        let distance = _mm256_srli_epi32::<14>(slots);
+        let first = _mm256_permutevar8x32_epi32(firsts, distance);
+        let last = _mm256_permutevar8x32_epi32(lasts, distance);
+        let m = _mm256_add_epi32(first, _mm256_and_si256(_mm256_sub_epi32(slots, first), low));
+        // In the share: at or above its first (not wrapped past 2^32) and
+        // at or below its last.
+        let inside = _mm256_and_si256(
+            _mm256_cmpeq_epi32(_mm256_max_epu32(m, first), m),
+            _mm256_cmpeq_epi32(_mm256_min_epu32(m, last), m),
+        );
+        // Above the lane before (lane 7 of the vector before, for lane 0).
+        let shifted = _mm256_blend_epi32::<1>(
+            _mm256_permutevar8x32_epi32(m, before),
+            _mm256_permutevar8x32_epi32(previous, last_lane),
+        );
+        let above = _mm256_cmpgt_epi32(_mm256_xor_si256(m, flip), _mm256_xor_si256(shifted, flip));
+        let ok = _mm256_and_si256(inside, above);
+        bad |= (!_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32 & 0xFF) << (8 * v);
+        previous = m;
+
+        // The key: the mix undone (`super::unmix_with`).
+        let step = |x: __m256i| _mm256_xor_si256(x, _mm256_srl_epi32(x, unshift));
+        let mut key = step(_mm256_and_si256(m, unmask));
+        key = step(_mm256_and_si256(
+            _mm256_mullo_epi32(key, inverses[1]),
+            unmask,
+        ));
+        key = step(_mm256_and_si256(
+            _mm256_mullo_epi32(key, inverses[0]),
+            unmask,
+        ));
+        store(&mut mixed, v, m);
+        store(&mut keys, v, key);
+    }
+    // Slot 0 has no slot before it in the block: the caller checks it,
+    // and the key before the block.
+    let others = ((1u32 << n) - 1) & !1;
+    let bad = bad & others | possible.impossible(&keys, others);
+    (bad == 0).then(|| mixed[n - 1])
+}
+
+/// Bit `i` set where the run of `keys[i]` is impossible: where bit
+/// `r % 32` of `words[r / 32]` is clear or past the words, for `r` the key
+/// divided by 1,000 (`register::Runs`).
+#[target_feature(enable = "avx2")]
+pub(crate) fn impossible_runs(words: &[u32], keys: &[u32; LANES]) -> u32 {
+    let Some(last) = words.len().checked_sub(1) else {
+        return (1 << LANES) - 1;
+    };
+    // Words of u32 keys' runs are below 2^32 / 32,000: an i32 compare.
+    let len = _mm256_set1_epi32(words.len().min(1 << 30) as i32);
+    let last = _mm256_set1_epi32(last.min(1 << 30) as i32);
+    // x / 1,000 = (x × 274,877,907) >> 38 for every u32 x.
+    let magic = _mm256_set1_epi32(274_877_907);
+    let one = _mm256_set1_epi32(1);
+    let mut impossible = 0;
+    for v in 0..VECTORS {
+        // SAFETY: keys 8v to 8v + 7 of 24, v below 3 (an unaligned load).
+        let key = unsafe { _mm256_loadu_si256(keys.as_ptr().add(8 * v).cast()) };
+        // The high halves of the 64-bit products, even lanes then odd.
+        let even = _mm256_srli_epi64::<32>(_mm256_mul_epu32(key, magic));
+        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(key), magic);
+        let run = _mm256_srli_epi32::<6>(_mm256_blend_epi32::<0b1010_1010>(even, odd));
+        let word = _mm256_srli_epi32::<5>(run);
+        let inside = _mm256_cmpgt_epi32(len, word);
+        // SAFETY: every index is at most `last`, in `words`; a gather
+        // reads 4-byte elements at pointer + 4 × index.
+        let bits = unsafe {
+            _mm256_i32gather_epi32::<4>(words.as_ptr().cast(), _mm256_min_epu32(word, last))
+        };
+        let bit = _mm256_srlv_epi32(bits, _mm256_and_si256(run, _mm256_set1_epi32(31)));
+        let ok = _mm256_and_si256(inside, _mm256_cmpeq_epi32(_mm256_and_si256(bit, one), one));
+        impossible |= (!_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32 & 0xFF) << (8 * v);
+    }
+    impossible
+}
+
+/// Lanes 8v to 8v + 7 of `lanes` from a vector.
+#[target_feature(enable = "avx2")]
+fn store(lanes: &mut [u32; LANES], v: usize, x: __m256i) {
+    assert!(v < VECTORS);
+    // SAFETY: elements 8v to 8v + 7 of 24, v below 3 (an unaligned store).
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().add(8 * v).cast(), x) }
+}
