@@ -7,7 +7,8 @@ use libfuzzer_sys::fuzz_target;
 use tilmelding::ContactReader;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut reader) = ContactReader::from_reader(std::io::Cursor::new(data.to_vec()), "fuzz.csv")
+    let Ok(mut reader) =
+        ContactReader::from_reader(std::io::Cursor::new(data.to_vec()), "fuzz.csv")
     else {
         return;
     };

@@ -40,7 +40,11 @@ fn date(d: i32) -> Date {
 }
 
 fn recipient(cvr: bool, n: u64) -> Option<Recipient> {
-    let kind = if cvr { RecipientKind::Cvr } else { RecipientKind::Cpr };
+    let kind = if cvr {
+        RecipientKind::Cvr
+    } else {
+        RecipientKind::Cpr
+    };
     Recipient::from_number(kind, n).ok()
 }
 
@@ -57,7 +61,12 @@ fuzz_target!(|w: World| {
     }
     for (i, (erhverv, active)) in w.groups.iter().enumerate() {
         let audience = if *erhverv { "erhverv" } else { "private" };
-        writeln!(toml, "[[group]]\nid = \"G{i}\"\nname = \"g\"\naudience = \"{audience}\"\nactive_from = {}", date(day(*active))).unwrap();
+        writeln!(
+            toml,
+            "[[group]]\nid = \"G{i}\"\nname = \"g\"\naudience = \"{audience}\"\nactive_from = {}",
+            date(day(*active))
+        )
+        .unwrap();
     }
     let mut materials = Vec::new();
     for (i, (sender, g1, g2, nemsms, mandatory)) in w.materials.iter().take(6).enumerate() {
@@ -78,7 +87,10 @@ fuzz_target!(|w: World| {
         .unwrap();
         materials.push(model::Material {
             expires: w.senders[sender].map(day),
-            groups: groups.iter().map(|&g| (w.groups[g].0, day(w.groups[g].1))).collect(),
+            groups: groups
+                .iter()
+                .map(|&g| (w.groups[g].0, day(w.groups[g].1)))
+                .collect(),
             nemsms: *nemsms,
             mandatory,
         });
@@ -87,7 +99,9 @@ fuzz_target!(|w: World| {
     let mut builder = IndexBuilder::new(catalog);
     let mut seen: BTreeMap<Recipient, Vec<Contact>> = BTreeMap::new();
     for (cvr, n, status, registration, start, end, nemsms) in w.contacts.iter().take(64) {
-        let Some(r) = recipient(*cvr, *n) else { continue };
+        let Some(r) = recipient(*cvr, *n) else {
+            continue;
+        };
         let (start, end) = match (start.map(day), end.map(day)) {
             (Some(a), Some(b)) if a > b => (Some(b), Some(a)),
             other => other,
@@ -99,16 +113,29 @@ fuzz_target!(|w: World| {
             exemption_end: end.map(date),
             nemsms: *nemsms,
         };
-        builder.add(0, &ContactRecord { recipient: r, contact });
+        builder.add(
+            0,
+            &ContactRecord {
+                recipient: r,
+                contact,
+            },
+        );
         seen.entry(r).or_default().push(contact);
     }
-    let register: BTreeMap<Recipient, Contact> =
-        seen.iter().filter(|(_, c)| c.len() == 1).map(|(r, c)| (*r, c[0])).collect();
+    let register: BTreeMap<Recipient, Contact> = seen
+        .iter()
+        .filter(|(_, c)| c.len() == 1)
+        .map(|(r, c)| (*r, c[0]))
+        .collect();
     let index = Index::from_bytes(builder.finish(0, 0, &mut |_| {})).expect("a built index opens");
     let everyone: Vec<Recipient> = seen
         .keys()
         .copied()
-        .chain(w.strangers.iter().filter_map(|(cvr, n)| recipient(*cvr, *n)))
+        .chain(
+            w.strangers
+                .iter()
+                .filter_map(|(cvr, n)| recipient(*cvr, *n)),
+        )
         .collect();
     for (m, material) in materials.iter().enumerate() {
         let id = format!("M{m}");
