@@ -19,11 +19,12 @@ use super::{BLOCK_LEN, LANES, MULTIPLIERS, Possible, SPAN, Shape, inverse, mask}
 const VECTORS: usize = LANES / 8;
 
 /// The mixed key of the last of the `n` slots (1 to 21) of a narrow block
-/// if every slot names a key of its share (as [`super::mixed_of_slot`]
-/// reads it), each slot after the first names a greater key than the one
-/// before, and `possible` holds for every key; `None` if any does not.
-/// `shares` are the block's ([`super::Walk::next`]); `unmix` the mask and
-/// shift of the layout's inverse mix.
+/// if every slot after the first names a key of its share (as
+/// [`super::mixed_of_slot`] reads it), greater than the key of the slot
+/// before, and one `possible` holds for; `None` if any does not. The first
+/// slot is the caller's to check (its share, its placement, the key before
+/// the block). `shares` are the block's ([`super::Walk::next`]); `unmask`
+/// and `unshift` the mask and shift of the layout's inverse mix.
 #[target_feature(enable = "avx2")]
 pub(super) fn narrow_slots(
     block: &[u8; BLOCK_LEN],
@@ -59,8 +60,8 @@ pub(super) fn narrow_slots(
     let mut previous = _mm256_set1_epi32(0);
     for v in 0..VECTORS {
         // SAFETY: bytes 16v to 16v + 15 of the 64-byte block, v below 3
-        // (an unaligned load). The last three lanes read code bytes, which
-        // no lane below `n` is.
+        // (an unaligned load). Lanes 21 to 23 are code bytes, not slots:
+        // `n` is at most 21, and they are masked off below.
         let slots =
             _mm256_cvtepu16_epi32(unsafe { _mm_loadu_si128(block.as_ptr().add(16 * v).cast()) });
         // The distance picks the share: lanes 0 to 3 of the tables.
