@@ -389,7 +389,7 @@ impl Register {
     }
 
     /// Full content check: the blocks exactly the placement of the keys
-    /// they hold ([`hashed::check`]); that every key is a possible
+    /// they hold ([`hashed::check_range`]); that every key is a possible
     /// recipient (`keys`); no reserved bit in a code; and that the windows
     /// are sorted, hold valid dates, and belong one to one to the
     /// recipients whose code says they have one. Returns the statistics the

@@ -62,7 +62,7 @@ impl fmt::Display for RecipientKind {
 /// Why a string or number is not a valid recipient.
 ///
 /// Carries no data, so neither its `Display` nor its `Debug` can contain the
-/// rejected input. Use [`mask_input`] to quote the input safely.
+/// rejected input. Use `mask_input` to quote the input safely.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RecipientError {
@@ -292,7 +292,7 @@ fn lex(s: &str) -> Result<(RecipientKind, u64), RecipientError> {
 
 /// Quotes any text from outside (a field of the extract, a material ID, a
 /// recipient) for an error message: control characters replaced, at most
-/// 40 characters, and masked with [`mask_input`] when it could hold a CPR
+/// 40 characters, and masked with `mask_input` when it could hold a CPR
 /// number or most of one (seven digits in a row, or ten in all). Dates and
 /// ordinary IDs stay readable.
 pub fn quote_for_message(text: &str) -> String {
