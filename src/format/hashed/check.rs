@@ -84,10 +84,21 @@ pub(crate) fn check_range(
                 // SAFETY: the processor has AVX2, as just asked.
                 return unsafe { check_narrow_avx2(layout, blocks, range, possible) };
             }
-            check_shape::<true, false>(layout, blocks, range, possible)
+            check_slots::<true>(layout, blocks, range, possible)
         }
-        Shape::Wide => check_shape::<false, false>(layout, blocks, range, possible),
+        Shape::Wide => check_slots::<false>(layout, blocks, range, possible),
     }
+}
+
+/// [`check_shape`] slot by slot.
+pub(super) fn check_slots<const NARROW: bool>(
+    layout: &Layout,
+    blocks: &[u8],
+    range: std::ops::Range<usize>,
+    possible: impl Possible,
+) -> Result<u64, String> {
+    // SAFETY: without vectors, nothing is asked of the processor.
+    unsafe { check_shape::<NARROW, false>(layout, blocks, range, possible) }
 }
 
 /// [`check_shape`] of narrow blocks, eight slots at a time ([`avx2`]).
@@ -99,14 +110,19 @@ pub(super) fn check_narrow_avx2(
     range: std::ops::Range<usize>,
     possible: impl Possible,
 ) -> Result<u64, String> {
-    check_shape::<true, true>(layout, blocks, range, possible)
+    // SAFETY: this function runs only where the processor has AVX2 (its
+    // target feature).
+    unsafe { check_shape::<true, true>(layout, blocks, range, possible) }
 }
 
 /// [`check_range`] for one shape: narrow blocks if `NARROW`, else wide;
-/// with AVX2 if `AVX2` (narrow blocks only), which the caller has made
-/// sure the processor has.
+/// with AVX2 if `AVX2` (narrow blocks only).
+///
+/// # Safety
+///
+/// With `AVX2`, the processor must have AVX2.
 #[inline(always)]
-pub(super) fn check_shape<const NARROW: bool, const AVX2: bool>(
+unsafe fn check_shape<const NARROW: bool, const AVX2: bool>(
     layout: &Layout,
     blocks: &[u8],
     range: std::ops::Range<usize>,
@@ -152,7 +168,8 @@ pub(super) fn check_shape<const NARROW: bool, const AVX2: bool>(
         // the block), or, if a slot failed, finds the first that did.
         #[cfg(target_arch = "x86_64")]
         let lanes = if AVX2 && NARROW && n > 0 {
-            // SAFETY: `AVX2` says the processor has it.
+            // SAFETY: with `AVX2`, the caller made sure that the processor
+            // has it (this function's safety section).
             unsafe { avx2::narrow_slots(block, n, &shares, (unmask, unshift), &mut possible) }
         } else {
             None
