@@ -81,6 +81,12 @@
 #[cfg(test)]
 extern crate self as tilmelding;
 
+// The integration tests' helpers, for the unit tests too: the C ABI's,
+// and what a test does when the machine lacks something it needs.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 mod builder;
 mod catalog;
 mod contact;

@@ -1,10 +1,8 @@
 //! The C ABI driven from Rust: results, outputs written only on success,
 //! NULL handling, the last-error message, readers and the maximum age.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
-use common::personal::{CPRS, assert_no_cpr};
+use crate::common;
+use crate::common::personal::{CPRS, assert_no_cpr};
 
 use std::ffi::{CStr, CString, c_char};
 use std::ptr;
