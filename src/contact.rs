@@ -94,7 +94,7 @@ impl Registration {
     }
 
     /// True while a registration is not yet in force: no digital letters yet.
-    pub fn is_pending(self) -> bool {
+    pub const fn is_pending(self) -> bool {
         matches!(
             self,
             Registration::Unconfirmed
@@ -103,8 +103,8 @@ impl Registration {
         )
     }
 
-    pub(crate) fn from_bits(bits: u8) -> Registration {
-        Registration::ALL[usize::from(bits & 0b111)]
+    pub(crate) const fn from_bits(bits: u8) -> Registration {
+        Registration::ALL[(bits & 0b111) as usize]
     }
 }
 

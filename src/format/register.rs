@@ -436,38 +436,17 @@ impl Register {
             done
         });
         done.sort_unstable_by_key(|&(part, _)| part);
-        let mut total = [0u64; 256];
+        let mut tally = Tally::default();
         for (_, part) in done {
-            let codes = part.map_err(|detail| contents(names[0], detail))?;
-            for (sum, count) in total.iter_mut().zip(codes) {
-                *sum += count;
-            }
+            tally.merge(&part.map_err(|detail| contents(names[0], detail))?);
         }
-
-        let mut stats = KindStats::default();
-        for (code, count) in total.into_iter().enumerate() {
-            if count == 0 {
-                continue;
-            }
-            let code = code as u8;
-            if code & RESERVED != 0 {
-                return Err(contents(
-                    names[0],
-                    format!("code {code:#04x} has the reserved bit set"),
-                ));
-            }
-            let code = Code(code);
-            stats.by_status[code.status() as usize] += count;
-            if code.registration().is_pending() {
-                stats.pending += count;
-            }
-            if code.nemsms() {
-                stats.nemsms += count;
-            }
-            if code.has_window() {
-                stats.exemption_windows += count;
-            }
+        if let Some(code) = tally.reserved {
+            return Err(contents(
+                names[0],
+                format!("code {code:#04x} has the reserved bit set"),
+            ));
         }
+        let stats = tally.stats();
 
         // Each window names a recipient whose code says it has one, no two
         // name the same one (the keys increase), and there are as many
@@ -518,31 +497,22 @@ impl Register {
 
 impl Register {
     /// The check of the blocks in `range` ([`hashed::check_range`]), and
-    /// how many of their codes have each value.
+    /// the tally of their codes.
     fn check_part(
         &self,
         blocks: &[u8],
         range: Range<usize>,
         keys: KeyCheck,
-    ) -> Result<[u64; 256], String> {
+    ) -> Result<Tally, String> {
         let (from, to) = (range.start * BLOCK_LEN, range.end * BLOCK_LEN);
         match keys {
             KeyCheck::Each(possible) => hashed::check_range(&self.layout, blocks, range, possible),
             KeyCheck::Runs(runs) => hashed::check_range(&self.layout, blocks, range, Runs(runs)),
         }?;
-        // Every code byte of every block, while the blocks are in the
-        // cache: the unused ones, zero as just checked, are taken off code
-        // 0 after.
-        let shape = self.layout.shape;
-        let mut histogram = Histogram::default();
-        let mut unused = 0;
-        for block in blocks[from..to].chunks_exact(BLOCK_LEN) {
-            histogram.add(&block[shape.codes_at()..][..shape.keys()]);
-            unused += (shape.keys() - hashed::count(block)) as u64;
-        }
-        let mut total = histogram.total();
-        total[0] -= unused;
-        Ok(total)
+        // Every block's codes, while the blocks are in the cache.
+        let mut tally = Tally::default();
+        hashed::code_planes(self.layout.shape, &blocks[from..to], &mut tally);
+        Ok(tally)
     }
 }
 
@@ -589,49 +559,83 @@ impl hashed::Possible for Runs {
     }
 }
 
-/// How many codes have each value, counted in four interleaved tables so
-/// that runs of equal codes do not wait on each other's increments.
-struct Histogram {
-    tables: Box<[[u32; 256]; 4]>,
-    total: [u64; 256],
-    /// Codes added since the tables were last flushed into `total`.
-    pending: u32,
+/// What a register's statistics ask of its codes, added up from their bit
+/// planes ([`hashed::Planes`]) a block at a time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    /// Codes per status (bits 0 and 1).
+    status: [u64; 4],
+    /// Codes whose registration (bits 2 to 4) is pending.
+    pending: u64,
+    nemsms: u64,
+    windows: u64,
+    /// The first code with the reserved bit set, if any.
+    reserved: Option<u8>,
 }
 
-impl Default for Histogram {
-    fn default() -> Histogram {
-        Histogram {
-            tables: Box::new([[0; 256]; 4]),
-            total: [0; 256],
-            pending: 0,
+/// Bit `r` set if registration `r` is pending.
+const PENDING: u8 = {
+    let mut pending = 0;
+    let mut r = 0;
+    while r < 8 {
+        if Registration::from_bits(r).is_pending() {
+            pending |= 1 << r;
+        }
+        r += 1;
+    }
+    pending
+};
+
+impl hashed::AddPlanes for Tally {
+    #[inline(always)]
+    fn add(&mut self, planes: &hashed::Planes, n: usize) {
+        let lanes = (1u32 << n) - 1;
+        // The codes whose bits in `planes` are those of `value`.
+        let having = |planes: &[u32], value: usize| {
+            (planes.iter().enumerate()).fold(lanes, |codes, (b, &plane)| {
+                codes & if value >> b & 1 != 0 { plane } else { !plane }
+            })
+        };
+        let count = |codes: u32| u64::from(codes.count_ones());
+        for (value, sum) in self.status.iter_mut().enumerate() {
+            *sum += count(having(&planes[0..2], value));
+        }
+        let registration = &planes[usize::from(REGISTRATION_SHIFT)..][..3];
+        let pending = (0..8)
+            .filter(|&value| PENDING >> value & 1 != 0)
+            .fold(0, |codes, value| codes | having(registration, value));
+        self.pending += count(pending);
+        self.nemsms += count(planes[NEMSMS.trailing_zeros() as usize]);
+        self.windows += count(planes[HAS_WINDOW.trailing_zeros() as usize]);
+        let reserved = planes[RESERVED.trailing_zeros() as usize];
+        if reserved != 0 && self.reserved.is_none() {
+            let i = reserved.trailing_zeros();
+            let bit = |b: usize| ((planes[b] >> i & 1) as u8) << b;
+            self.reserved = Some((0..8).map(bit).sum());
         }
     }
 }
 
-impl Histogram {
-    fn add(&mut self, codes: &[u8]) {
-        for (i, &code) in codes.iter().enumerate() {
-            self.tables[i % 4][usize::from(code)] += 1;
+impl Tally {
+    /// Adds `other`, the tally of blocks after this one's.
+    fn merge(&mut self, other: &Tally) {
+        for (sum, more) in self.status.iter_mut().zip(other.status) {
+            *sum += more;
         }
-        self.pending += codes.len() as u32;
-        // Flush long before a u32 count could overflow.
-        if self.pending >= 1 << 30 {
-            self.flush();
-        }
+        self.pending += other.pending;
+        self.nemsms += other.nemsms;
+        self.windows += other.windows;
+        self.reserved = self.reserved.or(other.reserved);
     }
 
-    fn flush(&mut self) {
-        for table in self.tables.iter_mut() {
-            for (sum, count) in self.total.iter_mut().zip(table.iter_mut()) {
-                *sum += u64::from(std::mem::take(count));
-            }
+    /// The statistics the codes add up to.
+    fn stats(&self) -> KindStats {
+        KindStats {
+            by_status: self.status,
+            pending: self.pending,
+            nemsms: self.nemsms,
+            exemption_windows: self.windows,
         }
-        self.pending = 0;
-    }
-
-    fn total(mut self) -> [u64; 256] {
-        self.flush();
-        self.total
     }
 }
 
@@ -640,6 +644,53 @@ mod tests {
     use super::*;
     use crate::format::hashed::Possible;
     use crate::format::hashed::tests::random_entries;
+
+    /// The tally of codes' planes gives the statistics, and the first code
+    /// with the reserved bit, that the codes give one by one.
+    #[test]
+    fn a_tally_of_planes_counts_as_the_codes_one_by_one() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..200 {
+            let (mut tally, mut wanted, mut reserved) =
+                (Tally::default(), KindStats::default(), None);
+            for _ in 0..round % 50 + 1 {
+                let mut block = [0u8; BLOCK_LEN];
+                let shape = if random() % 2 == 0 {
+                    Shape::Narrow
+                } else {
+                    Shape::Wide
+                };
+                let n = random() as usize % (shape.keys() + 1);
+                block[BLOCK_LEN - 1] = n as u8;
+                for code in &mut block[shape.codes_at()..][..n] {
+                    // The reserved bit in one code of 64 or so.
+                    *code = random() as u8 & if random() % 64 == 0 { 0xFF } else { 0x7F };
+                    let c = Code(*code);
+                    wanted.by_status[c.status() as usize] += 1;
+                    wanted.pending += u64::from(c.registration().is_pending());
+                    wanted.nemsms += u64::from(c.nemsms());
+                    wanted.exemption_windows += u64::from(c.has_window());
+                    if *code & RESERVED != 0 {
+                        reserved = reserved.or(Some(*code));
+                    }
+                }
+                let (planes, held) = hashed::tests::planes_by_definition(shape, &block);
+                assert_eq!(held, n);
+                // Each block a part of its own, merged as parts are.
+                let mut part = Tally::default();
+                hashed::AddPlanes::add(&mut part, &planes, n);
+                tally.merge(&part);
+            }
+            assert_eq!(tally.stats(), wanted, "round {round}");
+            assert_eq!(tally.reserved, reserved, "round {round}");
+        }
+    }
 
     /// A register section of `entries` opens, verifies, finds every key and
     /// no neighbour, and lists the entries in key order.

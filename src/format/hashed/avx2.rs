@@ -1,19 +1,22 @@
-//! The register's check of narrow blocks eight slots at a time, with
-//! 256-bit vectors (AVX2): [`super::check_range`] uses it on processors
-//! that have them, and reads slot by slot elsewhere, with the same verdicts
-//! (a test compares the two on damaged sections).
+//! The register's check of narrow blocks eight slots at a time, and the
+//! bit planes of every block's codes, with 256-bit vectors (AVX2):
+//! [`super::check_range`] and [`super::code_planes`] use them on processors
+//! that have them, and read slot by slot (or eight bytes at a time)
+//! elsewhere, with the same results (tests compare the two).
 
 use std::arch::x86_64::{
     __m256i, _mm_cvtsi32_si128, _mm_loadu_si128, _mm256_add_epi32, _mm256_and_si256,
     _mm256_blend_epi32, _mm256_castsi256_ps, _mm256_cmpeq_epi32, _mm256_cmpgt_epi32,
     _mm256_cvtepu16_epi32, _mm256_i32gather_epi32, _mm256_loadu_si256, _mm256_max_epu32,
-    _mm256_min_epu32, _mm256_movemask_ps, _mm256_mul_epu32, _mm256_mullo_epi32,
-    _mm256_permutevar8x32_epi32, _mm256_set1_epi32, _mm256_setr_epi32, _mm256_srl_epi32,
-    _mm256_srli_epi32, _mm256_srli_epi64, _mm256_srlv_epi32, _mm256_storeu_si256, _mm256_sub_epi32,
-    _mm256_xor_si256,
+    _mm256_min_epu32, _mm256_movemask_epi8, _mm256_movemask_ps, _mm256_mul_epu32,
+    _mm256_mullo_epi32, _mm256_permutevar8x32_epi32, _mm256_set1_epi32, _mm256_setr_epi32,
+    _mm256_slli_epi16, _mm256_srl_epi32, _mm256_srli_epi32, _mm256_srli_epi64, _mm256_srlv_epi32,
+    _mm256_storeu_si256, _mm256_sub_epi32, _mm256_xor_si256,
 };
 
-use super::{BLOCK_LEN, LANES, MULTIPLIERS, Possible, SPAN, Shape, inverse, mask};
+use super::{
+    AddPlanes, BLOCK_LEN, LANES, MULTIPLIERS, Possible, SPAN, Shape, count, inverse, mask,
+};
 
 /// Vectors of eight lanes in [`LANES`].
 const VECTORS: usize = LANES / 8;
@@ -36,15 +39,14 @@ pub(super) fn narrow_slots(
     const { assert!(Shape::Narrow.remainder_bits() == 14 && SPAN == 4) };
     // For each distance, the first and the last mixed key of its share; an
     // empty share as a first above its last. Mixed keys are below 2^32.
-    let bounds = shares.map(|(first, next)| match next.checked_sub(1) {
-        Some(last) if first <= last => (first as u32, last as u32),
-        _ => (1, 0),
-    });
-    let table = |side: fn((u32, u32)) -> u32| {
-        let [a, b, c, d] = bounds.map(side).map(|x| x as i32);
-        _mm256_setr_epi32(a, b, c, d, a, b, c, d)
-    };
-    let (firsts, lasts) = (table(|b| b.0), table(|b| b.1));
+    let (mut firsts, mut lasts) = ([1; SPAN], [0; SPAN]);
+    for (d, &(first, next)) in shares.iter().enumerate() {
+        if first < next {
+            (firsts[d], lasts[d]) = (first as i32, (next - 1) as i32);
+        }
+    }
+    let table = |[a, b, c, d]: [i32; SPAN]| _mm256_setr_epi32(a, b, c, d, a, b, c, d);
+    let (firsts, lasts) = (table(firsts), table(lasts));
     let low = _mm256_set1_epi32(mask(Shape::Narrow.remainder_bits()) as i32);
     // Unsigned order as signed order, with the top bit flipped.
     let flip = _mm256_set1_epi32(i32::MIN);
@@ -140,6 +142,34 @@ pub(crate) fn impossible_runs(words: &[u32], keys: &[u32; LANES]) -> u32 {
         impossible |= (!_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32 & 0xFF) << (8 * v);
     }
     impossible
+}
+
+/// [`super::code_planes`] with AVX2: a block's bytes 32 to 63 in one
+/// vector, the top bits of its bytes in one instruction, each bit of the
+/// codes shifted to the top in turn. With POPCNT for `sum` to count them.
+#[target_feature(enable = "avx2,popcnt")]
+pub(super) fn code_planes(shape: Shape, blocks: &[u8], sum: &mut impl AddPlanes) {
+    let shift = shape.codes_at() - 32;
+    for block in blocks.as_chunks::<BLOCK_LEN>().0 {
+        let n = count(block).min(shape.keys());
+        let lanes = (1u32 << n) - 1;
+        // SAFETY: bytes 32 to 63 of the 64-byte block (an unaligned load).
+        let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(32).cast()) };
+        // Bit `b` of each byte to its top by a 16-bit shift: what the low
+        // byte carries into the high one stays below the high one's top.
+        let top = |x: __m256i| (_mm256_movemask_epi8(x) as u32) >> shift & lanes;
+        let planes = [
+            top(_mm256_slli_epi16::<7>(v)),
+            top(_mm256_slli_epi16::<6>(v)),
+            top(_mm256_slli_epi16::<5>(v)),
+            top(_mm256_slli_epi16::<4>(v)),
+            top(_mm256_slli_epi16::<3>(v)),
+            top(_mm256_slli_epi16::<2>(v)),
+            top(_mm256_slli_epi16::<1>(v)),
+            top(v),
+        ];
+        sum.add(&planes, n);
+    }
 }
 
 /// Lanes 8v to 8v + 7 of `lanes` from a vector.

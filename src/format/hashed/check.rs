@@ -155,11 +155,17 @@ unsafe fn check_shape<const NARROW: bool, const AVX2: bool>(
         if at + 1 == last && at as u64 >= layout.named && n == 0 {
             return bad("an empty block past the named ones before the last".into());
         }
-        let unused = [
-            &block[n * shape.slot_len()..shape.codes_at()],
-            &block[shape.codes_at() + n..FLAGS_AT],
-        ];
-        if unused.iter().any(|bytes| bytes.iter().any(|&b| b != 0)) {
+        let unused = if NARROW { &NARROW_UNUSED } else { &WIDE_UNUSED };
+        let words = block
+            .as_chunks::<8>()
+            .0
+            .iter()
+            .map(|&w| u64::from_le_bytes(w));
+        if words
+            .zip(unused[n])
+            .fold(0, |set, (word, mask)| set | word & mask)
+            != 0
+        {
             return bad("a byte past the keys is not zero".into());
         }
         let (_, shares) = walk.next();
@@ -224,6 +230,30 @@ unsafe fn check_shape<const NARROW: bool, const AVX2: bool>(
         before = (block[FLAGS_AT] & GOES_ON != 0, n == shape.keys());
     }
     Ok(keys)
+}
+
+/// For each count of keys a narrow block may hold, the bits of its eight
+/// little-endian words that must be zero: the slots and codes past the
+/// keys', and the bytes between the codes and the flags.
+const NARROW_UNUSED: [[u64; 8]; 22] = unused_bits(Shape::Narrow);
+/// [`NARROW_UNUSED`] for wide blocks (counts 0 to 12).
+const WIDE_UNUSED: [[u64; 8]; 22] = unused_bits(Shape::Wide);
+
+const fn unused_bits(shape: Shape) -> [[u64; 8]; 22] {
+    let mut masks = [[0; 8]; 22];
+    let mut n = 0;
+    while n <= shape.keys() {
+        let mut j = 0;
+        while j < FLAGS_AT {
+            let slots = j >= n * shape.slot_len() && j < shape.codes_at();
+            if slots || j >= shape.codes_at() + n {
+                masks[n][j / 8] |= 0xFF << (8 * (j % 8));
+            }
+            j += 1;
+        }
+        n += 1;
+    }
+    masks
 }
 
 /// The placement's state before block `at`, read from the blocks before

@@ -426,6 +426,58 @@ fn vectors_and_slots_give_the_same_verdicts() {
     );
 }
 
+impl AddPlanes for Vec<(Planes, usize)> {
+    fn add(&mut self, planes: &Planes, n: usize) {
+        self.push((*planes, n));
+    }
+}
+
+/// A block's planes as [`Planes`] defines them, bit by bit.
+pub(crate) fn planes_by_definition(shape: Shape, block: &[u8]) -> (Planes, usize) {
+    let n = count(block).min(shape.keys());
+    let codes = &block[shape.codes_at()..][..n];
+    let planes = std::array::from_fn(|b| {
+        (codes.iter().enumerate())
+            .fold(0, |plane, (i, &code)| plane | u32::from(code >> b & 1) << i)
+    });
+    (planes, n)
+}
+
+/// The codes' planes by words and, where the processor has AVX2, by
+/// vectors, as defined: on random bytes with every count a flags byte
+/// can give, for both shapes.
+#[test]
+fn code_planes_as_defined() {
+    let mut state = 13;
+    let blocks: Vec<u8> = (0..4_096 * BLOCK_LEN)
+        .map(|_| xorshift(&mut state) as u8)
+        .collect();
+    for shape in [Shape::Narrow, Shape::Wide] {
+        let wanted: Vec<(Planes, usize)> = (blocks.chunks_exact(BLOCK_LEN))
+            .map(|block| planes_by_definition(shape, block))
+            .collect();
+        assert!(wanted.iter().any(|&(_, n)| n == shape.keys()));
+        assert!(wanted.iter().any(|&(_, n)| n == 0));
+        let mut by_words = Vec::new();
+        code_planes_by_words(shape, &blocks, &mut by_words);
+        assert_eq!(by_words, wanted, "{shape:?}");
+        let mut dispatched = Vec::new();
+        code_planes(shape, &blocks, &mut dispatched);
+        assert_eq!(dispatched, wanted, "{shape:?}");
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+            let mut by_vectors = Vec::new();
+            // SAFETY: the processor has AVX2 and POPCNT, as just asked.
+            unsafe { avx2::code_planes(shape, &blocks, &mut by_vectors) };
+            assert_eq!(by_vectors, wanted, "{shape:?}");
+        } else {
+            crate::common::skip_or_fail(
+                "no AVX2 or POPCNT on this processor: the codes' planes by vectors are not tested",
+            );
+        }
+    }
+}
+
 #[test]
 fn a_national_register_takes_narrow_blocks_under_the_size_allowed() {
     // 5.9 M CPR-sized keys would take a while in a test; 2^18 narrow
