@@ -36,7 +36,7 @@ mod check;
 pub(crate) mod tests;
 
 #[cfg(target_arch = "x86_64")]
-pub(crate) use self::avx2::impossible_runs;
+pub(crate) use self::avx2::{impossible_cvr, impossible_runs};
 #[cfg(test)]
 pub(crate) use self::check::check;
 pub(crate) use self::check::{LANES, Possible, check_range, impossible_one_by_one};

@@ -15,8 +15,8 @@ pub(crate) use self::lineage::Lineage;
 pub use self::meta::KindStats;
 pub(crate) use self::meta::Meta;
 pub(crate) use self::register::{
-    Code, Counts, KeyCheck, Probe, Register, checksum_and_counts, encode, encode_register,
-    encode_window,
+    BlockCheck, Code, Counts, KeyCheck, Probe, Register, checksum_and_counts, encode,
+    encode_register, encode_window,
 };
 
 use sha2::{Digest, Sha256};

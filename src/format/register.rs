@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::FormatError;
 use super::hashed::{self, BLOCK_LEN, Layout, Probes, Shape};
@@ -221,7 +222,7 @@ impl Probe {
 }
 
 /// The register of one kind of recipient, located in an index file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Register {
     layout: Layout,
     probes: Probes,
@@ -236,7 +237,7 @@ impl Register {
     /// no block's count is more than its slots (`counts`, of the section,
     /// from the pass that checked its checksum) and that they add up to
     /// the line's number of keys, and the windows section's length; the
-    /// blocks' contents are checked by [`Register::verify`].
+    /// blocks' contents are checked by [`Register::check_blocks`].
     pub(crate) fn open(
         bytes: &[u8],
         register: Range<usize>,
@@ -388,53 +389,67 @@ impl Register {
         })
     }
 
-    /// Full content check: the blocks exactly the placement of the keys
-    /// they hold ([`hashed::check_range`]); that every key is a possible
-    /// recipient (`keys`); no reserved bit in a code; and that the windows
-    /// are sorted, hold valid dates, and belong one to one to the
-    /// recipients whose code says they have one. Returns the statistics the
-    /// codes add up to.
+    /// Full content check, all on this thread ([`Register::check_blocks`]
+    /// and [`BlockCheck::finish`], which share it out).
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn verify(
         &self,
         bytes: &[u8],
         names: [&'static str; 2],
         keys: KeyCheck,
     ) -> Result<KindStats, FormatError> {
-        let contents = |section, detail: String| FormatError::SectionContents { section, detail };
+        self.check_blocks(bytes, keys).finish(names)
+    }
+
+    /// Full content check of the register in `bytes` (its file): the
+    /// blocks exactly the placement of the keys they hold
+    /// ([`hashed::check_range`]); that every key is a possible recipient
+    /// (`keys`); no reserved bit in a code; and that the windows are sorted,
+    /// hold valid dates, and belong one to one to the recipients whose code
+    /// says they have one. In tasks that any number of threads may take
+    /// ([`BlockCheck::work`]), the blocks in parts: a national register's
+    /// check is most of a verification's work. [`BlockCheck::finish`] gives
+    /// the verdict.
+    pub(crate) fn check_blocks<'a>(&self, bytes: &'a [u8], keys: KeyCheck) -> BlockCheck<'a> {
         let blocks = &bytes[self.blocks.clone()];
-        self.layout
-            .validate(blocks.len())
-            .map_err(|detail| contents(names[0], detail))?;
-        // In parts, which this thread and one more take in turn: a national
-        // register's check is most of a verification's work. The first
-        // failing part's error is the whole check's (`hashed::check_range`).
-        let n = blocks.len() / BLOCK_LEN;
-        let parts = n.div_ceil(PART_BLOCKS);
-        let next = AtomicUsize::new(0);
-        let work = || {
-            let mut done = Vec::new();
-            loop {
-                let part = next.fetch_add(1, Ordering::Relaxed);
-                if part >= parts {
-                    return done;
-                }
-                let range = part * PART_BLOCKS..((part + 1) * PART_BLOCKS).min(n);
-                done.push((part, self.check_part(blocks, range, keys)));
-            }
+        let layout = self.layout.validate(blocks.len());
+        let parts = match layout {
+            Ok(()) => (blocks.len() / BLOCK_LEN).div_ceil(PART_BLOCKS),
+            Err(_) => 0,
         };
-        let mut done = std::thread::scope(|scope| {
-            let helper = (parts > 1)
-                .then(|| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-                .flatten();
-            let mut done = work();
-            if let Some(helper) = helper {
-                let theirs = helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                done.extend(theirs);
-            }
-            done
-        });
+        BlockCheck {
+            register: self.clone(),
+            bytes,
+            keys,
+            valid: layout,
+            parts,
+            next: AtomicUsize::new(0),
+            done: Mutex::new(Vec::new()),
+            windows: OnceLock::new(),
+        }
+    }
+}
+
+impl BlockCheck<'_> {
+    /// The verdict of [`Register::check_blocks`] once threads have worked
+    /// on it (this one takes what tasks are left), with the statistics the
+    /// codes add up to. The first failing part's error is the whole
+    /// check's (`hashed::check_range`); a window's is given only if the
+    /// blocks pass.
+    pub(crate) fn finish(self, names: [&'static str; 2]) -> Result<KindStats, FormatError> {
+        let contents = |section, detail: String| FormatError::SectionContents { section, detail };
+        self.work();
+        let BlockCheck {
+            register,
+            valid,
+            parts,
+            done,
+            windows,
+            ..
+        } = self;
+        valid.map_err(|detail| contents(names[0], detail))?;
+        let mut done = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+        assert_eq!(done.len(), parts, "every part of the check is done");
         done.sort_unstable_by_key(|&(part, _)| part);
         let mut tally = Tally::default();
         for (_, part) in done {
@@ -450,10 +465,8 @@ impl Register {
 
         // Each window names a recipient whose code says it has one, no two
         // name the same one (the keys increase), and there are as many
-        // windows as such recipients: one to one. Errors name the entry, not
-        // its key (a packed CPR number).
-        let windows = &bytes[self.windows.clone()];
-        let n = windows.len() / WINDOW_LEN;
+        // windows as such recipients: one to one.
+        let n = register.windows.len() / WINDOW_LEN;
         let with_window = stats.exemption_windows;
         if n as u64 != with_window {
             return Err(contents(
@@ -461,75 +474,128 @@ impl Register {
                 format!("holds {n} windows for {with_window} recipients that have one"),
             ));
         }
-        let mut previous = None;
-        for i in 0..n {
-            let (key, start, end) = window_at(windows, i).expect("in bounds");
-            if previous.is_some_and(|p| p >= key) {
-                return Err(contents(
-                    names[1],
-                    "keys are not strictly increasing".into(),
-                ));
-            }
-            previous = Some(key);
-            let valid = |days, open| days == open || Date::from_days(days).is_some();
-            if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
-                return Err(contents(names[1], format!("window {i} is invalid")));
-            }
-            match self.probe(key).and_then(|probe| self.code(bytes, &probe)) {
-                None => {
-                    return Err(contents(
-                        names[1],
-                        format!("window {i} belongs to a recipient the register does not hold"),
-                    ));
-                }
-                Some(code) if !code.has_window() => {
-                    return Err(contents(
-                        names[1],
-                        format!("window {i} belongs to a recipient whose code says it has none"),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
+        windows
+            .into_inner()
+            .expect("checked by `work`")
+            .map_err(|detail| contents(names[1], detail))?;
         Ok(stats)
     }
 }
 
 impl Register {
+    /// That the windows' keys increase, their dates are valid, and each
+    /// belongs to a recipient whose code says it has one. Errors name the
+    /// entry, not its key (a packed CPR number). Whatever the blocks, never a
+    /// panic: the blocks' check may not have run yet.
+    fn check_windows(&self, bytes: &[u8]) -> Result<(), String> {
+        let windows = &bytes[self.windows.clone()];
+        let mut previous = None;
+        for i in 0..windows.len() / WINDOW_LEN {
+            let (key, start, end) = window_at(windows, i).expect("in bounds");
+            if previous.is_some_and(|p| p >= key) {
+                return Err("keys are not strictly increasing".into());
+            }
+            previous = Some(key);
+            let valid = |days, open| days == open || Date::from_days(days).is_some();
+            if !valid(start, OPEN_START) || !valid(end, OPEN_END) || start > end {
+                return Err(format!("window {i} is invalid"));
+            }
+            match self.probe(key).and_then(|probe| self.code(bytes, &probe)) {
+                None => {
+                    return Err(format!(
+                        "window {i} belongs to a recipient the register does not hold"
+                    ));
+                }
+                Some(code) if !code.has_window() => {
+                    return Err(format!(
+                        "window {i} belongs to a recipient whose code says it has none"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A register's block check with the tally of its codes, in parts, and
+/// the check of its windows ([`Register::check_blocks`]).
+pub(crate) struct BlockCheck<'a> {
+    register: Register,
+    /// The file.
+    bytes: &'a [u8],
+    keys: KeyCheck,
+    /// The layout's verdict on the section's length: no part is checked
+    /// unless it holds.
+    valid: Result<(), String>,
+    parts: usize,
+    /// The next task no thread has taken: 0 the windows, then the parts.
+    next: AtomicUsize,
+    done: Mutex<Vec<(usize, Result<Tally, String>)>>,
+    windows: OnceLock<Result<(), String>>,
+}
+
+impl BlockCheck<'_> {
+    /// Takes tasks that no thread has taken, until none is left.
+    pub(crate) fn work(&self) {
+        let n = self.register.blocks.len() / BLOCK_LEN;
+        let mut done = Vec::new();
+        loop {
+            let Some(part) = self.next.fetch_add(1, Ordering::Relaxed).checked_sub(1) else {
+                // First, as it is the one task that is not a part of its size.
+                let _ = self.windows.set(self.register.check_windows(self.bytes));
+                continue;
+            };
+            if part >= self.parts {
+                break;
+            }
+            let range = part * PART_BLOCKS..((part + 1) * PART_BLOCKS).min(n);
+            done.push((part, self.check_part(range)));
+        }
+        if !done.is_empty() {
+            let mut all = self.done.lock().unwrap_or_else(PoisonError::into_inner);
+            all.extend(done);
+        }
+    }
+
     /// The check of the blocks in `range` ([`hashed::check_range`]), and
     /// the tally of their codes.
-    fn check_part(
-        &self,
-        blocks: &[u8],
-        range: Range<usize>,
-        keys: KeyCheck,
-    ) -> Result<Tally, String> {
+    fn check_part(&self, range: Range<usize>) -> Result<Tally, String> {
+        let (layout, blocks) = (
+            &self.register.layout,
+            &self.bytes[self.register.blocks.clone()],
+        );
         let (from, to) = (range.start * BLOCK_LEN, range.end * BLOCK_LEN);
-        match keys {
-            KeyCheck::Each(possible) => hashed::check_range(&self.layout, blocks, range, possible),
-            KeyCheck::Runs(runs) => hashed::check_range(&self.layout, blocks, range, Runs(runs)),
+        match self.keys {
+            #[cfg(any(test, fuzzing))]
+            KeyCheck::Each(possible) => hashed::check_range(layout, blocks, range, possible),
+            KeyCheck::Runs(runs) => hashed::check_range(layout, blocks, range, Runs(runs)),
+            KeyCheck::Cvr => hashed::check_range(layout, blocks, range, CvrKeys),
         }?;
         // Every block's codes, while the blocks are in the cache.
         let mut tally = Tally::default();
-        hashed::code_planes(self.layout.shape, &blocks[from..to], &mut tally);
+        hashed::code_planes(layout.shape, &blocks[from..to], &mut tally);
         Ok(tally)
     }
 }
 
-/// Blocks per part of a register's check ([`Register::verify`]): 512 KiB,
+/// Blocks per part of a register's check ([`Register::check_blocks`]): 512 KiB,
 /// which the cache holds between the check's pass and the codes'.
 const PART_BLOCKS: usize = 8192;
 
-/// How [`Register::verify`] checks that every key is a possible recipient.
+/// How [`Register::check_blocks`] checks that every key is a possible recipient.
 #[derive(Clone, Copy)]
 pub(crate) enum KeyCheck {
-    /// Key by key.
+    /// Key by key (tests and fuzzing).
+    #[cfg(any(test, fuzzing))]
     Each(fn(u32) -> bool),
     /// A run of [`RUN`] keys at a time, all possible or all impossible:
     /// bit `i % 32` of word `i / 32` is set if the keys of run `i` are
     /// possible; none past the words. (Packed CPR keys: the first digit of
     /// the serial picks the century, [`crate::recipient::Cpr::possible_runs`].)
     Runs(&'static [u32]),
+    /// Packed CVR keys: those [`crate::recipient::Cvr::new`] accepts.
+    Cvr,
 }
 
 /// Keys per run of [`KeyCheck::Runs`].
@@ -554,6 +620,27 @@ impl hashed::Possible for Runs {
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, as just asked.
             return unsafe { hashed::impossible_runs(self.0, keys) } & asked;
+        }
+        hashed::impossible_one_by_one(self, keys, asked)
+    }
+}
+
+/// [`KeyCheck::Cvr`] as the register's check asks.
+#[derive(Clone, Copy)]
+struct CvrKeys;
+
+impl hashed::Possible for CvrKeys {
+    #[inline(always)]
+    fn possible(&mut self, key: u32) -> bool {
+        crate::recipient::Cvr::new(key).is_ok()
+    }
+
+    #[inline(always)]
+    fn impossible(&mut self, keys: &[u32; hashed::LANES], asked: u32) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, as just asked.
+            return unsafe { hashed::impossible_cvr(&crate::recipient::CVR_SUMS, keys) } & asked;
         }
         hashed::impossible_one_by_one(self, keys, asked)
     }
@@ -692,6 +779,63 @@ mod tests {
         }
     }
 
+    /// A check shared out between threads gives the verdict one thread
+    /// gives: the statistics, or the first failing part's error.
+    #[test]
+    fn threads_sharing_a_check_give_one_threads_verdict() {
+        let entries: Vec<(u32, u8)> = hashed::tests::random_entries(500_000, 1 << 28, 21)
+            .into_iter()
+            .map(|(key, code)| (key, code & 0x3F))
+            .collect();
+        let section = encode_register(&entries);
+        let end = section.len();
+        let names = ["register", "windows"];
+        let counts = checksum_and_counts(&section).1;
+        let register = Register::open(&section, 0..end, end..end, counts, names).unwrap();
+        let parts = register
+            .check_blocks(&section, KeyCheck::Each(|_| true))
+            .parts;
+        assert!(parts >= 3, "{parts} parts");
+        let mut state = 17u64;
+        let mut verdicts = std::collections::BTreeSet::new();
+        for round in 0..12 {
+            let mut bytes = section.clone();
+            // None to three bits flipped, past the header line.
+            for _ in 0..round % 4 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let bit = register.blocks.start * 8
+                    + (state % (8 * register.blocks.len() as u64)) as usize;
+                bytes[bit / 8] ^= 1 << (bit % 8);
+            }
+            // Every third round, a few keys impossible.
+            let possible: fn(u32) -> bool = match round % 3 {
+                2 => |key| key % 100_003 != 7,
+                _ => |_| true,
+            };
+            let keys = KeyCheck::Each(possible);
+            let alone = register.verify(&bytes, names, keys);
+            // The blocks' error is that of the check of the whole section.
+            let blocks = &bytes[register.blocks.clone()];
+            if let Err(detail) = hashed::check(&register.layout, blocks, possible) {
+                let section = names[0];
+                assert_eq!(alone, Err(FormatError::SectionContents { section, detail }));
+            }
+            let check = register.check_blocks(&bytes, keys);
+            std::thread::scope(|scope| {
+                for _ in 0..3 {
+                    scope.spawn(|| check.work());
+                }
+                check.work();
+            });
+            assert_eq!(check.finish(names), alone, "round {round}");
+            verdicts.insert(format!("{alone:?}"));
+        }
+        // Some pass, some fail, with more than one error.
+        assert!(verdicts.len() >= 3, "{verdicts:?}");
+    }
+
     /// A register section of `entries` opens, verifies, finds every key and
     /// no neighbour, and lists the entries in key order.
     fn round_trip(entries: &[(u32, u8)], shape: Shape) {
@@ -789,6 +933,57 @@ mod tests {
                 assert_eq!(vectors, one_by_one, "{keys:?}");
             }
         }
+    }
+
+    /// The CVR check by vectors, against [`crate::recipient::Cvr::new`]:
+    /// CVR numbers and their neighbours, the bounds of eight digits, any
+    /// number.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn cvr_by_vectors_as_key_by_key() {
+        if !std::is_x86_feature_detected!("avx2") {
+            crate::common::skip_or_fail(
+                "no AVX2 on this processor: CVR numbers by vectors are not tested",
+            );
+            return;
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let edges = [
+            0,
+            9_999_999,
+            10_000_000,
+            10_000_019,
+            99_999_999,
+            99_999_997,
+            100_000_000,
+            u32::MAX,
+        ];
+        let (mut possible, mut impossible) = (0, 0);
+        for round in 0..20_000 {
+            let keys: [u32; hashed::LANES] = std::array::from_fn(|i| match (round + i) % 4 {
+                0 => next() as u32,
+                1 => edges[(next() % edges.len() as u64) as usize],
+                // About one in eleven a CVR number.
+                _ => (10_000_000 + next() % 90_000_000) as u32,
+            });
+            let all = (1 << hashed::LANES) - 1;
+            let one_by_one = hashed::impossible_one_by_one(&mut CvrKeys, &keys, all);
+            // SAFETY: the processor has AVX2, as asked above.
+            let vectors = unsafe { hashed::impossible_cvr(&crate::recipient::CVR_SUMS, &keys) };
+            assert_eq!(vectors, one_by_one, "round {round}");
+            impossible += one_by_one.count_ones();
+            possible += hashed::LANES as u32 - one_by_one.count_ones();
+        }
+        assert!(
+            possible > 10_000 && impossible > 10_000,
+            "{possible} {impossible}"
+        );
     }
 
     #[test]

@@ -24,8 +24,8 @@ use crate::catalog::{Audience, Catalog, MessageType};
 use crate::contact::Contact;
 use crate::decision::{Answer, LookupError, Rule, decide_material};
 use crate::format::{
-    self, Counts, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register, Section,
-    SectionKind,
+    self, BlockCheck, Counts, FormatError, Header, KeyCheck, KindStats, Lineage, Meta, Register,
+    Section, SectionKind,
 };
 use crate::recipient::{Recipient, RecipientKind};
 
@@ -112,7 +112,7 @@ impl Index {
 
     /// Maps and checks an open file; `path` names it in errors.
     pub(crate) fn open_file(file: &File, path: &Path) -> Result<Index, OpenError> {
-        let map = map_file(file).map_err(|source| OpenError::Io {
+        let map = map_file(file, true).map_err(|source| OpenError::Io {
             path: path.to_owned(),
             source,
         })?;
@@ -424,38 +424,42 @@ impl Index {
 
     /// Checks everything [`Index::open`] does not (FORMAT.md 7.2): the
     /// blocks' keys and codes, the exemption windows, the materials map, and
-    /// the snapshot id. O(file size); the snapshot id (SHA-256 of the file)
-    /// and the materials map are checked on a second thread while this one
-    /// checks the registers. [`Index::open_verified`] does the same work in
-    /// less time, the hashing started before the open's checks.
+    /// the snapshot id. O(file size). A second thread computes the snapshot
+    /// id (SHA-256 of the file) and checks the materials map, then joins this
+    /// one in the registers' checks; where the machine has more than two
+    /// cores, one thread per further core (at most six) joins from the
+    /// start. [`Index::open_verified`] does the same work in less time, the
+    /// hashing started before the open's checks.
     pub fn verify(&self) -> Result<(), FormatError> {
         let bytes = self.storage.bytes();
         let opened = &self.opened;
-        // On the second thread: the snapshot id, then the materials map (the
-        // registers' check takes longer than the hash alone).
-        let whole_file = || (opened.snapshot_id(bytes), opened.verify_materials(bytes));
-        let registers = || opened.verify_registers(bytes);
-        let ((snapshot, materials), stats) = std::thread::scope(|scope| {
-            match std::thread::Builder::new().spawn_scoped(scope, whole_file) {
-                Ok(thread) => {
-                    let stats = registers();
-                    let whole = thread
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (whole, stats)
-                }
-                // No thread to be had: one after the other.
-                Err(_) => (whole_file(), registers()),
+        let checks = opened.check_blocks(bytes);
+        let whole_file = || {
+            let snapshot = opened.snapshot_id(bytes);
+            let materials = opened.verify_materials(bytes);
+            work(&checks);
+            (snapshot, materials)
+        };
+        let (snapshot, materials) = std::thread::scope(|scope| {
+            let second = std::thread::Builder::new().spawn_scoped(scope, whole_file);
+            work_with_helpers(scope, &checks);
+            match second {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had: here, after the checks.
+                Err(_) => whole_file(),
             }
         });
-        opened.verdict(snapshot, materials, stats)
+        let registers = finish(checks);
+        opened.verdict(snapshot, materials, registers)
     }
 
     /// [`Index::open`] and then [`Index::verify`], in less time than the two
     /// one after the other: a second thread hashes the file for its snapshot
     /// id from the start, while this one runs the open's checks and then the
-    /// registers'. Fails with the error `open` would give, or else the one
-    /// `verify` would give.
+    /// registers', which the second joins when its hash is done. Fails with
+    /// the error `open` would give, or else the one `verify` would give.
     pub fn open_verified(path: impl AsRef<Path>) -> Result<Index, OpenError> {
         let path = path.as_ref();
         let io = |source| OpenError::Io {
@@ -466,37 +470,40 @@ impl Index {
             path: Some(path.to_owned()),
             source,
         };
-        let map = map_file(&File::open(path).map_err(io)?).map_err(io)?;
+        let map = map_file(&File::open(path).map_err(io)?, false).map_err(io)?;
         let bytes: &[u8] = &map;
         // Outside the scope, so that the second thread may borrow what this
         // one read.
         let read = std::sync::OnceLock::new();
-        let (snapshot, materials, registers) = std::thread::scope(|scope| {
-            let (send, receive) = std::sync::mpsc::channel::<&Opened>();
-            // The hash takes about as long as the open's checks and the
-            // registers' together.
+        let checks = std::sync::OnceLock::new();
+        let (snapshot, materials) = std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::channel::<(&Opened, &[BlockCheck; 2])>();
             let second = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let snapshot = (Header::decode(bytes).ok())
                     .map(|header| format::snapshot_id(header.as_of, &bytes[format::HEADER_LEN..]));
                 // Nothing comes if the open failed: the error is the open's.
-                let materials = (receive.recv().ok()).map(|opened| opened.verify_materials(bytes));
+                let materials = (receive.recv().ok()).map(|(opened, checks)| {
+                    let materials = opened.verify_materials(bytes);
+                    work(checks);
+                    materials
+                });
                 (snapshot, materials)
             });
             let Ok(opened) = read.get_or_init(|| Opened::read(bytes)) else {
-                return (None, None, None);
+                return (None, None);
             };
             let Ok(second) = second else {
-                return (None, None, None);
+                return (None, None);
             };
+            let checks = checks.get_or_init(|| opened.check_blocks(bytes));
             // Fails only if the second thread panicked, which its join
             // passes on.
-            let _ = send.send(opened);
+            let _ = send.send((opened, checks));
             drop(send);
-            let registers = opened.verify_registers(bytes);
-            let (snapshot, materials) = second
+            work_with_helpers(scope, checks);
+            second
                 .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (snapshot, materials, Some(registers))
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         });
         let opened = (read.into_inner())
             .expect("read in the scope")
@@ -504,12 +511,58 @@ impl Index {
         // What the scope left undone (no thread to be had), here.
         let snapshot = snapshot.unwrap_or_else(|| opened.snapshot_id(bytes));
         let materials = materials.unwrap_or_else(|| opened.verify_materials(bytes));
-        let registers = registers.unwrap_or_else(|| opened.verify_registers(bytes));
+        let checks = checks
+            .into_inner()
+            .unwrap_or_else(|| opened.check_blocks(bytes));
+        let registers = finish(checks);
         opened
             .verdict(snapshot, materials, registers)
             .map_err(invalid)?;
         Ok(Index::with(Storage::Map(map), opened))
     }
+}
+
+/// Both registers' verdicts ([`BlockCheck::finish`]) once threads have
+/// worked on their checks, CPR first.
+fn finish([cpr, cvr]: [BlockCheck; 2]) -> [Result<KindStats, FormatError>; 2] {
+    [
+        cpr.finish(CPR_SECTIONS.map(SectionKind::name)),
+        cvr.finish(CVR_SECTIONS.map(SectionKind::name)),
+    ]
+}
+
+/// Works on `checks` until no task is left, CPR's first.
+fn work(checks: &[BlockCheck]) {
+    checks.iter().for_each(BlockCheck::work);
+}
+
+/// [`work`] on this thread and on [`check_helpers`] more, until every part
+/// is done or taken by another thread.
+fn work_with_helpers<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    checks: &'scope [BlockCheck],
+) {
+    let helpers: Vec<_> = (0..check_helpers())
+        .filter_map(|_| {
+            (std::thread::Builder::new())
+                .spawn_scoped(scope, || work(checks))
+                .ok()
+        })
+        .collect();
+    work(checks);
+    for helper in helpers {
+        helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    }
+}
+
+/// Threads that take part in a verification's register checks besides this
+/// one and the one that hashes the file (which joins them when the hash is
+/// done): one per further core, at most six. None on two cores, where the
+/// check and the hash each have one.
+fn check_helpers() -> usize {
+    std::thread::available_parallelism().map_or(0, |cores| cores.get().saturating_sub(2).min(6))
 }
 
 impl Opened {
@@ -651,27 +704,16 @@ impl Opened {
         format::snapshot_id(self.metadata.as_of, &bytes[format::HEADER_LEN..])
     }
 
-    /// Both registers checked, CPR first.
-    fn verify_registers(&self, bytes: &[u8]) -> [Result<KindStats, FormatError>; 2] {
-        RecipientKind::ALL.map(|kind| self.verify_register(bytes, kind))
-    }
-
-    /// The register of `kind` checked ([`Register::verify`]), with the
-    /// statistics it counted.
-    fn verify_register(&self, bytes: &[u8], kind: RecipientKind) -> Result<KindStats, FormatError> {
-        let register = &self.registers[kind as usize];
-        match kind {
-            RecipientKind::Cpr => register.verify(
-                bytes,
-                CPR_SECTIONS.map(SectionKind::name),
-                KeyCheck::Runs(crate::recipient::Cpr::possible_runs()),
-            ),
-            RecipientKind::Cvr => register.verify(
-                bytes,
-                CVR_SECTIONS.map(SectionKind::name),
-                KeyCheck::Each(|key| crate::recipient::Cvr::new(key).is_ok()),
-            ),
-        }
+    /// Both registers' block checks ([`Register::check_blocks`]), CPR's
+    /// first, for threads to work on.
+    fn check_blocks<'a>(&self, bytes: &'a [u8]) -> [BlockCheck<'a>; 2] {
+        RecipientKind::ALL.map(|kind| {
+            let keys = match kind {
+                RecipientKind::Cpr => KeyCheck::Runs(crate::recipient::Cpr::possible_runs()),
+                RecipientKind::Cvr => KeyCheck::Cvr,
+            };
+            self.registers[kind as usize].check_blocks(bytes, keys)
+        })
     }
 
     /// Full verification's answer from its parts, the first failure in the

@@ -10,13 +10,17 @@ pub(super) const CVR_WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
 
 /// The weighted digit sums of the first four and the last four digits of a
 /// CVR number, for every value of those four digits: the check is two table
-/// reads instead of eight divisions (2 x 10 KB).
-const CVR_HIGH_SUMS: [u8; 10_000] = cvr_sums(0);
-const CVR_LOW_SUMS: [u8; 10_000] = cvr_sums(4);
+/// reads instead of eight divisions (2 x 10 KB). Three zero bytes follow
+/// the 10,000 sums, so that a 32-bit read at any sum stays in the table (the
+/// register's check reads them so, eight at a time).
+pub(crate) static CVR_SUMS: [[u8; SUMS_LEN]; 2] = [cvr_sums(0), cvr_sums(4)];
+
+/// The length of each table of [`CVR_SUMS`].
+pub(crate) const SUMS_LEN: usize = 10_003;
 
 /// Weighted sums of four digits with the weights from `CVR_WEIGHTS[first..]`.
-const fn cvr_sums(first: usize) -> [u8; 10_000] {
-    let mut sums = [0u8; 10_000];
+const fn cvr_sums(first: usize) -> [u8; SUMS_LEN] {
+    let mut sums = [0u8; SUMS_LEN];
     let mut n = 0;
     while n < 10_000 {
         let digits = [n / 1000, n / 100 % 10, n / 10 % 10, n % 10];
@@ -53,8 +57,8 @@ impl Cvr {
         if number < 10_000_000 {
             return Err(RecipientError::CvrLeadingZero);
         }
-        let sum = CVR_HIGH_SUMS[(number / 10_000) as usize] as u32
-            + CVR_LOW_SUMS[(number % 10_000) as usize] as u32;
+        let sum = CVR_SUMS[0][(number / 10_000) as usize] as u32
+            + CVR_SUMS[1][(number % 10_000) as usize] as u32;
         if !sum.is_multiple_of(11) {
             return Err(RecipientError::InvalidCvrCheckDigit);
         }

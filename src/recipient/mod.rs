@@ -16,6 +16,7 @@ mod cvr;
 
 pub use self::cpr::Cpr;
 pub use self::cvr::Cvr;
+pub(crate) use self::cvr::{CVR_SUMS, SUMS_LEN};
 
 use self::cpr::MaskedCpr;
 

@@ -14,6 +14,8 @@ use std::arch::x86_64::{
     _mm256_storeu_si256, _mm256_sub_epi32, _mm256_xor_si256,
 };
 
+use crate::recipient::SUMS_LEN;
+
 use super::{
     AddPlanes, BLOCK_LEN, LANES, MULTIPLIERS, Possible, SPAN, Shape, count, inverse, mask,
 };
@@ -139,6 +141,54 @@ pub(crate) fn impossible_runs(words: &[u32], keys: &[u32; LANES]) -> u32 {
         };
         let bit = _mm256_srlv_epi32(bits, _mm256_and_si256(run, _mm256_set1_epi32(31)));
         let ok = _mm256_and_si256(inside, _mm256_cmpeq_epi32(_mm256_and_si256(bit, one), one));
+        impossible |= (!_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32 & 0xFF) << (8 * v);
+    }
+    impossible
+}
+
+/// Bit `i` set where `keys[i]` is not a CVR number: not of eight digits,
+/// or the weighted sum of its digits is no multiple of 11, the sum of the
+/// first four digits read from `sums[0]` and that of the last four from
+/// `sums[1]` (`crate::recipient::CVR_SUMS`, bytes with three more after
+/// the last).
+#[target_feature(enable = "avx2")]
+pub(crate) fn impossible_cvr(sums: &[[u8; SUMS_LEN]; 2], keys: &[u32; LANES]) -> u32 {
+    const { assert!(SUMS_LEN >= 10_000 + 3) };
+    let (least, span) = (_mm256_set1_epi32(10_000_000), _mm256_set1_epi32(89_999_999));
+    // x / 10,000 = (x × 3,518,437,209) >> 45 for every u32 x.
+    let magic = _mm256_set1_epi32(3_518_437_209u32 as i32);
+    let (ten_thousand, last) = (_mm256_set1_epi32(10_000), _mm256_set1_epi32(9_999));
+    let byte = _mm256_set1_epi32(0xFF);
+    let eleven = _mm256_set1_epi32(11);
+    // s / 11 = (s × 2,979) >> 15 for s up to 360 (two sums of at most 180).
+    let inverse = _mm256_set1_epi32(2_979);
+    let mut impossible = 0;
+    for v in 0..VECTORS {
+        // SAFETY: keys 8v to 8v + 7 of 24, v below 3 (an unaligned load).
+        let key = unsafe { _mm256_loadu_si256(keys.as_ptr().add(8 * v).cast()) };
+        // Eight digits: from 10,000,000 to 99,999,999.
+        let above = _mm256_sub_epi32(key, least);
+        let digits = _mm256_cmpeq_epi32(_mm256_min_epu32(above, span), above);
+        // The high halves of the 64-bit products, even lanes then odd.
+        let even = _mm256_srli_epi64::<32>(_mm256_mul_epu32(key, magic));
+        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(key), magic);
+        let high = _mm256_srli_epi32::<13>(_mm256_blend_epi32::<0b1010_1010>(even, odd));
+        let low = _mm256_sub_epi32(key, _mm256_mullo_epi32(high, ten_thousand));
+        // SAFETY: both indices are at most 9,999 (the high one clamped; the
+        // low one a remainder), so each 4-byte read, at pointer + index,
+        // ends within the table's 10,003 bytes.
+        let sum = unsafe {
+            let read = |table: &[u8; SUMS_LEN], at| {
+                _mm256_and_si256(_mm256_i32gather_epi32::<1>(table.as_ptr().cast(), at), byte)
+            };
+            _mm256_add_epi32(
+                read(&sums[0], _mm256_min_epu32(high, last)),
+                read(&sums[1], low),
+            )
+        };
+        let elevens = _mm256_srli_epi32::<15>(_mm256_mullo_epi32(sum, inverse));
+        let multiple = _mm256_cmpeq_epi32(_mm256_mullo_epi32(elevens, eleven), sum);
+        let ok = _mm256_and_si256(digits, multiple);
         impossible |= (!_mm256_movemask_ps(_mm256_castsi256_ps(ok)) as u32 & 0xFF) << (8 * v);
     }
     impossible
