@@ -232,16 +232,36 @@ impl Cpr {
     pub(crate) fn possible_runs() -> &'static [u32] {
         static RUNS: std::sync::OnceLock<Box<[u32]>> = std::sync::OnceLock::new();
         RUNS.get_or_init(|| {
-            let slots = 100 * 12 * DAY_SLOTS;
+            let months = 100 * 12;
             let runs_per_slot = SERIALS / 1000;
-            let mut words = vec![0u32; (slots * runs_per_slot).div_ceil(32) as usize];
-            for slot in 0..slots {
-                let valid = Cpr::valid_serial_blocks(slot);
+            // One word more than the runs take, for the last run's ten bits
+            // to be written to two words as every other's are.
+            let runs = months * DAY_SLOTS * runs_per_slot;
+            let mut words = vec![0u32; runs.div_ceil(32) as usize + 1];
+            for month_index in 0..months {
+                let (yy, month) = ((month_index / 12) as u8, (month_index % 12) as u8 + 1);
+                // For each day of the month (0 for none), the blocks of
+                // serials whose century's month has the day: what
+                // `valid_serial_blocks` gives, a month at a time.
+                let mut blocks = [0u64; 32];
                 for digit in 0..runs_per_slot {
-                    if valid >> digit & 1 != 0 {
-                        let run = (slot * runs_per_slot + digit) as usize;
-                        words[run / 32] |= 1 << (run % 32);
+                    let days = days_in_month(yy, (digit * 1000) as u16, month);
+                    for day in &mut blocks[1..=usize::from(days)] {
+                        *day |= 1 << digit;
                     }
+                }
+                for day in 0..DAY_SLOTS {
+                    let real = if day > REPLACEMENT_OFFSET as u32 {
+                        day - REPLACEMENT_OFFSET as u32
+                    } else {
+                        day
+                    };
+                    let valid = blocks.get(real as usize).copied().unwrap_or(0);
+                    // Ten bits from run `run` on, over at most two words.
+                    let run = ((month_index * DAY_SLOTS + day) * runs_per_slot) as usize;
+                    let bits = valid << (run % 32);
+                    words[run / 32] |= bits as u32;
+                    words[run / 32 + 1] |= (bits >> 32) as u32;
                 }
             }
             let used = words.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);

@@ -195,6 +195,31 @@ fn valid_serial_blocks_agree_with_from_packed() {
     }
 }
 
+/// The runs' table, built a month at a time, holds what
+/// `Cpr::valid_serial_blocks` gives for every day slot, and nothing past
+/// them.
+#[test]
+fn possible_runs_are_the_valid_serial_blocks() {
+    let runs = Cpr::possible_runs();
+    let bit = |run: u32| {
+        runs.get(run as usize / 32)
+            .is_some_and(|w| w >> (run % 32) & 1 != 0)
+    };
+    let slots = 100 * 12 * DAY_SLOTS;
+    for slot in 0..slots {
+        let blocks = Cpr::valid_serial_blocks(slot);
+        for digit in 0..10 {
+            assert_eq!(
+                bit(slot * 10 + digit),
+                blocks >> digit & 1 != 0,
+                "slot {slot}"
+            );
+        }
+    }
+    assert!(runs.len() * 32 <= (slots * 10) as usize + 31);
+    assert_ne!(runs.last(), Some(&0));
+}
+
 #[test]
 fn possible_runs_agree_with_from_packed() {
     let runs = Cpr::possible_runs();
