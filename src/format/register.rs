@@ -579,11 +579,12 @@ impl BlockCheck<'_> {
     }
 }
 
-/// Blocks per part of a register's check ([`Register::check_blocks`]): 512 KiB,
-/// which the cache holds between the check's pass and the codes'.
+/// Blocks per part of a register's check ([`Register::check_blocks`]):
+/// 512 KiB, which the cache holds between the check's pass and the codes'.
 const PART_BLOCKS: usize = 8192;
 
-/// How [`Register::check_blocks`] checks that every key is a possible recipient.
+/// How [`Register::check_blocks`] checks that every key is a possible
+/// recipient.
 #[derive(Clone, Copy)]
 pub(crate) enum KeyCheck {
     /// Key by key (tests and fuzzing).

@@ -198,34 +198,10 @@ impl Cpr {
         }
     }
 
-    /// Which packed keys of one day slot (`key / 10_000`: the keys of one
-    /// date as written) are CPR numbers, by blocks of 1,000 serials: bit `d`
-    /// is set if the keys `slot * 10_000 + d * 1000 ..= + 999` are valid (the
-    /// serial's first digit picks the century, so validity is the same within
-    /// a block). Checks a set of keys a block at a time; agrees with
-    /// [`Cpr::from_packed`] on every key.
-    pub(crate) const fn valid_serial_blocks(slot: u32) -> u16 {
-        let day = (slot % DAY_SLOTS) as u8;
-        let rest = slot / DAY_SLOTS;
-        let month = (rest % 12) as u8 + 1;
-        let yy = rest / 12;
-        if yy > 99 {
-            return 0;
-        }
-        let mut blocks = 0;
-        let mut digit = 0;
-        while digit < 10 {
-            if Cpr::new(day, month, yy as u8, digit * 1000).is_ok() {
-                blocks |= 1 << digit;
-            }
-            digit += 1;
-        }
-        blocks
-    }
-
     /// Which runs of 1,000 packed keys are CPR numbers: bit `i % 32` of
-    /// word `i / 32` is set if the keys `1000 i ..= 1000 i + 999` are
-    /// ([`Cpr::valid_serial_blocks`]); no word past the last such run.
+    /// word `i / 32` is set if the keys `1000 i ..= 1000 i + 999` are (the
+    /// serial's first digit picks the century, so all the keys of a run are
+    /// CPR numbers or none is); no word past the last such run.
     /// 138 KiB, computed once for the process: a register's keys come in
     /// the order of their hash, so each is checked alone, and a bit read is
     /// the cheapest check.
@@ -241,8 +217,7 @@ impl Cpr {
             for month_index in 0..months {
                 let (yy, month) = ((month_index / 12) as u8, (month_index % 12) as u8 + 1);
                 // For each day of the month (0 for none), the blocks of
-                // serials whose century's month has the day: what
-                // `valid_serial_blocks` gives, a month at a time.
+                // 1,000 serials whose century's month has the day.
                 let mut blocks = [0u64; 32];
                 for digit in 0..runs_per_slot {
                     let days = days_in_month(yy, (digit * 1000) as u16, month);
