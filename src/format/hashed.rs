@@ -479,8 +479,9 @@ pub(crate) trait AddPlanes {
 
 /// Adds the [`Planes`] of every block of `blocks` (whole blocks of
 /// `shape`) to `sum`, in order, with the number of codes they hold (the
-/// block's count, at most the shape's keys). With AVX2 where the processor
-/// has it, eight bytes at a time elsewhere; the same planes.
+/// block's count, at most the shape's keys). With AVX2 (and POPCNT, for
+/// `sum`) where the processor has them, eight bytes at a time elsewhere;
+/// the same planes.
 pub(crate) fn code_planes(shape: Shape, blocks: &[u8], sum: &mut impl AddPlanes) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {

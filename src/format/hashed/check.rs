@@ -161,11 +161,10 @@ unsafe fn check_shape<const NARROW: bool, const AVX2: bool>(
             .0
             .iter()
             .map(|&w| u64::from_le_bytes(w));
-        if words
+        let set = words
             .zip(unused[n])
-            .fold(0, |set, (word, mask)| set | word & mask)
-            != 0
-        {
+            .fold(0, |set, (word, mask)| set | word & mask);
+        if set != 0 {
             return bad("a byte past the keys is not zero".into());
         }
         let (_, shares) = walk.next();
@@ -239,6 +238,7 @@ const NARROW_UNUSED: [[u64; 8]; 22] = unused_bits(Shape::Narrow);
 /// [`NARROW_UNUSED`] for wide blocks (counts 0 to 12).
 const WIDE_UNUSED: [[u64; 8]; 22] = unused_bits(Shape::Wide);
 
+/// [`NARROW_UNUSED`] or [`WIDE_UNUSED`], byte by byte.
 const fn unused_bits(shape: Shape) -> [[u64; 8]; 22] {
     let mut masks = [[0; 8]; 22];
     let mut n = 0;
