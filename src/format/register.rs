@@ -731,19 +731,14 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::format::hashed::Possible;
-    use crate::format::hashed::tests::random_entries;
+    use crate::format::hashed::tests::{random_entries, xorshift};
 
     /// The tally of codes' planes gives the statistics, and the first code
     /// with the reserved bit, that the codes give one by one.
     #[test]
     fn a_tally_of_planes_counts_as_the_codes_one_by_one() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut random = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = move || xorshift(&mut state);
         for round in 0..200 {
             let (mut tally, mut wanted, mut reserved) =
                 (Tally::default(), KindStats::default(), None);
@@ -803,11 +798,8 @@ mod tests {
             let mut bytes = section.clone();
             // None to three bits flipped, past the header line.
             for _ in 0..round % 4 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
                 let bit = register.blocks.start * 8
-                    + (state % (8 * register.blocks.len() as u64)) as usize;
+                    + (xorshift(&mut state) % (8 * register.blocks.len() as u64)) as usize;
                 bytes[bit / 8] ^= 1 << (bit % 8);
             }
             // Every third round, a few keys impossible.
@@ -912,12 +904,7 @@ mod tests {
         }
         let few: &'static [u32] = &[0b101, 0, 1 << 31];
         let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = || xorshift(&mut state);
         for words in [crate::recipient::Cpr::possible_runs(), few, &[]] {
             for round in 0..2_000 {
                 let keys: [u32; hashed::LANES] = std::array::from_fn(|i| match (round + i) % 5 {
@@ -949,12 +936,7 @@ mod tests {
             return;
         }
         let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = || xorshift(&mut state);
         let edges = [
             0,
             9_999_999,

@@ -7,7 +7,8 @@ use super::check::check_slots;
 use super::*;
 use std::collections::BTreeMap;
 
-fn xorshift(state: &mut u64) -> u64 {
+/// The next of a xorshift sequence of test data from `state`.
+pub(crate) fn xorshift(state: &mut u64) -> u64 {
     *state ^= *state << 13;
     *state ^= *state >> 7;
     *state ^= *state << 17;
