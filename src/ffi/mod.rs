@@ -386,34 +386,50 @@ pub(crate) fn max_age(seconds: u64) -> Option<Duration> {
 
 #[inline]
 fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
-    match kind {
-        TLM_RECIPIENT_CPR => Ok(RecipientKind::Cpr),
-        TLM_RECIPIENT_CVR => Ok(RecipientKind::Cvr),
-        other => Err(fail(
+    match kind_arg_quick(kind) {
+        Some(kind) => Ok(kind),
+        None => Err(fail(
             tlm_result::TlmInvalidArgument,
-            format_args!("`kind` {other} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"),
+            format_args!("`kind` {kind} is neither TLM_RECIPIENT_CPR nor TLM_RECIPIENT_CVR"),
         )),
     }
 }
 
+/// A kind argument, if it is one.
+#[inline(always)]
+fn kind_arg_quick(kind: tlm_recipient_kind) -> Option<RecipientKind> {
+    match kind {
+        TLM_RECIPIENT_CPR => Some(RecipientKind::Cpr),
+        TLM_RECIPIENT_CVR => Some(RecipientKind::Cvr),
+        _ => None,
+    }
+}
+
+/// The last date argument converted: the argument in the high half, the day
+/// number in the low half of one atomic word, so that a reader never sees a
+/// mixed pair. Callers look up many letters for one date. 0, the "today"
+/// argument, is never remembered.
+static LAST_DATE: AtomicU64 = AtomicU64::new(0);
+
+/// The date argument `yyyymmdd` if it is the last one converted.
+#[inline(always)]
+fn converted_date(yyyymmdd: i32) -> Option<Date> {
+    let last = LAST_DATE.load(Ordering::Relaxed);
+    if (last >> 32) as i32 == yyyymmdd && yyyymmdd != 0 {
+        return Date::from_days(last as u32 as i32);
+    }
+    None
+}
+
 #[inline]
 fn date_arg(yyyymmdd: i32) -> Result<Date, tlm_result> {
-    // Callers look up many letters for one date: remember the last date
-    // converted (the argument in the high half, the day number in the low
-    // half of one atomic word, so a reader never sees a mixed pair). 0, the
-    // "today" argument, is never remembered.
-    static LAST: AtomicU64 = AtomicU64::new(0);
-    let last = LAST.load(Ordering::Relaxed);
-    if (last >> 32) as i32 == yyyymmdd
-        && yyyymmdd != 0
-        && let Some(date) = Date::from_days(last as u32 as i32)
-    {
+    if let Some(date) = converted_date(yyyymmdd) {
         return Ok(date);
     }
     let date = convert_date(yyyymmdd)?;
     if yyyymmdd != 0 {
         let packed = u64::from(yyyymmdd as u32) << 32 | u64::from(date.days() as u32);
-        LAST.store(packed, Ordering::Relaxed);
+        LAST_DATE.store(packed, Ordering::Relaxed);
     }
     Ok(date)
 }

@@ -45,13 +45,7 @@ impl CodeAnswers {
         rule: &Rule,
         date: Date,
     ) -> Answer {
-        // Not in the register: the same answer as an unknown status. (A
-        // `match`, not `map_or`: the closure was left out of line in the C
-        // ABI's lookups, a call and 60 instructions.)
-        let code = match probe {
-            Some(probe) => register.lookup_code(bytes, probe),
-            None => Code::ABSENT,
-        };
+        let code = code_of(register, bytes, probe);
         if code.has_window() {
             // Only a code the register holds has a window, so there is a probe.
             with_window(
@@ -65,6 +59,33 @@ impl CodeAnswers {
         } else {
             self.get(rule, code)
         }
+    }
+
+    /// [`CodeAnswers::answer`] for a contact without an exemption window
+    /// (or not in the register); `None` for one with, whose answer needs
+    /// the window and the date.
+    #[inline(always)]
+    pub(super) fn without_window(
+        &self,
+        register: &Register,
+        bytes: &[u8],
+        probe: Option<&Probe>,
+        rule: &Rule,
+    ) -> Option<Answer> {
+        let code = code_of(register, bytes, probe);
+        (!code.has_window()).then(|| self.get(rule, code))
+    }
+}
+
+/// The probed key's code byte; a key the register does not have (or cannot
+/// have: no probe) has the code of an unknown status.
+#[inline(always)]
+fn code_of(register: &Register, bytes: &[u8], probe: Option<&Probe>) -> Code {
+    // A `match`, not `map_or`: the closure was left out of line in the C
+    // ABI's lookups, a call and 60 instructions.
+    match probe {
+        Some(probe) => register.lookup_code(bytes, probe),
+        None => Code::ABSENT,
     }
 }
 

@@ -214,9 +214,16 @@ impl Index {
         deadline != i64::MAX && unix_now() > deadline
     }
 
+    /// Whether a maximum age is set ([`Index::set_max_age`]): only then can
+    /// a lookup fail for the index's age.
+    #[inline(always)]
+    pub(crate) fn has_max_age(&self) -> bool {
+        self.stale_after.load(Ordering::Relaxed) != i64::MAX
+    }
+
     #[inline]
     fn check_fresh(&self) -> Result<(), LookupError> {
-        if self.stale_after.load(Ordering::Relaxed) != i64::MAX && self.is_stale() {
+        if self.has_max_age() && self.is_stale() {
             return Err(LookupError::StaleIndex);
         }
         Ok(())
@@ -283,12 +290,52 @@ impl Index {
         self.answer(material, recipient, date)
     }
 
-    /// The answer, once the caller has checked freshness. Inlined into
-    /// every caller: a call's register saves and restores were a tenth of a
-    /// lookup's instructions, and every instruction less lets the processor
-    /// overlap more independent lookups' memory waits.
+    /// The answer, once the caller has checked freshness: the common case
+    /// inline ([`Index::quick_answer`]), the rest out of line.
     #[inline(always)]
     pub(crate) fn answer(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Result<Answer, LookupError> {
+        match self.quick_answer(material, recipient, date) {
+            Some(answer) => Ok(answer),
+            None => self.full_answer(material, recipient, date),
+        }
+    }
+
+    /// The answer in the common case, `None` otherwise: for an unknown
+    /// material, a material that decides on its own on `date` (not for
+    /// `recipient`'s kind, not active yet, its sender's certificate
+    /// expired) and a contact with an exemption window, whose answers
+    /// [`Index::full_answer`] gives. Inlined into every caller, with no call
+    /// out of line but the reading of blocks past the named one: a lookup
+    /// waits for memory, and the fewer instructions it takes, the more of
+    /// the next lookups' waits the processor overlaps with its own.
+    #[inline(always)]
+    pub(crate) fn quick_answer(
+        &self,
+        material: MaterialId,
+        recipient: &Recipient,
+        date: Date,
+    ) -> Option<Answer> {
+        let rule = self.opened.rules.get(material.index())?;
+        let kind = recipient.kind();
+        if !rule.contact_decides(kind, date) {
+            return None;
+        }
+        let register = &self.opened.registers[kind as usize];
+        let bytes = self.storage.bytes();
+        let probe = register.probe(recipient.key());
+        self.opened
+            .answers
+            .without_window(register, bytes, probe.as_ref(), rule)
+    }
+
+    /// The answer in every case, [`Index::quick_answer`]'s included.
+    #[inline(never)]
+    pub(crate) fn full_answer(
         &self,
         material: MaterialId,
         recipient: &Recipient,
@@ -846,6 +893,71 @@ mod tests {
         let borrowed: Vec<(SectionKind, &[u8])> =
             parts.iter().map(|(k, b)| (*k, b.as_slice())).collect();
         format::assemble(header, &borrowed)
+    }
+
+    /// Where the quick path answers, it answers as the whole path does, and
+    /// it answers every lookup but those the material decides on its own
+    /// (or refuses) and those of a contact with an exemption window: for
+    /// every material, contact, stranger and date of the fixture, from a
+    /// mapping and from bytes in memory.
+    #[test]
+    fn the_quick_answer_is_the_full_answer_where_it_is_given() {
+        use crate::{Reason, RecipientKind};
+
+        let (_dir, path) = crate::common::fixture_index();
+        let mapped = Index::open(&path).unwrap();
+        let in_memory = Index::from_bytes(std::fs::read(&path).unwrap()).unwrap();
+        let dates = [
+            "2020-01-01",
+            "2023-12-31",
+            "2026-03-01",
+            "2026-11-22",
+            "2030-01-01",
+        ]
+        .map(|d| d.parse::<Date>().unwrap());
+        for index in [&mapped, &in_memory] {
+            let mut recipients: Vec<(Recipient, bool)> = [RecipientKind::Cpr, RecipientKind::Cvr]
+                .into_iter()
+                .flat_map(|kind| index.contacts(kind))
+                .map(|(r, c)| (r, c.exemption_start.is_some() || c.exemption_end.is_some()))
+                .collect();
+            assert!(recipients.iter().any(|&(_, window)| window));
+            for stranger in ["0101011111", "10000009"] {
+                recipients.push((stranger.parse().unwrap(), false));
+            }
+            let (mut quick, mut declined) = (0, 0);
+            for material in (0..index.opened.rules.len() as u32 + 1).map(MaterialId) {
+                for &(recipient, window) in &recipients {
+                    for date in dates {
+                        let full = index.full_answer(material, &recipient, date);
+                        let the_material_decides = full.is_err()
+                            || full.is_ok_and(|a| {
+                                matches!(
+                                    a.reason,
+                                    Reason::SenderCertificateExpired | Reason::GroupNotActive
+                                )
+                            });
+                        let given = index.quick_answer(material, &recipient, date);
+                        let context = format!("{material:?} {} {date}", recipient.masked());
+                        assert_eq!(
+                            given.is_some(),
+                            !the_material_decides && !window,
+                            "{context}"
+                        );
+                        if let Some(answer) = given {
+                            assert_eq!(Ok(answer), full, "{context}");
+                            quick += 1;
+                        } else {
+                            declined += 1;
+                        }
+                    }
+                }
+            }
+            assert!(
+                quick > 100 && declined > 100,
+                "{quick} quick, {declined} declined"
+            );
+        }
     }
 
     #[test]

@@ -329,11 +329,20 @@ static void check_max_age(const char *next_path)
     uint64_t numbers[1] = {101901234};
     tlm_info info;
 
+    uint32_t material;
     CHECK(tlm_index_open(next_path, &next) == TLM_OK);
     CHECK(tlm_index_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_OK); /* off by default */
+    CHECK(tlm_index_material(next, "100", &material) == TLM_OK);
+    /* The date converted, a number call could answer on its quick path. */
+    CHECK(tlm_index_lookup_number(next, material, TLM_RECIPIENT_CPR, 101901234, 20261122, &answer)
+          == TLM_OK);
     answer = UNTOUCHED;
     CHECK(tlm_index_set_max_age(next, 36 * 3600) == TLM_OK);
     CHECK(tlm_index_lookup(next, "100", "0101901234", 20261122, &answer) == TLM_STALE_INDEX);
+    CHECK(message_contains("stale index"));
+    CHECK(untouched(&answer));
+    CHECK(tlm_index_lookup_number(next, material, TLM_RECIPIENT_CPR, 101901234, 20261122, &answer)
+          == TLM_STALE_INDEX);
     CHECK(message_contains("stale index"));
     CHECK(untouched(&answer));
     CHECK(tlm_index_lookup_batch(next, "100", TLM_RECIPIENT_CPR, numbers, 1, 20261122, answers)
