@@ -252,7 +252,7 @@ fn quick_number(
     date_yyyymmdd: i32,
 ) -> Option<Answer> {
     let date = converted_date(date_yyyymmdd)?;
-    let kind = kind_arg_quick(kind)?;
+    let kind = known_kind(kind)?;
     if index.has_max_age() {
         return None;
     }

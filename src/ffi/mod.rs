@@ -386,7 +386,7 @@ pub(crate) fn max_age(seconds: u64) -> Option<Duration> {
 
 #[inline]
 fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
-    match kind_arg_quick(kind) {
+    match known_kind(kind) {
         Some(kind) => Ok(kind),
         None => Err(fail(
             tlm_result::TlmInvalidArgument,
@@ -395,9 +395,9 @@ fn kind_arg(kind: tlm_recipient_kind) -> Result<RecipientKind, tlm_result> {
     }
 }
 
-/// A kind argument, if it is one.
+/// The kind a `tlm_recipient_kind` argument names, if it names one.
 #[inline(always)]
-fn kind_arg_quick(kind: tlm_recipient_kind) -> Option<RecipientKind> {
+fn known_kind(kind: tlm_recipient_kind) -> Option<RecipientKind> {
     match kind {
         TLM_RECIPIENT_CPR => Some(RecipientKind::Cpr),
         TLM_RECIPIENT_CVR => Some(RecipientKind::Cvr),
