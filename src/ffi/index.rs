@@ -290,8 +290,10 @@ unsafe fn lookup_number(
             ),
         )
     })?;
+    // The whole answer: the quick one was tried, or could have been given
+    // and the full one is the same.
     let answer = index
-        .answer(MaterialId::from_number(material), &recipient, date)
+        .full_answer(MaterialId::from_number(material), &recipient, date)
         .map_err(|e| lookup_error(e, &material_name(), &recipient.masked().to_string()))?;
     out.write(answer.into());
     Ok(())
