@@ -731,6 +731,8 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::format::hashed::Possible;
+    #[cfg(target_arch = "x86_64")]
+    use crate::format::hashed::tests::has_avx2;
     use crate::format::hashed::tests::{random_entries, xorshift};
 
     /// The tally of codes' planes gives the statistics, and the first code
@@ -896,10 +898,7 @@ mod tests {
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn runs_by_vectors_as_key_by_key() {
-        if !std::is_x86_feature_detected!("avx2") {
-            crate::common::skip_or_fail(
-                "no AVX2 on this processor: runs by vectors are not tested",
-            );
+        if !has_avx2("runs by vectors") {
             return;
         }
         let few: &'static [u32] = &[0b101, 0, 1 << 31];
@@ -929,10 +928,7 @@ mod tests {
     #[test]
     #[cfg(target_arch = "x86_64")]
     fn cvr_by_vectors_as_key_by_key() {
-        if !std::is_x86_feature_detected!("avx2") {
-            crate::common::skip_or_fail(
-                "no AVX2 on this processor: CVR numbers by vectors are not tested",
-            );
+        if !has_avx2("CVR numbers by vectors") {
             return;
         }
         let mut state = 0x2545_F491_4F6C_DD1Du64;
